@@ -1,0 +1,124 @@
+import { type Settings, settingsSchema, type TokenScope } from './settings';
+
+/** A setting is missing or malformed. The message names every offending setting, never its value. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type Connection =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'managedIdentity'; endpoint: string; clientId?: string };
+
+export interface StorageConnection {
+  table: Connection;
+  queue: Connection;
+}
+
+export interface AuthConfig {
+  mode: 'jwt' | 'appservice';
+  issuers: string[];
+  audiences: string[];
+  jwksUri?: string;
+  algorithms: string[];
+  userIdClaims: string[];
+  clockSkewInSeconds: number;
+  requiredScope?: string;
+  requiredRole?: string;
+  adminRole: string;
+  adminRoleClaim: string;
+}
+
+export interface WebhookConfig {
+  graph?: { clientState: string; updatedAction: 'revoke' | 'ignore'; issuerTemplate: string };
+  okta?: { secret: string; issuer: string };
+  standard?: { secrets: string[]; defaultIssuer?: string };
+  eventGrid?: { secret: string; graphIssuerTemplate: string };
+}
+
+export interface Config {
+  acs: Connection;
+  storage: StorageConnection;
+  tables: { mapping: string; audit: string; events: string };
+  eventsQueue: string;
+  auth: AuthConfig;
+  tokens: { allowedScopes: TokenScope[]; defaultScopes: TokenScope[] };
+  upstreamTimeoutInMs: number;
+  webhooks: WebhookConfig;
+  teams?: { appId: string };
+}
+
+const deepFreeze = <T>(value: T): T => {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+};
+
+/**
+ * Reads and validates every setting once. Throws a {@link ConfigError} naming each missing or malformed setting.
+ * @param env - the process environment (Functions app settings)
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return deepFreeze(toConfig(parsed.data));
+}
+
+function toConfig(s: Settings): Config {
+  const clientId = s.IdentityStorage__clientId ?? s.AZURE_CLIENT_ID;
+  const storage: StorageConnection = s.IdentityStorage
+    ? {
+        table: { kind: 'connectionString', connectionString: s.IdentityStorage },
+        queue: { kind: 'connectionString', connectionString: s.IdentityStorage },
+      }
+    : {
+        table: { kind: 'managedIdentity', endpoint: s.IdentityStorage__tableServiceUri!, ...(clientId ? { clientId } : {}) },
+        queue: { kind: 'managedIdentity', endpoint: s.IdentityStorage__queueServiceUri!, ...(clientId ? { clientId } : {}) },
+      };
+  const acs: Connection = s.ACS_CONNECTION_STRING
+    ? { kind: 'connectionString', connectionString: s.ACS_CONNECTION_STRING }
+    : { kind: 'managedIdentity', endpoint: s.ACS_ENDPOINT!, ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}) };
+
+  const webhooks: WebhookConfig = {};
+  if (s.GRAPH_CLIENT_STATE) {
+    webhooks.graph = { clientState: s.GRAPH_CLIENT_STATE, updatedAction: s.GRAPH_UPDATED_ACTION, issuerTemplate: s.GRAPH_ISSUER_TEMPLATE };
+  }
+  if (s.OKTA_WEBHOOK_SECRET && s.OKTA_ISSUER) webhooks.okta = { secret: s.OKTA_WEBHOOK_SECRET, issuer: s.OKTA_ISSUER };
+  if (s.STANDARD_WEBHOOK_SECRETS.length > 0) {
+    webhooks.standard = {
+      secrets: s.STANDARD_WEBHOOK_SECRETS,
+      ...(s.STANDARD_WEBHOOK_ISSUER ? { defaultIssuer: s.STANDARD_WEBHOOK_ISSUER } : {}),
+    };
+  }
+  if (s.EVENTGRID_WEBHOOK_SECRET) {
+    webhooks.eventGrid = { secret: s.EVENTGRID_WEBHOOK_SECRET, graphIssuerTemplate: s.GRAPH_ISSUER_TEMPLATE };
+  }
+
+  return {
+    acs,
+    storage,
+    tables: { mapping: s.MAPPING_TABLE_NAME, audit: s.AUDIT_TABLE_NAME, events: s.EVENTS_TABLE_NAME },
+    eventsQueue: s.EVENTS_QUEUE_NAME,
+    auth: {
+      mode: s.AUTH_MODE,
+      issuers: s.AUTH_ISSUERS,
+      audiences: s.AUTH_AUDIENCES,
+      ...(s.AUTH_JWKS_URI ? { jwksUri: s.AUTH_JWKS_URI } : {}),
+      algorithms: s.AUTH_ALGORITHMS,
+      userIdClaims: s.AUTH_USER_ID_CLAIMS,
+      clockSkewInSeconds: s.AUTH_CLOCK_SKEW_SECONDS,
+      ...(s.AUTH_REQUIRED_SCOPE ? { requiredScope: s.AUTH_REQUIRED_SCOPE } : {}),
+      ...(s.AUTH_REQUIRED_ROLE ? { requiredRole: s.AUTH_REQUIRED_ROLE } : {}),
+      adminRole: s.ADMIN_ROLE,
+      adminRoleClaim: s.ADMIN_ROLE_CLAIM,
+    },
+    tokens: { allowedScopes: s.TOKEN_ALLOWED_SCOPES, defaultScopes: s.TOKEN_DEFAULT_SCOPES },
+    upstreamTimeoutInMs: s.UPSTREAM_TIMEOUT_MS,
+    webhooks,
+    ...(s.TEAMS_APP_ID ? { teams: { appId: s.TEAMS_APP_ID } } : {}),
+  };
+}

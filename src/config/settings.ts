@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+/** The five scopes an ACS access token can carry. */
+export const tokenScopes = ['chat', 'chat.join', 'chat.join.limited', 'voip', 'voip.join'] as const;
+export type TokenScope = (typeof tokenScopes)[number];
+
+/** Asymmetric JWS algorithms a caller's token may be signed with. `none` and HMAC are never accepted. */
+export const asymmetricAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(/[,\s]+/)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const csvOf = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .optional()
+    .transform((value) => list(value))
+    .pipe(z.array(item));
+
+/**
+ * Every application setting the service reads, by name. Names follow the Azure Functions convention so that
+ * `IdentityStorage` serves both the app's own Table/Queue clients and the queue trigger's connection.
+ * Keep this list, local.settings.sample.json, infra/app/api.bicep and README's settings table in step: tests check them.
+ */
+export const settingsSchema = z
+  .object({
+    // --- Azure Communication Services (one of the two) ---
+    ACS_CONNECTION_STRING: optionalText,
+    ACS_ENDPOINT: optionalText.pipe(httpUrl.optional()),
+
+    // --- Storage for the mapping, the audit trail, processed events and the event queue (one of the two forms) ---
+    IdentityStorage: optionalText,
+    IdentityStorage__tableServiceUri: optionalText.pipe(httpUrl.optional()),
+    IdentityStorage__queueServiceUri: optionalText.pipe(httpUrl.optional()),
+    IdentityStorage__clientId: optionalText,
+    IdentityStorage__credential: optionalText.pipe(z.enum(['managedidentity']).optional()),
+
+    /** Client id of the user-assigned managed identity used for ACS and Storage in Azure. */
+    AZURE_CLIENT_ID: optionalText,
+
+    MAPPING_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('IdentityMappings'),
+    AUDIT_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('IdentityAudit'),
+    EVENTS_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('ProcessedEvents'),
+    EVENTS_QUEUE_NAME: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,55}[a-z0-9]$/).default('identity-events'),
+
+    // --- Caller authentication ---
+    AUTH_MODE: z.enum(['jwt', 'appservice']).default('jwt'),
+    AUTH_ISSUERS: csvOf(httpUrl),
+    AUTH_AUDIENCES: csvOf(z.string().min(1)),
+    /** Optional: skip OIDC discovery and use this JWKS (only with a single issuer). */
+    AUTH_JWKS_URI: optionalText.pipe(httpUrl.optional()),
+    AUTH_ALGORITHMS: csvOf(z.enum(asymmetricAlgorithms)).transform((algs) => (algs.length > 0 ? algs : ['RS256', 'PS256', 'ES256'])),
+    AUTH_USER_ID_CLAIMS: csvOf(z.string().min(1)).transform((claims) => (claims.length > 0 ? claims : ['oid', 'sub'])),
+    AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+    /** Optional delegated scope the caller's token must carry in `scp` (e.g. Entra `access_as_user`). */
+    AUTH_REQUIRED_SCOPE: optionalText,
+    /** Optional app role the caller's token must carry in `roles`. */
+    AUTH_REQUIRED_ROLE: optionalText,
+    ADMIN_ROLE: z.string().min(1).default('Identity.Admin'),
+    ADMIN_ROLE_CLAIM: z.string().min(1).default('roles'),
+
+    // --- Tokens ---
+    TOKEN_ALLOWED_SCOPES: csvOf(z.enum(tokenScopes)).transform((scopes) => (scopes.length > 0 ? scopes : [...tokenScopes])),
+    TOKEN_DEFAULT_SCOPES: csvOf(z.enum(tokenScopes)).transform((scopes) => (scopes.length > 0 ? scopes : (['chat', 'voip'] as TokenScope[]))),
+    /** Upper bound for one upstream call including the SDK's own retries. */
+    UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60000).default(10000),
+
+    // --- Webhooks (each is enabled only when its secret is set) ---
+    GRAPH_CLIENT_STATE: optionalText.pipe(z.string().max(128).optional()),
+    GRAPH_UPDATED_ACTION: z.enum(['revoke', 'ignore']).default('revoke'),
+    GRAPH_ISSUER_TEMPLATE: z.string().includes('{tenantId}').default('https://login.microsoftonline.com/{tenantId}/v2.0'),
+    OKTA_WEBHOOK_SECRET: optionalText,
+    OKTA_ISSUER: optionalText.pipe(httpUrl.optional()),
+    STANDARD_WEBHOOK_SECRETS: csvOf(z.string().regex(/^(whsec_)?[A-Za-z0-9+/=]+$/, 'expected whsec_<base64> secrets separated by spaces or commas')),
+    STANDARD_WEBHOOK_ISSUER: optionalText.pipe(httpUrl.optional()),
+    EVENTGRID_WEBHOOK_SECRET: optionalText,
+
+    // --- Teams users: the Entra app id whose tokens may be exchanged (POST /api/tokens/teams); off when unset ---
+    TEAMS_APP_ID: optionalText,
+  })
+  .superRefine((s, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (!s.ACS_CONNECTION_STRING && !s.ACS_ENDPOINT) issue('ACS_CONNECTION_STRING', 'set ACS_CONNECTION_STRING (local) or ACS_ENDPOINT (managed identity)');
+    if (s.ACS_CONNECTION_STRING && !/endpoint=[^;]+;accesskey=[^;]+/i.test(s.ACS_CONNECTION_STRING)) {
+      issue('ACS_CONNECTION_STRING', 'expected endpoint=https://<resource>.communication.azure.com/;accesskey=<key>');
+    }
+    if (!s.IdentityStorage && !(s.IdentityStorage__tableServiceUri && s.IdentityStorage__queueServiceUri)) {
+      issue('IdentityStorage', 'set IdentityStorage (connection string) or IdentityStorage__tableServiceUri and IdentityStorage__queueServiceUri');
+    }
+    if (s.AUTH_MODE === 'jwt') {
+      if (s.AUTH_ISSUERS.length === 0) issue('AUTH_ISSUERS', 'at least one trusted issuer is required');
+      if (s.AUTH_AUDIENCES.length === 0) issue('AUTH_AUDIENCES', 'at least one audience is required');
+    }
+    if (s.AUTH_JWKS_URI && s.AUTH_ISSUERS.length !== 1) issue('AUTH_JWKS_URI', 'only valid with exactly one issuer in AUTH_ISSUERS');
+    const notAllowed = s.TOKEN_DEFAULT_SCOPES.filter((scope) => !s.TOKEN_ALLOWED_SCOPES.includes(scope));
+    if (notAllowed.length > 0) issue('TOKEN_DEFAULT_SCOPES', `not in TOKEN_ALLOWED_SCOPES: ${notAllowed.join(', ')}`);
+    if (s.OKTA_WEBHOOK_SECRET && !s.OKTA_ISSUER) issue('OKTA_ISSUER', 'required when OKTA_WEBHOOK_SECRET is set (the issuer of your Okta users’ tokens)');
+  });
+
+export type Settings = z.output<typeof settingsSchema>;
+
+/** The names of every setting the app reads (the schema's keys). */
+export const settingNames = Object.keys(settingsSchema.shape) as ReadonlyArray<keyof Settings>;
