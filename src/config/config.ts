@@ -38,7 +38,7 @@ export interface WebhookConfig {
 export interface Config {
   acs: Connection;
   storage: StorageConnection;
-  tables: { mapping: string; audit: string; events: string };
+  tables: { mapping: string; events: string };
   eventsQueue: string;
   auth: AuthConfig;
   tokens: { allowedScopes: TokenScope[]; defaultScopes: TokenScope[] };
@@ -101,7 +101,7 @@ function toConfig(s: Settings): Config {
   return {
     acs,
     storage,
-    tables: { mapping: s.MAPPING_TABLE_NAME, audit: s.AUDIT_TABLE_NAME, events: s.EVENTS_TABLE_NAME },
+    tables: { mapping: s.MAPPING_TABLE_NAME, events: s.EVENTS_TABLE_NAME },
     eventsQueue: s.EVENTS_QUEUE_NAME,
     auth: {
       mode: s.AUTH_MODE,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { acsConnectionStringEndpoint, isSecureOrLoopback, storageConnectionStringEndpoints } from './urls';
+
 /** The five scopes an ACS access token can carry. */
 export const tokenScopes = ['chat', 'chat.join', 'chat.join.limited', 'voip', 'voip.join'] as const;
 export type TokenScope = (typeof tokenScopes)[number];
@@ -49,7 +51,6 @@ export const settingsSchema = z
     AZURE_CLIENT_ID: optionalText,
 
     MAPPING_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('IdentityMappings'),
-    AUDIT_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('IdentityAudit'),
     EVENTS_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('ProcessedEvents'),
     EVENTS_QUEUE_NAME: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,55}[a-z0-9]$/).default('identity-events'),
 
@@ -94,6 +95,14 @@ export const settingsSchema = z
     if (s.ACS_CONNECTION_STRING && !/endpoint=[^;]+;accesskey=[^;]+/i.test(s.ACS_CONNECTION_STRING)) {
       issue('ACS_CONNECTION_STRING', 'expected endpoint=https://<resource>.communication.azure.com/;accesskey=<key>');
     }
+    const acsEndpoint = s.ACS_CONNECTION_STRING ? acsConnectionStringEndpoint(s.ACS_CONNECTION_STRING) : s.ACS_ENDPOINT;
+    if (acsEndpoint && !isSecureOrLoopback(acsEndpoint)) issue(s.ACS_CONNECTION_STRING ? 'ACS_CONNECTION_STRING' : 'ACS_ENDPOINT', 'the endpoint must use https (http only on loopback)');
+    const storageEndpoints = s.IdentityStorage
+      ? storageConnectionStringEndpoints(s.IdentityStorage)
+      : [s.IdentityStorage__tableServiceUri, s.IdentityStorage__queueServiceUri].filter((url): url is string => !!url);
+    if (storageEndpoints.some((url) => !isSecureOrLoopback(url))) issue('IdentityStorage', 'storage endpoints must use https (http only on loopback)');
+    if (s.AUTH_ISSUERS.some((url) => !isSecureOrLoopback(url))) issue('AUTH_ISSUERS', 'issuers must use https (http only on loopback)');
+    if (s.AUTH_JWKS_URI && !isSecureOrLoopback(s.AUTH_JWKS_URI)) issue('AUTH_JWKS_URI', 'must use https (http only on loopback)');
     if (!s.IdentityStorage && !(s.IdentityStorage__tableServiceUri && s.IdentityStorage__queueServiceUri)) {
       issue('IdentityStorage', 'set IdentityStorage (connection string) or IdentityStorage__tableServiceUri and IdentityStorage__queueServiceUri');
     }

@@ -1,0 +1,78 @@
+import type { TokenCredential } from '@azure/core-auth';
+
+import { AcsIdentityGateway, createIdentityClient, type IdentityGateway } from '../acs/identity-client';
+import { AppServiceAuthenticator } from '../auth/appservice-authenticator';
+import { JwtAuthenticator } from '../auth/jwt-authenticator';
+import type { Authenticator } from '../auth/principal';
+import { type Config, type Connection, loadConfig } from '../config/config';
+import { EventProcessor } from '../events/event-processor';
+import { IdentityService } from '../identity/identity-service';
+import { createQueueClient, createTableClient } from '../storage/clients';
+import { storageCall } from '../storage/errors';
+import { EventQueue } from '../storage/event-queue';
+import { MappingRepository } from '../storage/mapping-repository';
+import { ProcessedEventRepository } from '../storage/processed-events';
+
+export interface Services {
+  config: Config;
+  authenticator: Authenticator;
+  identities: IdentityService;
+  acs: IdentityGateway;
+  eventQueue: EventQueue;
+  events: EventProcessor;
+  /** Resolves once the tables and the queue exist (created on first use per process; a failure is retried). */
+  ready(): Promise<void>;
+}
+
+/** Loaded lazily so that `@azure/identity` (about 90 ms to import) costs nothing when connection strings are used. */
+function credentialFactory(connection: Connection): () => TokenCredential {
+  return () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const identity = require('@azure/identity') as typeof import('@azure/identity');
+    const clientId = connection.kind === 'managedIdentity' ? connection.clientId : undefined;
+    return clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.DefaultAzureCredential();
+  };
+}
+
+/** The composition root: builds every client once per process from validated configuration. */
+export function createServices(config: Config): Services {
+  const storageTimeoutInMs = Math.min(config.upstreamTimeoutInMs, 5000);
+  const mappingTable = createTableClient(config.storage.table, config.tables.mapping, credentialFactory(config.storage.table));
+  const eventsTable = createTableClient(config.storage.table, config.tables.events, credentialFactory(config.storage.table));
+  const queueClient = createQueueClient(config.storage.queue, config.eventsQueue, credentialFactory(config.storage.queue));
+  const acs = new AcsIdentityGateway(createIdentityClient(config.acs, credentialFactory(config.acs)), config.upstreamTimeoutInMs);
+  const mappings = new MappingRepository(mappingTable, storageTimeoutInMs);
+  const identities = new IdentityService(mappings, acs);
+
+  let readiness: Promise<void> | undefined;
+  const ready = () => {
+    readiness ??= storageCall(storageTimeoutInMs, async (abortSignal) => {
+      await Promise.all([mappingTable.createTable({ abortSignal }), eventsTable.createTable({ abortSignal }), queueClient.createIfNotExists({ abortSignal })]);
+    }).catch((error: unknown) => {
+      readiness = undefined;
+      throw error;
+    });
+    return readiness;
+  };
+
+  return {
+    config,
+    authenticator: config.auth.mode === 'appservice' ? new AppServiceAuthenticator(config.auth) : new JwtAuthenticator(config.auth),
+    identities,
+    acs,
+    eventQueue: new EventQueue(queueClient, storageTimeoutInMs),
+    events: new EventProcessor(identities, new ProcessedEventRepository(eventsTable, storageTimeoutInMs)),
+    ready,
+  };
+}
+
+let services: Services | undefined;
+
+/**
+ * The process-wide services, built on first use from the app settings. A missing or malformed setting throws a
+ * ConfigError naming it, and the function answers 500 with a generic problem while the log names the setting.
+ */
+export function getServices(): Services {
+  services ??= createServices(loadConfig(process.env));
+  return services;
+}

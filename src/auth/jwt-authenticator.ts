@@ -1,0 +1,132 @@
+import { createRemoteJWKSet, decodeJwt, errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
+
+import type { AuthConfig } from '../config/config';
+import { forbidden, unauthenticated, UpstreamError } from '../errors/errors';
+import type { Authenticator, Principal } from './principal';
+
+type KeySet = ReturnType<typeof createRemoteJWKSet>;
+
+const discoveryTimeoutInMs = 5000;
+
+/**
+ * Verifies `Authorization: Bearer <JWT>` from the app's own identity provider(s) with jose: the issuer must be one
+ * of the configured issuers, the signature must verify against that issuer's JWKS (discovered once from
+ * `/.well-known/openid-configuration`, cached by jose and re-fetched on an unknown `kid` at most every 30 s), the
+ * algorithm must be an allowed asymmetric one, and `aud`, `exp`, `nbf` are checked with bounded clock skew.
+ */
+export class JwtAuthenticator implements Authenticator {
+  private readonly keySets = new Map<string, Promise<KeySet>>();
+
+  constructor(
+    private readonly config: AuthConfig,
+    private readonly fetchJson: (url: string) => Promise<unknown> = defaultFetchJson,
+  ) {}
+
+  async authenticate(headers: { get(name: string): string | null }): Promise<Principal> {
+    const token = bearerToken(headers.get('authorization'));
+    let claimedIssuer: string | undefined;
+    try {
+      claimedIssuer = decodeJwt(token).iss;
+    } catch {
+      throw unauthenticated('The bearer token is malformed.');
+    }
+    if (!claimedIssuer || !this.config.issuers.includes(claimedIssuer)) throw unauthenticated('The token issuer is not trusted.');
+
+    const keySet = await this.keySetFor(claimedIssuer);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keySet, {
+        issuer: claimedIssuer,
+        audience: this.config.audiences,
+        algorithms: this.config.algorithms,
+        clockTolerance: this.config.clockSkewInSeconds,
+        requiredClaims: ['exp'],
+      }));
+    } catch (error) {
+      throw verificationError(error);
+    }
+    return this.toPrincipal(claimedIssuer, payload);
+  }
+
+  private toPrincipal(issuer: string, payload: JWTPayload): Principal {
+    const userId = this.config.userIdClaims.map((claim) => payload[claim]).find((value): value is string => typeof value === 'string' && value.length > 0);
+    if (!userId) throw unauthenticated(`The token has none of the user id claims (${this.config.userIdClaims.join(', ')}).`);
+    const roles = stringList(payload[this.config.adminRoleClaim] ?? payload['roles']);
+    const scopes = typeof payload['scp'] === 'string' ? payload['scp'].split(' ').filter(Boolean) : stringList(payload['scp']);
+    if (this.config.requiredScope && !scopes.includes(this.config.requiredScope)) {
+      throw forbidden('missing_scope', `The token lacks the required scope ${this.config.requiredScope}.`);
+    }
+    if (this.config.requiredRole && !stringList(payload['roles']).includes(this.config.requiredRole)) {
+      throw forbidden('missing_role', `The token lacks the required role ${this.config.requiredRole}.`);
+    }
+    return {
+      issuer,
+      userId,
+      roles,
+      scopes,
+      ...(typeof payload['oid'] === 'string' ? { objectId: payload['oid'] } : {}),
+      ...(typeof payload['tid'] === 'string' ? { tenantId: payload['tid'] } : {}),
+    };
+  }
+
+  /** One JWKS per issuer per process; a failed discovery is forgotten so the next request tries again. */
+  private keySetFor(issuer: string): Promise<KeySet> {
+    let keySet = this.keySets.get(issuer);
+    if (!keySet) {
+      keySet = this.discover(issuer);
+      keySet.catch(() => this.keySets.delete(issuer));
+      this.keySets.set(issuer, keySet);
+    }
+    return keySet;
+  }
+
+  private async discover(issuer: string): Promise<KeySet> {
+    let jwksUri = this.config.jwksUri;
+    if (!jwksUri) {
+      const metadata = (await this.fetchJson(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)) as { jwks_uri?: unknown; issuer?: unknown };
+      if (typeof metadata.jwks_uri !== 'string') throw new UpstreamError('identity-provider', 'unavailable');
+      jwksUri = metadata.jwks_uri;
+    }
+    return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: discoveryTimeoutInMs, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  }
+}
+
+async function defaultFetchJson(url: string): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(discoveryTimeoutInMs), headers: { accept: 'application/json' } });
+  } catch {
+    throw new UpstreamError('identity-provider', 'unavailable');
+  }
+  if (!response.ok) throw new UpstreamError('identity-provider', 'unavailable', response.status);
+  try {
+    return await response.json();
+  } catch {
+    throw new UpstreamError('identity-provider', 'unavailable');
+  }
+}
+
+export function bearerToken(header: string | null): string {
+  if (!header) throw unauthenticated('A bearer token is required.', 'invalid_request');
+  const match = /^Bearer[ ]+([A-Za-z0-9\-_.~+/]+=*)$/i.exec(header.trim());
+  if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>".', 'invalid_request');
+  return match[1]!;
+}
+
+function verificationError(error: unknown) {
+  if (error instanceof joseErrors.JWTExpired) return unauthenticated('The token has expired.');
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return unauthenticated(`The token's ${error.claim} claim is not acceptable.`);
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return unauthenticated('The token is signed with an algorithm that is not allowed.');
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return unauthenticated('The token is signed with an unknown key.');
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return unauthenticated('The token signature is invalid.');
+  if (error instanceof joseErrors.JWKSTimeout) return new UpstreamError('identity-provider', 'timeout');
+  if (error instanceof joseErrors.JOSEError) return unauthenticated('The token is invalid.');
+  // Network failures while fetching the JWKS.
+  return new UpstreamError('identity-provider', 'unavailable');
+}
+
+function stringList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+  if (typeof value === 'string') return [value];
+  return [];
+}

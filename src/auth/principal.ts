@@ -1,0 +1,25 @@
+/** An authenticated caller: the app user is `(issuer, userId)`, so two identity providers can never collide. */
+export interface Principal {
+  issuer: string;
+  userId: string;
+  roles: readonly string[];
+  scopes: readonly string[];
+  /** Entra object id and tenant id when the token carries them (used by the Teams exchange). */
+  objectId?: string;
+  tenantId?: string;
+}
+
+/** The app user a mapping belongs to. */
+export interface AppUser {
+  issuer: string;
+  userId: string;
+}
+
+export interface Authenticator {
+  /** Resolves the caller or throws an `unauthenticated` AppError. */
+  authenticate(headers: { get(name: string): string | null }): Promise<Principal>;
+}
+
+export function hasRole(principal: Principal, role: string): boolean {
+  return principal.roles.includes(role);
+}

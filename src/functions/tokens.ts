@@ -1,0 +1,35 @@
+import { app } from '@azure/functions';
+
+import { parseJsonBody } from '../http/body';
+import { authenticated, json } from '../http/handler';
+import { tokenRequestSchema } from '../http/schemas';
+import type { IssuedToken } from '../identity/identity-service';
+import { resolveTokenRequest } from '../identity/token-policy';
+
+const tokenBody = (token: IssuedToken) => ({
+  communicationUserId: token.communicationUserId,
+  token: token.token,
+  expiresOn: token.expiresOn.toISOString(),
+  scopes: token.scopes,
+});
+
+app.http('issueToken', {
+  methods: ['POST'],
+  route: 'tokens',
+  authLevel: 'anonymous',
+  handler: authenticated(async (request, context, { identities, config }, principal) => {
+    const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
+    const token = await identities.issueToken(principal, tokenRequest, { cause: { kind: 'caller' }, log: context });
+    return json(token.created ? 201 : 200, tokenBody(token));
+  }),
+});
+
+app.http('refreshToken', {
+  methods: ['POST'],
+  route: 'tokens/refresh',
+  authLevel: 'anonymous',
+  handler: authenticated(async (request, _context, { identities, config }, principal) => {
+    const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
+    return json(200, tokenBody(await identities.refreshToken(principal, tokenRequest)));
+  }),
+});

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+import { tokenScopes } from '../config/settings';
+
+/** Request and response shapes of the public API: the one source for validation and for the OpenAPI document. */
+
+export const tokenScopeSchema = z.enum(tokenScopes).meta({ id: 'TokenScope', description: 'An ACS token scope.' });
+
+export const tokenRequestSchema = z
+  .strictObject({
+    scopes: z
+      .array(tokenScopeSchema)
+      .min(1)
+      .max(tokenScopes.length)
+      .refine((scopes) => new Set(scopes).size === scopes.length, 'scopes must not repeat')
+      .optional()
+      .meta({ description: 'Scopes for the token; defaults to the service\'s default scopes (chat, voip unless configured).' }),
+    expiresInMinutes: z.int().min(60).max(1440).optional().meta({ description: 'Token lifetime in minutes (60..1440); defaults to 1440, the ACS default.' }),
+  })
+  .meta({ id: 'TokenRequest' });
+
+export const emptyRequestSchema = z.strictObject({}).meta({ id: 'EmptyRequest' });
+
+export const teamsTokenRequestSchema = z
+  .strictObject({
+    teamsUserAadToken: z.string().min(1).max(12_000).meta({ description: "The Teams user's Entra ID access token for ACS (audience https://communication.azure.com)." }),
+  })
+  .meta({ id: 'TeamsTokenRequest' });
+
+export const identityResponseSchema = z
+  .object({
+    communicationUserId: z.string().meta({ example: '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000001' }),
+    createdOn: z.iso.datetime().optional(),
+  })
+  .meta({ id: 'Identity' });
+
+export const tokenResponseSchema = z
+  .object({
+    communicationUserId: z.string(),
+    token: z.string().meta({ description: 'The ACS access token (a JWT). Treat as a secret.' }),
+    expiresOn: z.iso.datetime(),
+    scopes: z.array(tokenScopeSchema),
+  })
+  .meta({ id: 'AccessToken' });
+
+export const teamsTokenResponseSchema = z
+  .object({ communicationUserId: z.string(), token: z.string(), expiresOn: z.iso.datetime() })
+  .meta({ id: 'TeamsAccessToken' });
+
+export const auditEntrySchema = z
+  .object({
+    action: z.enum(['created', 'tokens_revoked', 'deleted']),
+    cause: z.enum(['caller', 'admin', 'webhook']),
+    actor: z.string().optional(),
+    source: z.string().optional(),
+    eventId: z.string().optional(),
+    eventType: z.string().optional(),
+    communicationUserId: z.string(),
+    at: z.iso.datetime(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const adminUserResponseSchema = z
+  .object({
+    issuer: z.string(),
+    userId: z.string(),
+    communicationUserId: z.string(),
+    createdOn: z.iso.datetime(),
+    state: z.enum(['active', 'deleting']),
+    revokedAt: z.iso.datetime().optional(),
+  })
+  .meta({ id: 'UserMapping' });
+
+export const auditResponseSchema = z.object({ entries: z.array(auditEntrySchema) }).meta({ id: 'AuditTrail' });
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    code: z.string().meta({ description: 'A stable, machine-readable error code.' }),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+  })
+  .meta({ id: 'Problem' });
+
+export const healthResponseSchema = z.object({ status: z.literal('ok'), version: z.string() }).meta({ id: 'Health' });
+
+export const webhookAcceptedSchema = z
+  .object({ accepted: z.int(), ignored: z.int(), rejected: z.int() })
+  .meta({ id: 'WebhookAccepted' });
