@@ -75,16 +75,16 @@ function classify(notification: Notification, index: number, receivedAt: Date, c
     );
     return;
   }
-  if (!isUserResource(notification)) {
-    batch.ignore(`${label} is not about a user`);
-    return;
-  }
 
   let action: IdentityEvent['action'];
   if (changeType === 'deleted') action = 'delete';
   else if (changeType === 'updated' && config.updatedAction === 'revoke') action = 'revoke';
   else {
     batch.ignore(); // created, updated under 'ignore', or a change type Graph may add later
+    return;
+  }
+  if (!isUserResource(notification)) {
+    batch.ignore(`${label} is not about a user`);
     return;
   }
 
