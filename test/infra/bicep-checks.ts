@@ -1,0 +1,504 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import Parser = require('tree-sitter');
+import Bicep = require('tree-sitter-bicep');
+
+import { settingNames } from '../../src/config/settings';
+
+/**
+ * Offline structural checks over infra/*.bicep, on the syntax tree from tree-sitter-bicep (no Bicep CLI exists
+ * on the build machines). They catch the mistakes that matter for this service (a key or connection string
+ * leaking, shared-key storage, an unknown role, app settings drifting from src/config/settings.ts) but they do
+ * not type-check or validate anything against ARM: `az deployment sub what-if` remains the real test.
+ */
+
+type SyntaxNode = Parser.SyntaxNode;
+
+/**
+ * Resource types and the API versions allowed for each, one version per type. Every version was looked up in
+ * Azure/bicep-types-az `generated/<provider>/<namespace>/<version>/types.md`.
+ */
+export const allowedApiVersions: Readonly<Record<string, readonly string[]>> = {
+  'Microsoft.Resources/resourceGroups': ['2024-03-01'],
+  'Microsoft.ManagedIdentity/userAssignedIdentities': ['2023-01-31'],
+  'Microsoft.Storage/storageAccounts': ['2024-01-01'],
+  'Microsoft.Storage/storageAccounts/blobServices': ['2024-01-01'],
+  'Microsoft.Storage/storageAccounts/blobServices/containers': ['2024-01-01'],
+  'Microsoft.Storage/storageAccounts/queueServices': ['2024-01-01'],
+  'Microsoft.Storage/storageAccounts/queueServices/queues': ['2024-01-01'],
+  'Microsoft.Storage/storageAccounts/tableServices': ['2024-01-01'],
+  'Microsoft.Storage/storageAccounts/tableServices/tables': ['2024-01-01'],
+  'Microsoft.OperationalInsights/workspaces': ['2023-09-01'],
+  'Microsoft.Insights/components': ['2020-02-02'],
+  'Microsoft.Communication/communicationServices': ['2025-05-01'],
+  'Microsoft.Web/serverfarms': ['2024-04-01'],
+  'Microsoft.Web/sites': ['2024-04-01'],
+  'Microsoft.Authorization/roleAssignments': ['2022-04-01'],
+};
+
+/** Built-in role definition ids documented in shared/reference/azure-infra.md; no other GUID may appear. */
+export const roleDefinitionIds = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+  contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350',
+} as const;
+
+/** Roles the app cannot work without; the ACS role is one of {@link acsRoleIds}. */
+const requiredRoleIds = [
+  roleDefinitionIds.storageBlobDataOwner,
+  roleDefinitionIds.storageQueueDataContributor,
+  roleDefinitionIds.storageTableDataContributor,
+  roleDefinitionIds.monitoringMetricsPublisher,
+];
+const acsRoleIds = [roleDefinitionIds.contributor, roleDefinitionIds.communicationAndEmailServiceOwner];
+
+/** Settings read by the Functions host rather than by the app (so not in the app's schema). */
+export const hostSettingNames = [
+  'AzureWebJobsStorage__blobServiceUri',
+  'AzureWebJobsStorage__queueServiceUri',
+  'AzureWebJobsStorage__tableServiceUri',
+  'AzureWebJobsStorage__credential',
+  'AzureWebJobsStorage__clientId',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+] as const;
+
+/**
+ * What the Function App must set to run with its managed identity: the schema's requirements in that mode
+ * (ACS_ENDPOINT, both IdentityStorage URIs, issuers, audiences), what selects the user-assigned identity for the
+ * SDK clients and the queue trigger, the table/queue names the infra creates (EVENTS_QUEUE_NAME is also resolved
+ * by the host as %EVENTS_QUEUE_NAME%), and the host's own settings. test/infra proves the app-side part against
+ * the schema.
+ */
+export const requiredSettingNames = [
+  ...hostSettingNames,
+  'ACS_ENDPOINT',
+  'AZURE_CLIENT_ID',
+  'IdentityStorage__tableServiceUri',
+  'IdentityStorage__queueServiceUri',
+  'IdentityStorage__credential',
+  'IdentityStorage__clientId',
+  'MAPPING_TABLE_NAME',
+  'EVENTS_TABLE_NAME',
+  'EVENTS_QUEUE_NAME',
+  'AUTH_ISSUERS',
+  'AUTH_AUDIENCES',
+] as const;
+
+/** Settings that must never be set in Azure, with the reason given in the problem. */
+const forbiddenSettings: Readonly<Record<string, string>> = {
+  ACS_CONNECTION_STRING: 'carries an ACS access key; set ACS_ENDPOINT and use the managed identity',
+  IdentityStorage: 'is the connection-string form; set IdentityStorage__tableServiceUri/__queueServiceUri',
+  AzureWebJobsStorage: 'is the connection-string form; set AzureWebJobsStorage__* with the managed identity',
+  FUNCTIONS_WORKER_RUNTIME: 'is not supported on Flex Consumption (functionAppConfig.runtime sets it)',
+  FUNCTIONS_EXTENSION_VERSION: 'is not supported on Flex Consumption',
+  WEBSITE_RUN_FROM_PACKAGE: 'is not supported on Flex Consumption (functionAppConfig.deployment sets it)',
+};
+
+/**
+ * The only names allowed to carry a connection string. The Application Insights connection string is an address
+ * (instrumentation key + ingestion endpoint), not a credential: the component has DisableLocalAuth, so telemetry
+ * must also carry an Entra token. It is recognised by where it comes from, the `properties.ConnectionString` of a
+ * symbol declared as `Microsoft.Insights/components`, and by the setting it goes to.
+ */
+const appInsightsConnectionSettingName = 'APPLICATIONINSIGHTS_CONNECTION_STRING';
+const connectionStringName = /connection_?string/i;
+const secretInText = /AccountKey=|accesskey=|SharedAccessKey|SharedAccessSignature/i;
+const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface BicepFile {
+  /** Path relative to the infra directory, with forward slashes. */
+  name: string;
+  fullPath: string;
+  root: SyntaxNode;
+}
+
+interface Resource {
+  file: BicepFile;
+  node: SyntaxNode;
+  symbol: string;
+  /** Full type, e.g. Microsoft.Storage/storageAccounts/queueServices/queues. */
+  type: string;
+  version: string | undefined;
+  existing: boolean;
+  body: SyntaxNode | undefined;
+}
+
+let parser: Parser | undefined;
+
+/** Parses Bicep source with tree-sitter-bicep (one parser per process). */
+export function parseBicep(source: string): Parser.Tree {
+  if (!parser) {
+    parser = new Parser();
+    parser.setLanguage(Bicep as unknown as Parser.Language);
+  }
+  return parser.parse(source);
+}
+
+/**
+ * Runs every check over the Bicep files under `infraDir` (and its main.parameters.json).
+ * @param infraDir - the infra folder, or a copy of it
+ * @returns one line per problem, `file:line: message`; empty when all checks pass
+ */
+export function checkInfra(infraDir: string): string[] {
+  const problems: string[] = [];
+  const files = listBicepFiles(infraDir).map((fullPath): BicepFile => {
+    const name = path.relative(infraDir, fullPath).split(path.sep).join('/');
+    return { name, fullPath, root: parseBicep(fs.readFileSync(fullPath, 'utf8')).rootNode };
+  });
+  const report = (file: BicepFile, node: SyntaxNode, message: string) =>
+    problems.push(`${file.name}:${node.startPosition.row + 1}: ${message}`);
+
+  if (!files.some((file) => file.name === 'main.bicep')) problems.push('main.bicep: missing');
+
+  const resources = files.flatMap((file) => collectResources(file, report));
+  const roleIdsSeen = new Set<string>();
+
+  for (const file of files) {
+    checkSyntax(file, problems);
+    checkModules(file, report);
+    checkSecretEmission(file, resources, report);
+    checkSecureOutputs(file, report);
+    for (const id of checkGuids(file, report)) roleIdsSeen.add(id);
+  }
+  checkRoles(resources, roleIdsSeen, report, problems);
+  checkStorage(resources, report, problems);
+  checkFunctionApp(resources, report, problems);
+
+  const main = files.find((file) => file.name === 'main.bicep');
+  if (main) checkMain(main, infraDir, report, problems);
+  return problems;
+}
+
+function listBicepFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) return listBicepFiles(full);
+      return entry.name.endsWith('.bicep') ? [full] : [];
+    })
+    .sort();
+}
+
+type Report = (file: BicepFile, node: SyntaxNode, message: string) => void;
+
+// ---------- Syntax-tree helpers ----------
+
+function* walk(node: SyntaxNode): Generator<SyntaxNode> {
+  yield node;
+  for (const child of node.children) yield* walk(child);
+}
+
+/** The value of a string literal, or undefined for an interpolated string or a non-string. */
+function literalString(node: SyntaxNode | undefined): string | undefined {
+  if (!node || node.type !== 'string') return undefined;
+  let value = '';
+  for (const part of node.namedChildren) {
+    if (part.type === 'interpolation') return undefined;
+    if (part.type === 'string_content') value += part.text;
+    else if (part.type === 'escape_sequence') value += part.text.slice(1);
+  }
+  return value;
+}
+
+/** The key of an object property: an identifier or a quoted string. */
+function propertyKey(property: SyntaxNode): string | undefined {
+  const key = property.namedChildren[0];
+  if (!key) return undefined;
+  return key.type === 'identifier' ? key.text : literalString(key);
+}
+
+/** The value of `key` in an object literal. */
+function propertyValue(object: SyntaxNode | undefined, key: string): SyntaxNode | undefined {
+  if (!object || object.type !== 'object') return undefined;
+  for (const property of object.namedChildren) {
+    if (property.type === 'object_property' && propertyKey(property) === key) return property.namedChildren[1];
+  }
+  return undefined;
+}
+
+/** Follows a path of keys through nested object literals. */
+function valueAt(object: SyntaxNode | undefined, ...keys: string[]): SyntaxNode | undefined {
+  return keys.reduce<SyntaxNode | undefined>((node, key) => propertyValue(node, key), object);
+}
+
+/** The declared name of a param/var/resource/module/output declaration. */
+function declarationName(declaration: SyntaxNode): string {
+  return declaration.namedChildren.find((child) => child.type === 'identifier')?.text ?? '';
+}
+
+/** The decorators written right above a declaration. */
+function decoratorNames(declaration: SyntaxNode): string[] {
+  const previous = declaration.previousNamedSibling;
+  if (!previous || previous.type !== 'decorators') return [];
+  return previous.namedChildren.map((decorator) => {
+    const call = decorator.namedChildren[0];
+    return call?.childForFieldName('function')?.text ?? call?.text ?? '';
+  });
+}
+
+/** The object literal of a resource/module body, looking through `[for ...]` and `if (...)`. */
+function declarationBody(declaration: SyntaxNode): SyntaxNode | undefined {
+  let node: SyntaxNode | undefined = declaration.namedChildren[declaration.namedChildren.length - 1];
+  while (node && node.type !== 'object') {
+    if (node.type === 'for_statement') node = node.childForFieldName('body') ?? undefined;
+    else if (node.type === 'if_statement') node = node.namedChildren.find((child) => child.type === 'object');
+    else return undefined;
+  }
+  return node;
+}
+
+function calledFunctionName(call: SyntaxNode): string {
+  const fn = call.childForFieldName('function');
+  if (!fn) return '';
+  return fn.type === 'member_expression' ? (fn.childForFieldName('property')?.text ?? '') : fn.text;
+}
+
+// ---------- Checks ----------
+
+/**
+ * Syntax errors in a parsed file: ERROR nodes (unparseable text) and MISSING nodes (tokens the parser invented).
+ * @returns `line: message` for each, empty when the file parses cleanly
+ */
+export function syntaxProblems(root: SyntaxNode): string[] {
+  const problems: string[] = [];
+  for (const node of walk(root)) {
+    const line = node.startPosition.row + 1;
+    if (node.type === 'ERROR') problems.push(`${line}: syntax error near '${node.text.slice(0, 40).replace(/\s+/g, ' ')}'`);
+    else if (node.isMissing) problems.push(`${line}: syntax error: missing '${node.type}'`);
+  }
+  return problems;
+}
+
+function checkSyntax(file: BicepFile, problems: string[]): void {
+  for (const problem of syntaxProblems(file.root)) problems.push(`${file.name}:${problem}`);
+}
+
+function collectResources(file: BicepFile, report: Report): Resource[] {
+  const resources: Resource[] = [];
+  const visit = (node: SyntaxNode, parent: Resource | undefined) => {
+    for (const child of node.namedChildren) {
+      if (child.type !== 'resource_declaration') {
+        visit(child, parent);
+        continue;
+      }
+      const raw = literalString(child.namedChildren.find((n) => n.type === 'string')) ?? '';
+      const [ownType = '', ownVersion] = raw.split('@');
+      const resource: Resource = {
+        file,
+        node: child,
+        symbol: declarationName(child),
+        type: parent ? `${parent.type}/${ownType}` : ownType,
+        version: ownVersion ?? parent?.version,
+        existing: child.children.some((token) => token.type === 'existing'),
+        body: declarationBody(child),
+      };
+      resources.push(resource);
+      checkApiVersion(resource, report);
+      visit(child, resource);
+    }
+  };
+  visit(file.root, undefined);
+  return resources;
+}
+
+function checkApiVersion(resource: Resource, report: Report): void {
+  const allowed = allowedApiVersions[resource.type];
+  if (!allowed) {
+    report(resource.file, resource.node, `resource type ${resource.type} is not in the allow-list`);
+  } else if (!resource.version || !allowed.includes(resource.version)) {
+    report(
+      resource.file,
+      resource.node,
+      `${resource.type}@${resource.version ?? '(none)'}: API version not in the allow-list (${allowed.join(', ')})`,
+    );
+  }
+}
+
+function checkModules(file: BicepFile, report: Report): void {
+  for (const module of file.root.descendantsOfType('module_declaration')) {
+    const target = literalString(module.namedChildren.find((n) => n.type === 'string'));
+    if (target === undefined) {
+      report(file, module, 'module path must be a string literal');
+    } else if (/^(br|ts)[:/]/.test(target)) {
+      report(file, module, `module '${target}' comes from a registry; keep modules local under infra/`);
+    } else if (!fs.existsSync(path.resolve(path.dirname(file.fullPath), target))) {
+      report(file, module, `module '${target}' does not exist`);
+    }
+  }
+}
+
+function checkSecretEmission(file: BicepFile, resources: Resource[], report: Report): void {
+  const insightsSymbols = new Set(
+    resources.filter((r) => r.file === file && r.type === 'Microsoft.Insights/components').map((r) => r.symbol),
+  );
+  for (const node of walk(file.root)) {
+    if (node.type === 'call_expression') {
+      const name = calledFunctionName(node);
+      if (/^list/i.test(name)) report(file, node, `${name}() returns keys or secrets; use the managed identity`);
+    } else if (node.type === 'member_expression') {
+      const property = node.childForFieldName('property');
+      if (!property || !connectionStringName.test(property.text)) continue;
+      const object = node.childForFieldName('object');
+      const owner = object?.type === 'member_expression' && object.childForFieldName('property')?.text === 'properties'
+        ? object.childForFieldName('object')?.text
+        : undefined;
+      if (!owner || !insightsSymbols.has(owner)) report(file, node, `'${node.text}' reads a connection string`);
+    } else if (node.type === 'identifier' && connectionStringName.test(node.text)) {
+      report(file, node, `'${node.text}' names a connection string; only ${appInsightsConnectionSettingName} may carry one`);
+    } else if (node.type === 'string') {
+      const value = literalString(node);
+      if (value === undefined) continue;
+      if (connectionStringName.test(value) && value !== appInsightsConnectionSettingName) {
+        report(file, node, `'${value}' names a connection string; only ${appInsightsConnectionSettingName} may carry one`);
+      }
+      if (secretInText.test(value)) report(file, node, 'string literal contains a key or SAS');
+    }
+  }
+}
+
+function checkSecureOutputs(file: BicepFile, report: Report): void {
+  const secureParams = new Set(
+    file.root.namedChildren
+      .filter((node) => node.type === 'parameter_declaration' && decoratorNames(node).includes('secure'))
+      .map(declarationName),
+  );
+  for (const output of file.root.descendantsOfType('output_declaration')) {
+    const value = output.namedChildren[output.namedChildren.length - 1];
+    const leaked = value?.descendantsOfType('identifier').find((id) => secureParams.has(id.text));
+    if (leaked) report(file, output, `output ${declarationName(output)} exposes the @secure() parameter ${leaked.text}`);
+  }
+}
+
+/** Reports GUID literals that are not documented role ids; returns the documented ones seen. */
+function checkGuids(file: BicepFile, report: Report): string[] {
+  const documented: string[] = Object.values(roleDefinitionIds);
+  const seen: string[] = [];
+  for (const node of file.root.descendantsOfType('string')) {
+    const value = literalString(node)?.toLowerCase();
+    if (value === undefined || !guidPattern.test(value)) continue;
+    if (documented.includes(value)) seen.push(value);
+    else report(file, node, `role definition id ${value} is not one of the documented built-in roles`);
+  }
+  return seen;
+}
+
+function checkRoles(resources: Resource[], roleIdsSeen: Set<string>, report: Report, problems: string[]): void {
+  for (const id of requiredRoleIds) {
+    if (!roleIdsSeen.has(id)) {
+      const role = Object.entries(roleDefinitionIds).find(([, value]) => value === id)?.[0];
+      problems.push(`role ${role} (${id}) is never assigned`);
+    }
+  }
+  if (!acsRoleIds.some((id) => roleIdsSeen.has(id))) problems.push('no ACS role (Contributor or Communication and Email Service Owner) is assigned');
+
+  for (const assignment of resources.filter((r) => r.type === 'Microsoft.Authorization/roleAssignments' && !r.existing)) {
+    const properties = valueAt(assignment.body, 'properties');
+    const roleDefinitionId = propertyValue(properties, 'roleDefinitionId');
+    const byBuiltInId =
+      roleDefinitionId?.type === 'call_expression' &&
+      calledFunctionName(roleDefinitionId) === 'subscriptionResourceId' &&
+      literalString(roleDefinitionId.childForFieldName('arguments')?.namedChildren[0]) === 'Microsoft.Authorization/roleDefinitions';
+    if (!byBuiltInId) {
+      report(assignment.file, assignment.node, `${assignment.symbol}: roleDefinitionId must be subscriptionResourceId('Microsoft.Authorization/roleDefinitions', <documented id>)`);
+    }
+    if (!propertyValue(properties, 'principalType')) {
+      report(assignment.file, assignment.node, `${assignment.symbol}: set principalType (a new identity may not have replicated yet)`);
+    }
+  }
+}
+
+function expectLiteral(resource: Resource, report: Report, keys: string[], expected: string): void {
+  const node = valueAt(resource.body, ...keys);
+  const actual = node?.type === 'string' ? literalString(node) : node?.text;
+  if (actual !== expected) {
+    report(resource.file, node ?? resource.node, `${resource.symbol}: ${keys.join('.')} must be ${expected} (found ${node ? node.text : 'nothing'})`);
+  }
+}
+
+function checkStorage(resources: Resource[], report: Report, problems: string[]): void {
+  const accounts = resources.filter((r) => r.type === 'Microsoft.Storage/storageAccounts' && !r.existing);
+  if (accounts.length === 0) problems.push('no storage account is declared');
+  for (const account of accounts) {
+    expectLiteral(account, report, ['properties', 'allowSharedKeyAccess'], 'false');
+    expectLiteral(account, report, ['properties', 'allowBlobPublicAccess'], 'false');
+    expectLiteral(account, report, ['properties', 'minimumTlsVersion'], 'TLS1_2');
+  }
+}
+
+function checkFunctionApp(resources: Resource[], report: Report, problems: string[]): void {
+  for (const config of resources.filter((r) => r.type.startsWith('Microsoft.Web/sites/config'))) {
+    report(config.file, config.node, 'set app settings in the site\'s siteConfig.appSettings, where the checks read them');
+  }
+  for (const plan of resources.filter((r) => r.type === 'Microsoft.Web/serverfarms' && !r.existing)) {
+    expectLiteral(plan, report, ['sku', 'name'], 'FC1');
+  }
+  const sites = resources.filter((r) => r.type === 'Microsoft.Web/sites' && !r.existing);
+  if (sites.length !== 1) {
+    problems.push(`expected exactly one Function App (Microsoft.Web/sites), found ${sites.length}`);
+    return;
+  }
+  const site = sites[0];
+  expectLiteral(site, report, ['properties', 'httpsOnly'], 'true');
+  expectLiteral(site, report, ['properties', 'siteConfig', 'minTlsVersion'], '1.2');
+  expectLiteral(site, report, ['properties', 'siteConfig', 'ftpsState'], 'Disabled');
+  expectLiteral(site, report, ['properties', 'siteConfig', 'cors', 'supportCredentials'], 'false');
+  expectLiteral(site, report, ['properties', 'functionAppConfig', 'runtime', 'name'], 'node');
+  expectLiteral(site, report, ['properties', 'functionAppConfig', 'runtime', 'version'], '22');
+
+  const appSettings = valueAt(site.body, 'properties', 'siteConfig', 'appSettings');
+  if (appSettings?.type !== 'array') {
+    report(site.file, site.node, 'properties.siteConfig.appSettings must be an array literal of { name, value }');
+    return;
+  }
+  const known = new Set<string>([...settingNames, ...hostSettingNames]);
+  const names = new Set<string>();
+  for (const entry of appSettings.namedChildren.filter((n) => n.type !== 'comment')) {
+    const name = literalString(propertyValue(entry, 'name'));
+    if (name === undefined) {
+      report(site.file, entry, 'app setting without a literal name');
+      continue;
+    }
+    if (names.has(name)) report(site.file, entry, `app setting ${name} is set twice`);
+    names.add(name);
+    const forbidden = forbiddenSettings[name] ?? (name.startsWith('WEBSITE_CONTENT') ? 'is not supported on Flex Consumption' : undefined);
+    if (forbidden) report(site.file, entry, `app setting ${name} ${forbidden}`);
+    else if (!known.has(name)) report(site.file, entry, `app setting ${name} is read neither by the app (src/config/settings.ts) nor by the host`);
+  }
+  for (const name of requiredSettingNames) {
+    if (!names.has(name)) report(site.file, appSettings, `required app setting ${name} is not set`);
+  }
+}
+
+function checkMain(main: BicepFile, infraDir: string, report: Report, problems: string[]): void {
+  const scope = main.root.namedChildren.find((node) => node.type === 'target_scope_assignment');
+  if (literalString(scope?.namedChildren[0]) !== 'subscription') report(main, scope ?? main.root, "targetScope must be 'subscription'");
+
+  const params = main.root.namedChildren.filter((node) => node.type === 'parameter_declaration');
+  const declared = new Set(params.map(declarationName));
+  const parametersPath = path.join(infraDir, 'main.parameters.json');
+  if (!fs.existsSync(parametersPath)) {
+    problems.push('main.parameters.json: missing');
+    return;
+  }
+  let supplied: string[];
+  try {
+    supplied = Object.keys((JSON.parse(fs.readFileSync(parametersPath, 'utf8')) as { parameters?: object }).parameters ?? {});
+  } catch (error) {
+    problems.push(`main.parameters.json: not valid JSON (${(error as Error).message})`);
+    return;
+  }
+  for (const name of supplied) {
+    if (!declared.has(name)) problems.push(`main.parameters.json: parameter ${name} is not declared in main.bicep`);
+  }
+  for (const param of params) {
+    const hasDefault = param.namedChildren.length > 2; // identifier, type, default value
+    const name = declarationName(param);
+    if (!hasDefault && !supplied.includes(name)) report(main, param, `parameter ${name} has no default and is not in main.parameters.json`);
+  }
+}
