@@ -2,8 +2,7 @@ import { z } from 'zod';
 
 import { AcsError } from './errors';
 import { faultSchema } from './faults';
-import type { Reply } from './service';
-import type { IdentityService } from './service';
+import type { IdentityService, Reply } from './service';
 import type { EmulatorState } from './state';
 
 const verifySchema = z.strictObject({ token: z.string() });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
-import { operations } from './operations';
-import type { Operation } from './operations';
+import { type Operation, operations } from './operations';
 
 /** One queued fault, as posted to `POST /_emulator/faults`. */
 export const faultSchema = z

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 import { createRemoteJWKSet } from 'jose';
 
@@ -9,8 +8,7 @@ import { AcsError } from './errors';
 import { faultBody } from './faults';
 import { verifyHmac } from './hmac';
 import type { Operation } from './operations';
-import { IdentityService } from './service';
-import type { Reply } from './service';
+import { IdentityService, type Reply } from './service';
 import { EmulatorState } from './state';
 import { parseJsonBody } from './validation';
 

@@ -5,10 +5,8 @@ import type { JWTVerifyGetKey } from 'jose';
 import { denied } from './errors';
 import type { EmulatorState, IdentityRecord } from './state';
 import { checkTeamsUserToken } from './teams';
-import { TOKEN_ISSUER, TokenSigner } from './tokens';
-import type { TokenClaims } from './tokens';
-import { parseExpiresInMinutes, parseScopes } from './validation';
-import type { TokenScope } from './validation';
+import { TOKEN_ISSUER, type TokenClaims, TokenSigner } from './tokens';
+import { parseExpiresInMinutes, parseScopes, type TokenScope } from './validation';
 
 /** What an operation answers: a status and, unless 204, a JSON body. */
 export interface Reply {

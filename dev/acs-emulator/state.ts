@@ -1,6 +1,5 @@
 import { FaultQueue } from './faults';
-import { operations } from './operations';
-import type { Operation } from './operations';
+import { type Operation, operations } from './operations';
 
 /** An identity the emulator created. Deleted identities are kept so a token can say why it stopped working. */
 export interface IdentityRecord {

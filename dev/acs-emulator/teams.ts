@@ -1,5 +1,4 @@
-import { decodeJwt, jwtVerify } from 'jose';
-import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { decodeJwt, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 import { invalidTeamsToken, validationError } from './errors';
 

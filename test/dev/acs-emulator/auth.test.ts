@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { CommunicationIdentityClient } from '@azure/communication-identity';
 
-import { DEV_ACS_ACCESS_KEY, startAcsEmulator } from '../../../dev/acs-emulator';
-import type { AcsEmulator } from '../../../dev/acs-emulator';
+import { type AcsEmulator, DEV_ACS_ACCESS_KEY, startAcsEmulator } from '../../../dev/acs-emulator';
 import { controlApi, handSignedFetch } from './control';
 
 const CREATE = '/identities?api-version=2023-10-01';

@@ -1,8 +1,6 @@
-import { CommunicationIdentityClient } from '@azure/communication-identity';
-import type { CommunicationIdentityClientOptions } from '@azure/communication-identity';
+import { CommunicationIdentityClient, type CommunicationIdentityClientOptions } from '@azure/communication-identity';
 
-import { startAcsEmulator } from '../../../dev/acs-emulator';
-import type { AcsEmulator } from '../../../dev/acs-emulator';
+import { type AcsEmulator, startAcsEmulator } from '../../../dev/acs-emulator';
 import { controlApi } from './control';
 
 describe('ACS emulator: injected faults as the SDK pipeline sees them', () => {

@@ -1,8 +1,6 @@
-import { CommunicationIdentityClient } from '@azure/communication-identity';
-import type { CommunicationIdentityClientOptions } from '@azure/communication-identity';
+import { CommunicationIdentityClient, type CommunicationIdentityClientOptions } from '@azure/communication-identity';
 
-import { DEV_ACS_RESOURCE_ID, startAcsEmulator } from '../../../dev/acs-emulator';
-import type { AcsEmulator } from '../../../dev/acs-emulator';
+import { type AcsEmulator, DEV_ACS_RESOURCE_ID, startAcsEmulator } from '../../../dev/acs-emulator';
 import { controlApi } from './control';
 
 const ACS_ID = new RegExp(`^8:acs:${DEV_ACS_RESOURCE_ID}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);

@@ -1,13 +1,10 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { CommunicationIdentityClient } from '@azure/communication-identity';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import type { KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, type KeyLike, SignJWT } from 'jose';
 
-import { startAcsEmulator } from '../../../dev/acs-emulator';
-import type { AcsEmulator } from '../../../dev/acs-emulator';
+import { type AcsEmulator, startAcsEmulator } from '../../../dev/acs-emulator';
 import { controlApi } from './control';
 
 const APP_ID = '00000000-0000-0000-0000-00000000a11d';
