@@ -189,9 +189,17 @@ type Report = (file: BicepFile, node: SyntaxNode, message: string) => void;
 
 // ---------- Syntax-tree helpers ----------
 
-function* walk(node: SyntaxNode): Generator<SyntaxNode> {
-  yield node;
-  for (const child of node.children) yield* walk(child);
+/** Every node under `root` (itself included), in document order. Slow-ish (a native call per node): prefer descendantsOfType. */
+function walk(root: SyntaxNode): SyntaxNode[] {
+  const nodes: SyntaxNode[] = [];
+  const cursor = root.walk();
+  for (;;) {
+    nodes.push(cursor.currentNode);
+    if (cursor.gotoFirstChild()) continue;
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent()) return nodes;
+    }
+  }
 }
 
 /** The value of a string literal, or undefined for an interpolated string or a non-string. */
@@ -267,6 +275,7 @@ function calledFunctionName(call: SyntaxNode): string {
  */
 export function syntaxProblems(root: SyntaxNode): string[] {
   const problems: string[] = [];
+  if (!root.hasError) return problems;
   for (const node of walk(root)) {
     const line = node.startPosition.row + 1;
     if (node.type === 'ERROR') problems.push(`${line}: syntax error near '${node.text.slice(0, 40).replace(/\s+/g, ' ')}'`);
@@ -280,31 +289,27 @@ function checkSyntax(file: BicepFile, problems: string[]): void {
 }
 
 function collectResources(file: BicepFile, report: Report): Resource[] {
-  const resources: Resource[] = [];
-  const visit = (node: SyntaxNode, parent: Resource | undefined) => {
-    for (const child of node.namedChildren) {
-      if (child.type !== 'resource_declaration') {
-        visit(child, parent);
-        continue;
-      }
-      const raw = literalString(child.namedChildren.find((n) => n.type === 'string')) ?? '';
-      const [ownType = '', ownVersion] = raw.split('@');
-      const resource: Resource = {
-        file,
-        node: child,
-        symbol: declarationName(child),
-        type: parent ? `${parent.type}/${ownType}` : ownType,
-        version: ownVersion ?? parent?.version,
-        existing: child.children.some((token) => token.type === 'existing'),
-        body: declarationBody(child),
-      };
-      resources.push(resource);
-      checkApiVersion(resource, report);
-      visit(child, resource);
-    }
-  };
-  visit(file.root, undefined);
-  return resources;
+  // Document order puts every parent before its nested (child) resources.
+  const byStart = new Map<number, Resource>();
+  for (const node of file.root.descendantsOfType('resource_declaration')) {
+    let ancestor = node.parent;
+    while (ancestor && ancestor.type !== 'resource_declaration') ancestor = ancestor.parent;
+    const parent = ancestor ? byStart.get(ancestor.startIndex) : undefined;
+    const raw = literalString(node.namedChildren.find((n) => n.type === 'string')) ?? '';
+    const [ownType = '', ownVersion] = raw.split('@');
+    const resource: Resource = {
+      file,
+      node,
+      symbol: declarationName(node),
+      type: parent ? `${parent.type}/${ownType}` : ownType,
+      version: ownVersion ?? parent?.version,
+      existing: node.children.some((token) => token.type === 'existing'),
+      body: declarationBody(node),
+    };
+    byStart.set(node.startIndex, resource);
+    checkApiVersion(resource, report);
+  }
+  return [...byStart.values()];
 }
 
 function checkApiVersion(resource: Resource, report: Report): void {
@@ -337,7 +342,7 @@ function checkSecretEmission(file: BicepFile, resources: Resource[], report: Rep
   const insightsSymbols = new Set(
     resources.filter((r) => r.file === file && r.type === 'Microsoft.Insights/components').map((r) => r.symbol),
   );
-  for (const node of walk(file.root)) {
+  for (const node of file.root.descendantsOfType(['call_expression', 'member_expression', 'identifier', 'string'])) {
     if (node.type === 'call_expression') {
       const name = calledFunctionName(node);
       if (/^list/i.test(name)) report(file, node, `${name}() returns keys or secrets; use the managed identity`);

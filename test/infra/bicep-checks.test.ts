@@ -1,0 +1,171 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { checkInfra } from './bicep-checks';
+
+const infraDir = path.resolve(__dirname, '../../infra');
+
+interface Mutation {
+  /** What the broken copy gets wrong. */
+  name: string;
+  /** File under infra/ to edit. */
+  file: string;
+  /** Text that must be in the file, and what replaces it. */
+  from: string;
+  to: string;
+  /** A problem the checks must report. */
+  reported: RegExp;
+}
+
+const siteSetting = "        { name: 'ACS_ENDPOINT', value: acsEndpoint }\n";
+
+const mutations: Mutation[] = [
+  {
+    name: 'a storage key read with listKeys()',
+    file: 'core/storage.bicep',
+    from: 'output name string = storage.name\n',
+    to: 'output name string = storage.name\noutput key string = storage.listKeys().keys[0].value\n',
+    reported: /core\/storage\.bicep:\d+: listKeys\(\) returns keys or secrets/,
+  },
+  {
+    name: 'shared-key access to storage turned on',
+    file: 'core/storage.bicep',
+    from: 'allowSharedKeyAccess: false',
+    to: 'allowSharedKeyAccess: true',
+    reported: /properties\.allowSharedKeyAccess must be false \(found true\)/,
+  },
+  {
+    name: 'an undocumented role id (Storage Queue Data Contributor swapped for Storage Blob Data Contributor)',
+    file: 'app/rbac.bicep',
+    from: "storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'",
+    to: "storageQueueDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'",
+    reported: /role definition id ba92f5b4-2d11-453d-a403-e96b0029c9fe is not one of the documented built-in roles/,
+  },
+  {
+    name: 'a required app setting dropped',
+    file: 'app/api.bicep',
+    from: siteSetting,
+    to: '',
+    reported: /app\/api\.bicep:\d+: required app setting ACS_ENDPOINT is not set/,
+  },
+  {
+    name: 'an app setting the app does not read',
+    file: 'app/api.bicep',
+    from: siteSetting,
+    to: `${siteSetting}        { name: 'ACS_ENDPOINT_FALLBACK', value: acsEndpoint }\n`,
+    reported: /app setting ACS_ENDPOINT_FALLBACK is read neither by the app/,
+  },
+  {
+    name: 'a syntax error (an unclosed object)',
+    file: 'core/identity.bicep',
+    from: '  tags: tags\n}\n',
+    to: '  tags: tags\n\n',
+    reported: /core\/identity\.bicep:\d+: syntax error/,
+  },
+  {
+    name: 'an API version that does not exist',
+    file: 'core/communication.bicep',
+    from: "'Microsoft.Communication/communicationServices@2025-05-01' = {",
+    to: "'Microsoft.Communication/communicationServices@2099-01-01' = {",
+    reported: /Microsoft\.Communication\/communicationServices@2099-01-01: API version not in the allow-list/,
+  },
+  {
+    name: 'a resource type outside the allow-list',
+    file: 'core/identity.bicep',
+    from: "'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31'",
+    to: "'Microsoft.KeyVault/vaults@2023-07-01'",
+    reported: /resource type Microsoft\.KeyVault\/vaults is not in the allow-list/,
+  },
+  {
+    name: 'the storage connection-string setting',
+    file: 'app/api.bicep',
+    from: siteSetting,
+    to: `${siteSetting}        { name: 'IdentityStorage', value: 'DefaultEndpointsProtocol=https;AccountName=st;AccountKey=abc=' }\n`,
+    reported: /app setting IdentityStorage is the connection-string form/,
+  },
+  {
+    name: 'a key inside a string literal',
+    file: 'app/api.bicep',
+    from: siteSetting,
+    to: `${siteSetting}        { name: 'TEAMS_APP_ID', value: 'endpoint=https://x.communication.azure.com/;accesskey=abc' }\n`,
+    reported: /string literal contains a key or SAS/,
+  },
+  {
+    name: 'a connection string passed through an output',
+    file: 'main.bicep',
+    from: 'output ACS_ENDPOINT string',
+    to: 'output ACS_CONNECTION_STRING string = communication.outputs.endpoint\noutput ACS_ENDPOINT string',
+    reported: /'ACS_CONNECTION_STRING' names a connection string/,
+  },
+  {
+    name: 'a setting Flex Consumption does not support',
+    file: 'app/api.bicep',
+    from: siteSetting,
+    to: `${siteSetting}        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'node' }\n`,
+    reported: /app setting FUNCTIONS_WORKER_RUNTIME is not supported on Flex Consumption/,
+  },
+  {
+    name: 'a @secure() parameter in an output',
+    file: 'app/api.bicep',
+    from: 'output name string = functionApp.name',
+    to: 'output name string = functionApp.name\noutput state string = graphClientState',
+    reported: /output state exposes the @secure\(\) parameter graphClientState/,
+  },
+  {
+    name: 'a registry module',
+    file: 'main.bicep',
+    from: "module identity './core/identity.bicep'",
+    to: "module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1'",
+    reported: /main\.bicep:\d+: module 'br\/public:.*' comes from a registry/,
+  },
+  {
+    name: 'a module path that does not exist',
+    file: 'main.bicep',
+    from: "module identity './core/identity.bicep'",
+    to: "module identity './core/identities.bicep'",
+    reported: /module '\.\/core\/identities\.bicep' does not exist/,
+  },
+  {
+    name: 'a parameter file entry main.bicep does not declare',
+    file: 'main.parameters.json',
+    from: '"environmentName":',
+    to: '"environmentNmae": { "value": "x" },\n    "environmentName":',
+    reported: /main\.parameters\.json: parameter environmentNmae is not declared in main\.bicep/,
+  },
+  {
+    name: 'CORS with credentials',
+    file: 'app/api.bicep',
+    from: 'supportCredentials: false',
+    to: 'supportCredentials: true',
+    reported: /siteConfig\.cors\.supportCredentials must be false/,
+  },
+];
+
+describe('checkInfra on a broken copy of infra/', () => {
+  let workDir: string;
+
+  beforeEach(() => {
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-check-'));
+    fs.cpSync(infraDir, workDir, { recursive: true });
+  });
+
+  afterEach(() => {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test('reports nothing for an unmodified copy', () => {
+    expect(checkInfra(workDir)).toEqual([]);
+  });
+
+  test.each(mutations)('reports $name', ({ file, from, to, reported }) => {
+    const target = path.join(workDir, file);
+    const original = fs.readFileSync(target, 'utf8');
+    expect(original).toContain(from);
+    fs.writeFileSync(target, original.replace(from, to));
+
+    const problems = checkInfra(workDir);
+
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(reported)]));
+  });
+});
