@@ -1,0 +1,277 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { RegisteredFunction } from './core-api';
+import { isPreflightRequest, preflightHeaders, responseHeaders, type CorsPolicy } from './cors';
+import { describeError, type HostLog, type InvocationInput, type InvocationOutcome } from './invoker';
+import type { RouteTable } from './routing';
+import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse } from './rpc';
+
+/** The real host's default request body limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT): 100 MB. */
+export const MAX_REQUEST_BODY_SIZE_IN_BYTES = 100 * 1024 * 1024;
+const STOP_GRACE_IN_MS = 5_000;
+
+/** A dev-only endpoint served outside the route prefix (e.g. a token helper). */
+export interface ExtraRoute {
+  /** HTTP method, or `*` for any. */
+  method: string;
+  /** Exact path, e.g. `/dev/token`. */
+  path: string;
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+}
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  routes: RouteTable<RegisteredFunction>;
+  cors: CorsPolicy | undefined;
+  extraRoutes: readonly ExtraRoute[];
+  invoke(fn: RegisteredFunction, input: InvocationInput): Promise<InvocationOutcome>;
+  log: HostLog;
+  maxRequestBodySizeInBytes?: number;
+}
+
+export interface RunningHttpServer {
+  port: number;
+  /** Stops accepting connections and waits (a few seconds at most) for requests in flight. */
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const server = createServer((req, res) => {
+    handleRequest(options, req, res).catch((error: unknown) => {
+      options.log('error', `Request ${req.method ?? ''} ${pathOf(req)} failed: ${describeError(error)}`);
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Length': '0' });
+      }
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return { port: (server.address() as AddressInfo).port, close: async () => closeServer(server) };
+}
+
+async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), STOP_GRACE_IN_MS);
+  await closed;
+  clearTimeout(timer);
+}
+
+async function handleRequest(options: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const path = pathOf(req);
+  const origin = header(req, 'origin');
+
+  if (options.cors !== undefined && isPreflightRequest(method, req.headers)) {
+    const headers = preflightHeaders(
+      options.cors,
+      origin ?? '',
+      header(req, 'access-control-request-method') ?? '',
+      header(req, 'access-control-request-headers'),
+    );
+    // Like ASP.NET Core's CORS middleware: 204 either way, CORS headers only for allowed origins.
+    res.writeHead(204, headers ?? {});
+    res.end();
+    return;
+  }
+  if (options.cors !== undefined) {
+    for (const [name, value] of Object.entries(responseHeaders(options.cors, origin) ?? {})) {
+      res.setHeader(name, value);
+    }
+  }
+
+  const extra = options.extraRoutes.find(
+    (route) => route.path === path && (route.method === '*' || route.method.toUpperCase() === method),
+  );
+  if (extra !== undefined) {
+    await extra.handler(req, res);
+    return;
+  }
+  if (path === '/admin/host/status' && method === 'GET') {
+    writeBody(res, 200, { 'Content-Type': 'application/json; charset=utf-8' }, JSON.stringify({ state: 'Running' }));
+    return;
+  }
+
+  const match = options.routes.match(method, path);
+  if (match === undefined) {
+    if (path === '/' && method === 'GET') {
+      writeBody(res, 200, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Your Functions 4.0 app is up and running\n');
+      return;
+    }
+    writeBody(res, 404, {}, undefined);
+    return;
+  }
+
+  const body = await readBody(req, options.maxRequestBodySizeInBytes ?? MAX_REQUEST_BODY_SIZE_IN_BYTES);
+  if (body === undefined) {
+    res.setHeader('Connection', 'close');
+    writeBody(res, 413, {}, undefined);
+    req.resume();
+    return;
+  }
+
+  const fn = match.target;
+  const request: RpcHttpData = {
+    method,
+    url: `http://${header(req, 'host') ?? `${options.host}`}${req.url ?? '/'}`,
+    headers: requestHeaders(req),
+    query: queryRecord(req),
+    params: match.params,
+    body: body.length > 0 ? { bytes: body } : null,
+  };
+  const outcome = await options.invoke(fn, {
+    reason: 'This function was programmatically called via the host APIs.',
+    triggerData: { http: request },
+  });
+  if (!outcome.succeeded) {
+    // The real host answers a failed invocation with a bare 500: no message, no stack.
+    writeBody(res, 500, {}, undefined);
+    return;
+  }
+  writeHttpResponse(res, method, httpOutput(fn, outcome.response));
+}
+
+/** The HTTP output of an invocation: `$return` or a named `http` output binding. */
+function httpOutput(fn: RegisteredFunction, response: RpcInvocationResponse): RpcHttpData | undefined {
+  for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+    if (binding.direction === 'out' && binding.type.toLowerCase() === 'http') {
+      const data = name === '$return' ? response.returnValue : response.outputData?.find((o) => o.name === name)?.data;
+      return data?.http ?? undefined;
+    }
+  }
+  return undefined;
+}
+
+function writeHttpResponse(res: ServerResponse, method: string, http: RpcHttpData | undefined): void {
+  if (http === undefined) {
+    // "The default return value for an HTTP-triggered function is HTTP 204 No Content with an empty body."
+    writeBody(res, 204, {}, undefined);
+    return;
+  }
+  const status = Number(http.statusCode ?? '200');
+  if (!Number.isInteger(status) || status < 100 || status > 999) {
+    throw new Error(`The function returned the invalid HTTP status '${http.statusCode ?? ''}'.`);
+  }
+  const headers: Record<string, string | string[]> = { ...(http.headers ?? {}) };
+  const cookies = (http.cookies ?? []).map(serializeCookie);
+  if (cookies.length > 0) {
+    const existing = Object.keys(headers).find((name) => name.toLowerCase() === 'set-cookie');
+    const current = existing === undefined ? [] : [headers[existing] as string];
+    if (existing !== undefined) {
+      delete headers[existing];
+    }
+    headers['Set-Cookie'] = [...current, ...cookies];
+  }
+  const bytes = http.body?.bytes ?? (typeof http.body?.string === 'string' ? Buffer.from(http.body.string) : undefined);
+  const noBody = method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+  writeBody(res, status, headers, noBody || bytes === undefined || bytes === null ? undefined : Buffer.from(bytes));
+}
+
+function writeBody(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | string[]>,
+  body: string | Buffer | undefined,
+): void {
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) {
+    res.setHeader(name, value);
+  }
+  if (body === undefined && status !== 204 && status !== 304) {
+    res.setHeader('Content-Length', '0');
+  }
+  res.end(body);
+}
+
+/** `Set-Cookie` as ASP.NET Core writes the host's response cookies. */
+export function serializeCookie(cookie: RpcHttpCookie): string {
+  const parts = [`${cookie.name ?? ''}=${encodeURIComponent(cookie.value ?? '')}`];
+  const expiresInSeconds = cookie.expires?.value?.seconds;
+  if (typeof expiresInSeconds === 'number') {
+    parts.push(`expires=${new Date(expiresInSeconds * 1000).toUTCString()}`);
+  }
+  if (typeof cookie.maxAge?.value === 'number') {
+    parts.push(`max-age=${Math.trunc(cookie.maxAge.value)}`);
+  }
+  if (cookie.domain?.value) {
+    parts.push(`domain=${cookie.domain.value}`);
+  }
+  parts.push(`path=${cookie.path?.value || '/'}`);
+  if (cookie.secure?.value === true) {
+    parts.push('secure');
+  }
+  const sameSite = { lax: 'lax', strict: 'strict', explicitNone: 'none' }[cookie.sameSite ?? 'none' as string];
+  if (sameSite !== undefined) {
+    parts.push(`samesite=${sameSite}`);
+  }
+  if (cookie.httpOnly?.value === true) {
+    parts.push('httponly');
+  }
+  return parts.join('; ');
+}
+
+/**
+ * The request body, or undefined when it exceeds the limit (checked against Content-Length
+ * first, then while reading).
+ */
+function readBody(req: IncomingMessage, limitInBytes: number): Promise<Buffer | undefined> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitInBytes) {
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitInBytes) {
+        tooLarge = true;
+        chunks.length = 0;
+      } else if (!tooLarge) {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function requestHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) {
+      headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+  }
+  return headers;
+}
+
+/** Query values by name; repeated names joined with `,` as the host's StringValues are. */
+function queryRecord(req: IncomingMessage): Record<string, string> {
+  const search = new URL(req.url ?? '/', 'http://localhost').searchParams;
+  const query: Record<string, string> = {};
+  for (const name of new Set(search.keys())) {
+    query[name] = search.getAll(name).join(',');
+  }
+  return query;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const queryStart = url.indexOf('?');
+  return queryStart === -1 ? url : url.slice(0, queryStart);
+}
