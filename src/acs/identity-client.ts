@@ -4,7 +4,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Connection } from '../config/config';
 import { acsConnectionStringEndpoint, isLoopbackHttp } from '../config/urls';
 import { UpstreamError } from '../errors/errors';
-import { boundedRetryOptions, failFastOnLongRetryAfter, ThrottledError } from './retry';
+import { boundedRetryOptions, failFastOnLongRetryAfter, throttledRetryAfterInMs } from './retry';
 
 export interface AccessToken {
   token: string;
@@ -105,7 +105,8 @@ export class AcsIdentityGateway implements IdentityGateway {
 
 /** SDK errors become UpstreamErrors (status kept, message dropped); anything else is rethrown unchanged. */
 export function translateAcsError(error: unknown, timedOut = false): unknown {
-  if (error instanceof ThrottledError) return new UpstreamError('acs', 'throttled', error.statusCode, error.retryAfterInMs / 1000);
+  const throttledFor = throttledRetryAfterInMs(error);
+  if (throttledFor !== undefined) return new UpstreamError('acs', 'throttled', 429, throttledFor / 1000);
   if (timedOut || (error instanceof Error && error.name === 'AbortError')) return new UpstreamError('acs', 'timeout');
   if (!(error instanceof Error) || error.name !== 'RestError') return error;
   const rest = error as Error & { statusCode?: number; code?: string; response?: { headers: { get(name: string): string | undefined } } };

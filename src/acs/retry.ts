@@ -19,19 +19,25 @@ export function retryAfterInMs(response: PipelineResponse | undefined): number |
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
 }
 
-/** A throttled answer whose Retry-After is too long to wait out in-request; carries the delay for our client. */
-export class ThrottledError extends RestError {
-  constructor(
-    readonly retryAfterInMs: number,
-    statusCode: number,
-  ) {
-    super('Throttled by the upstream service', { statusCode, code: 'Throttled' });
-  }
+const throttledCode = 'ThrottledTooLongToWait';
+
+/**
+ * A throttled answer whose Retry-After is too long to wait out in-request, carrying the delay for our client.
+ * A plain RestError (its constructor resets the prototype, so subclasses would lose `instanceof`).
+ */
+export function throttledError(retryAfterInMs: number, statusCode: number): RestError & { retryAfterInMs: number } {
+  return Object.assign(new RestError('Throttled by the upstream service', { statusCode, code: throttledCode }), { retryAfterInMs });
+}
+
+/** The delay carried by {@link throttledError}, or undefined for any other error. */
+export function throttledRetryAfterInMs(error: unknown): number | undefined {
+  const candidate = error as { code?: unknown; retryAfterInMs?: unknown } | undefined;
+  return candidate?.code === throttledCode && typeof candidate.retryAfterInMs === 'number' ? candidate.retryAfterInMs : undefined;
 }
 
 /**
  * Runs inside the SDK's retry loop (position `perRetry`). A 429/503 whose Retry-After exceeds `maxWaitInMs` is
- * turned into a {@link ThrottledError} without a response, so neither the throttling nor the exponential strategy
+ * turned into a {@link throttledError} without a response, so neither the throttling nor the exponential strategy
  * retries it; shorter delays are left to the SDK, which waits them out and retries.
  */
 export function failFastOnLongRetryAfter(maxWaitInMs = maxRetryAfterWaitInMs): PipelinePolicy {
@@ -40,7 +46,7 @@ export function failFastOnLongRetryAfter(maxWaitInMs = maxRetryAfterWaitInMs): P
     async sendRequest(request, next) {
       const response = await next(request);
       const waitInMs = retryAfterInMs(response);
-      if (waitInMs !== undefined && waitInMs > maxWaitInMs) throw new ThrottledError(waitInMs, response.status);
+      if (waitInMs !== undefined && waitInMs > maxWaitInMs) throw throttledError(waitInMs, response.status);
       return response;
     },
   };

@@ -79,7 +79,8 @@ export const settingsSchema = z
     // --- Webhooks (each is enabled only when its secret is set) ---
     GRAPH_CLIENT_STATE: optionalText.pipe(z.string().max(128).optional()),
     GRAPH_UPDATED_ACTION: z.enum(['revoke', 'ignore']).default('revoke'),
-    GRAPH_ISSUER_TEMPLATE: z.string().includes('{tenantId}').default('https://login.microsoftonline.com/{tenantId}/v2.0'),
+    /** The issuer of Entra users' tokens; `{tenantId}` is replaced by the notification's tenant (a fixed issuer suits single-tenant apps). */
+    GRAPH_ISSUER_TEMPLATE: z.string().min(1).default('https://login.microsoftonline.com/{tenantId}/v2.0'),
     OKTA_WEBHOOK_SECRET: optionalText,
     OKTA_ISSUER: optionalText.pipe(httpUrl.optional()),
     STANDARD_WEBHOOK_SECRETS: csvOf(z.string().regex(/^(whsec_)?[A-Za-z0-9+/=]+$/, 'expected whsec_<base64> secrets separated by spaces or commas')),

@@ -103,7 +103,13 @@ export class IdentityService {
       // 401 means "no such identity" or "bad credentials". Only when our credentials demonstrably work is the
       // identity gone (e.g. an earlier attempt deleted it); otherwise keep the mapping and fail.
       if (!(error instanceof AcsUnauthorizedError) || !(await this.credentialsWork(caller.log))) throw error;
-      caller.log.warn('ACS no longer knows the identity being deleted; removing the mapping.');
+      // The credentials work now; one more attempt tells a passing credential fault from an identity that is gone.
+      try {
+        await this.acs.deleteUser(mapping.communicationUserId);
+      } catch (again) {
+        if (!(again instanceof AcsUnauthorizedError)) throw again;
+        caller.log.warn('ACS no longer knows the identity being deleted; removing the mapping.');
+      }
     }
     await this.mappings.remove(mapping, caller.cause);
     return true;
