@@ -35,6 +35,8 @@ export class TimerListener {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #last: Date | undefined;
+  /** The occurrence the timer is armed for: the next one is computed from it, since timers may fire a little early. */
+  #armedFor: Date | undefined;
   #stopped = false;
 
   constructor(options: TimerOptions) {
@@ -60,20 +62,26 @@ export class TimerListener {
     if (this.#stopped) {
       return;
     }
-    const next = this.#schedule.next(this.#now());
+    const now = this.#now();
+    const next = this.#nextAfter(now);
     if (next === undefined) {
       this.#options.log('warning', `[${this.#options.functionName}] Schedule '${this.#options.schedule}' never occurs.`);
       return;
     }
-    const waitInMs = next.getTime() - this.#now().getTime();
+    const waitInMs = next.getTime() - now.getTime();
+    if (waitInMs > MAX_TIMEOUT_IN_MS) {
+      this.#timer = setTimeout(() => this.#arm(), MAX_TIMEOUT_IN_MS);
+      return;
+    }
+    this.#armedFor = next;
     this.#timer = setTimeout(() => {
-      if (waitInMs > MAX_TIMEOUT_IN_MS) {
-        this.#arm();
-        return;
-      }
       this.#fire();
       this.#arm();
-    }, Math.min(Math.max(waitInMs, 0), MAX_TIMEOUT_IN_MS));
+    }, Math.max(waitInMs, 0));
+  }
+
+  #nextAfter(now: Date): Date | undefined {
+    return this.#schedule.next(this.#armedFor !== undefined && this.#armedFor > now ? this.#armedFor : now);
   }
 
   #fire(): void {
@@ -81,7 +89,7 @@ export class TimerListener {
       return;
     }
     const now = this.#now();
-    const next = this.#schedule.next(now);
+    const next = this.#nextAfter(now);
     const timerInfo = {
       Schedule: { AdjustForDST: true },
       ScheduleStatus: {

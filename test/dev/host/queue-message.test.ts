@@ -1,0 +1,53 @@
+import { decodeMessageText, encodeMessageText, outputMessages, queueTriggerMetadata } from '../../../dev/host/queue-message';
+
+describe('queue message encoding', () => {
+  it('decodes base64 and passes text through with "none"', () => {
+    expect(decodeMessageText(Buffer.from('{"a":"ü"}').toString('base64'), 'base64')).toBe('{"a":"ü"}');
+    expect(decodeMessageText('{"a":1}', 'none')).toBe('{"a":1}');
+  });
+
+  it('refuses text that is not base64 when base64 is expected', () => {
+    expect(() => decodeMessageText('{"a":1}', 'base64')).toThrow(/not valid base64/);
+  });
+
+  it('encodes output messages per encoding', () => {
+    expect(encodeMessageText('hi', 'base64')).toBe('aGk=');
+    expect(encodeMessageText('hi', 'none')).toBe('hi');
+  });
+});
+
+describe('queue trigger metadata', () => {
+  it('carries the names the storage extension binds', () => {
+    const metadata = queueTriggerMetadata(
+      {
+        messageId: 'id-1',
+        popReceipt: 'receipt',
+        dequeueCount: 3,
+        insertedOn: new Date('2024-01-01T00:00:00Z'),
+        expiresOn: new Date('2024-01-08T00:00:00Z'),
+        nextVisibleOn: new Date('2024-01-01T00:10:00Z'),
+        messageText: 'aGk=',
+      },
+      'hi',
+      'work',
+    );
+
+    expect(metadata).toMatchObject({
+      QueueTrigger: { string: 'hi' },
+      Id: { string: 'id-1' },
+      DequeueCount: { int: 3 },
+      InsertionTime: { json: '"2024-01-01T00:00:00.000Z"' },
+      PopReceipt: { string: 'receipt' },
+    });
+  });
+});
+
+describe('queue output messages', () => {
+  it('makes one message per array element, strings as they are and the rest as JSON', () => {
+    expect(outputMessages({ json: '[{"n":1},"two",3]' })).toEqual(['{"n":1}', 'two', '3']);
+    expect(outputMessages({ json: '{"n":1}' })).toEqual(['{"n":1}']);
+    expect(outputMessages({ string: 'text' })).toEqual(['text']);
+    expect(outputMessages({ int: 5 })).toEqual(['5']);
+    expect(outputMessages(undefined)).toEqual([]);
+  });
+});
