@@ -8,7 +8,8 @@ import { emptyRequestSchema } from '../http/schemas';
 
 /** Operators act on users of their own issuer; the user id comes URL-encoded in the path. */
 function targetUser(request: HttpRequest, admin: Principal): AppUser {
-  const userId = request.params['userId'];
+  // The Functions host decodes route values except an encoded slash (ASP.NET Core keeps %2F): undo that one too.
+  const userId = request.params['userId']?.replace(/%2F/gi, '/');
   if (!userId || userId.length > 1024) throw badRequest('invalid_user_id', 'The user id must be 1 to 1024 characters.');
   return { issuer: admin.issuer, userId };
 }
