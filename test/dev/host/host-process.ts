@@ -30,9 +30,16 @@ function assertBuilt(): void {
   }
 }
 
-export async function startHostProcess(appRoot: string, env: Record<string, string>, timeoutInMs = 15_000): Promise<HostProcess> {
+/**
+ * @param script - the CLI by default; a runner script that prints the same ready line otherwise.
+ */
+export async function startHostProcess(
+  appRoot: string,
+  env: Record<string, string>,
+  { script = CLI, timeoutInMs = 15_000 }: { script?: string; timeoutInMs?: number } = {},
+): Promise<HostProcess> {
   assertBuilt();
-  const child = spawn(process.execPath, [CLI, appRoot], {
+  const child = spawn(process.execPath, [script, appRoot], {
     cwd: REPO_ROOT,
     env: { ...process.env, FUNCTIONS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
