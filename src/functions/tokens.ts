@@ -2,7 +2,9 @@ import { app } from '@azure/functions';
 
 import { parseJsonBody } from '../http/body';
 import { authenticated, json } from '../http/handler';
-import { tokenRequestSchema } from '../http/schemas';
+import { notFound } from '../errors/errors';
+import { teamsTokenRequestSchema, tokenRequestSchema } from '../http/schemas';
+import { exchangeTeamsToken } from '../teams/teams-exchange';
 import type { IssuedToken } from '../identity/identity-service';
 import { resolveTokenRequest } from '../identity/token-policy';
 
@@ -31,5 +33,17 @@ app.http('refreshToken', {
   handler: authenticated(async (request, _context, { identities, config }, principal) => {
     const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
     return json(200, tokenBody(await identities.refreshToken(principal, tokenRequest)));
+  }),
+});
+
+app.http('exchangeTeamsToken', {
+  methods: ['POST'],
+  route: 'tokens/teams',
+  authLevel: 'anonymous',
+  handler: authenticated(async (request, _context, { acs, config }, principal) => {
+    if (!config.teams) throw notFound('teams_disabled', 'The Teams token exchange is not configured (TEAMS_APP_ID).');
+    const { teamsUserAadToken } = await parseJsonBody(request, teamsTokenRequestSchema);
+    const token = await exchangeTeamsToken(acs, config.teams.appId, principal, teamsUserAadToken);
+    return json(200, { communicationUserId: token.communicationUserId, token: token.token, expiresOn: token.expiresOn.toISOString() });
   }),
 });
