@@ -121,7 +121,7 @@ async function handleRequest(options: HttpServerOptions, req: IncomingMessage, r
   const fn = match.target;
   const request: RpcHttpData = {
     method,
-    url: `http://${header(req, 'host') ?? `${options.host}`}${req.url ?? '/'}`,
+    url: `http://${header(req, 'host') ?? options.host}${req.url ?? '/'}`,
     headers: requestHeaders(req),
     query: queryRecord(req),
     params: match.params,
@@ -191,6 +191,8 @@ function writeBody(
   res.end(body);
 }
 
+const SAME_SITE: Record<string, string | undefined> = { lax: 'lax', strict: 'strict', explicitNone: 'none' };
+
 /** `Set-Cookie` as ASP.NET Core writes the host's response cookies. */
 export function serializeCookie(cookie: RpcHttpCookie): string {
   const parts = [`${cookie.name ?? ''}=${encodeURIComponent(cookie.value ?? '')}`];
@@ -208,7 +210,8 @@ export function serializeCookie(cookie: RpcHttpCookie): string {
   if (cookie.secure?.value === true) {
     parts.push('secure');
   }
-  const sameSite = { lax: 'lax', strict: 'strict', explicitNone: 'none' }[cookie.sameSite ?? 'none' as string];
+  // RPC `none` means "not set"; an explicit SameSite=None arrives as `explicitNone`.
+  const sameSite = SAME_SITE[cookie.sameSite ?? 'none'];
   if (sameSite !== undefined) {
     parts.push(`samesite=${sameSite}`);
   }
