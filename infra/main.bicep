@@ -42,6 +42,9 @@ param authRequiredRole string = ''
 @description('App role that grants the admin endpoints.')
 param adminRole string = 'Identity.Admin'
 
+@description('Claim that carries the caller\'s roles: roles (Entra ID), or e.g. groups / a namespaced claim for Okta or Auth0.')
+param adminRoleClaim string = 'roles'
+
 @description('ACS token scopes callers may ask for, comma-separated (chat, chat.join, chat.join.limited, voip, voip.join); empty = all.')
 param tokenAllowedScopes string = ''
 
@@ -253,6 +256,7 @@ module api './app/api.bicep' = {
     authRequiredScope: authRequiredScope
     authRequiredRole: authRequiredRole
     adminRole: adminRole
+    adminRoleClaim: adminRoleClaim
     tokenAllowedScopes: tokenAllowedScopes
     tokenDefaultScopes: tokenDefaultScopes
     graphClientState: graphClientState

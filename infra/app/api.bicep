@@ -66,6 +66,9 @@ param authRequiredRole string = ''
 @description('App role that grants the admin endpoints.')
 param adminRole string = 'Identity.Admin'
 
+@description('Claim holding the caller\'s roles (Okta/Auth0 often use groups or a namespaced claim).')
+param adminRoleClaim string = 'roles'
+
 @description('ACS token scopes callers may ask for, comma-separated; empty = all five.')
 param tokenAllowedScopes string = ''
 
@@ -219,6 +222,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AUTH_REQUIRED_SCOPE', value: authRequiredScope }
         { name: 'AUTH_REQUIRED_ROLE', value: authRequiredRole }
         { name: 'ADMIN_ROLE', value: adminRole }
+        { name: 'ADMIN_ROLE_CLAIM', value: adminRoleClaim }
 
         // Which ACS scopes a token may carry, and the ones used when the caller names none.
         { name: 'TOKEN_ALLOWED_SCOPES', value: tokenAllowedScopes }

@@ -1,10 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import Parser = require('tree-sitter');
-import Bicep = require('tree-sitter-bicep');
-
 import { settingNames } from '../../src/config/settings';
+import { type BicepNode, parseBicepSources } from './bicep-syntax';
 
 /**
  * Offline structural checks over infra/*.bicep, on the syntax tree from tree-sitter-bicep (no Bicep CLI exists
@@ -13,7 +11,7 @@ import { settingNames } from '../../src/config/settings';
  * not type-check or validate anything against ARM: `az deployment sub what-if` remains the real test.
  */
 
-type SyntaxNode = Parser.SyntaxNode;
+type SyntaxNode = BicepNode;
 
 /**
  * Resource types and the API versions allowed for each, one version per type. Every version was looked up in
@@ -128,17 +126,6 @@ interface Resource {
   body: SyntaxNode | undefined;
 }
 
-let parser: Parser | undefined;
-
-/** Parses Bicep source with tree-sitter-bicep (one parser per process). */
-export function parseBicep(source: string): Parser.Tree {
-  if (!parser) {
-    parser = new Parser();
-    parser.setLanguage(Bicep as unknown as Parser.Language);
-  }
-  return parser.parse(source);
-}
-
 /**
  * Runs every check over the Bicep files under `infraDir` (and its main.parameters.json).
  * @param infraDir - the infra folder, or a copy of it
@@ -146,12 +133,15 @@ export function parseBicep(source: string): Parser.Tree {
  */
 export function checkInfra(infraDir: string): string[] {
   const problems: string[] = [];
-  const files = listBicepFiles(infraDir).map((fullPath): BicepFile => {
-    const name = path.relative(infraDir, fullPath).split(path.sep).join('/');
-    return { name, fullPath, root: parseBicep(fs.readFileSync(fullPath, 'utf8')).rootNode };
-  });
+  const paths = listBicepFiles(infraDir);
+  const roots = parseBicepSources(paths.map((fullPath) => fs.readFileSync(fullPath, 'utf8')));
+  const files = paths.map((fullPath, index): BicepFile => ({
+    name: path.relative(infraDir, fullPath).split(path.sep).join('/'),
+    fullPath,
+    root: roots[index]!,
+  }));
   const report = (file: BicepFile, node: SyntaxNode, message: string) =>
-    problems.push(`${file.name}:${node.startPosition.row + 1}: ${message}`);
+    problems.push(`${file.name}:${node.row + 1}: ${message}`);
 
   if (!files.some((file) => file.name === 'main.bicep')) problems.push('main.bicep: missing');
 
@@ -188,19 +178,6 @@ function listBicepFiles(dir: string): string[] {
 type Report = (file: BicepFile, node: SyntaxNode, message: string) => void;
 
 // ---------- Syntax-tree helpers ----------
-
-/** Every node under `root` (itself included), in document order. Slow-ish (a native call per node): prefer descendantsOfType. */
-function walk(root: SyntaxNode): SyntaxNode[] {
-  const nodes: SyntaxNode[] = [];
-  const cursor = root.walk();
-  for (;;) {
-    nodes.push(cursor.currentNode);
-    if (cursor.gotoFirstChild()) continue;
-    while (!cursor.gotoNextSibling()) {
-      if (!cursor.gotoParent()) return nodes;
-    }
-  }
-}
 
 /** The value of a string literal, or undefined for an interpolated string or a non-string. */
 function literalString(node: SyntaxNode | undefined): string | undefined {
@@ -254,7 +231,7 @@ function decoratorNames(declaration: SyntaxNode): string[] {
 function declarationBody(declaration: SyntaxNode): SyntaxNode | undefined {
   let node: SyntaxNode | undefined = declaration.namedChildren[declaration.namedChildren.length - 1];
   while (node && node.type !== 'object') {
-    if (node.type === 'for_statement') node = node.childForFieldName('body') ?? undefined;
+    if (node.type === 'for_statement') node = node.childForFieldName('body');
     else if (node.type === 'if_statement') node = node.namedChildren.find((child) => child.type === 'object');
     else return undefined;
   }
@@ -276,8 +253,8 @@ function calledFunctionName(call: SyntaxNode): string {
 export function syntaxProblems(root: SyntaxNode): string[] {
   const problems: string[] = [];
   if (!root.hasError) return problems;
-  for (const node of walk(root)) {
-    const line = node.startPosition.row + 1;
+  for (const node of root.descendants()) {
+    const line = node.row + 1;
     if (node.type === 'ERROR') problems.push(`${line}: syntax error near '${node.text.slice(0, 40).replace(/\s+/g, ' ')}'`);
     else if (node.isMissing) problems.push(`${line}: syntax error: missing '${node.type}'`);
   }
