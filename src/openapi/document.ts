@@ -1,0 +1,197 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+import { version } from '../app/version';
+import {
+  adminUserResponseSchema,
+  auditResponseSchema,
+  healthResponseSchema,
+  identityResponseSchema,
+  problemSchema,
+  teamsTokenRequestSchema,
+  teamsTokenResponseSchema,
+  tokenRequestSchema,
+  tokenResponseSchema,
+  webhookAcceptedSchema,
+} from '../http/schemas';
+
+type Status = 200 | 201 | 202 | 204 | 400 | 401 | 403 | 404 | 409 | 413 | 415 | 502 | 503;
+
+const problem = (description: string): ResponseConfig => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+const jsonBody = (description: string, schema: z.ZodType): ResponseConfig => ({ description, content: { 'application/json': { schema } } });
+const empty = (description: string): ResponseConfig => ({ description });
+
+const commonErrors = {
+  401: problem('Missing or invalid bearer token (`WWW-Authenticate: Bearer error="invalid_token"`).'),
+  503: problem('Storage or ACS is throttling or unavailable; retry after `Retry-After` seconds.'),
+} satisfies Partial<Record<Status, ResponseConfig>>;
+const bodyErrors = {
+  400: problem('Malformed JSON or an invalid field (code `malformed_json` or `invalid_request`).'),
+  413: problem('The body exceeds 16 KiB.'),
+  415: problem('The body is not application/json.'),
+} satisfies Partial<Record<Status, ResponseConfig>>;
+const upstreamErrors = {
+  502: problem('ACS failed or refused the request (code `acs_failed` or `acs_rejected`).'),
+  ...commonErrors,
+} satisfies Partial<Record<Status, ResponseConfig>>;
+const tokenBody = { body: { required: false, content: { 'application/json': { schema: tokenRequestSchema } } } };
+const userIdParam = z.object({ userId: z.string().min(1).max(1024).meta({ description: "The app user's id at the admin's issuer (URL-encoded)." }) });
+const bearer = [{ bearerAuth: [] }];
+
+/** Every public endpoint, with the schemas that validate its requests and describe its responses. */
+export function buildRegistry(): OpenAPIRegistry {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: "An access token from the app's own identity provider (configured issuer and audience).",
+  });
+
+  registry.registerPath({
+    operationId: 'health', method: 'get', path: '/api/health', tags: ['Service'], summary: 'Liveness probe (anonymous).',
+    responses: { 200: jsonBody('The service is up.', healthResponseSchema) },
+  });
+  registry.registerPath({
+    operationId: 'openApi', method: 'get', path: '/api/openapi.json', tags: ['Service'], summary: 'This document (anonymous).',
+    responses: { 200: { description: 'The OpenAPI 3.1 document.', content: { 'application/json': { schema: z.object({ openapi: z.string() }).loose() } } } },
+  });
+
+  registry.registerPath({
+    operationId: 'createIdentity', method: 'post', path: '/api/identities', tags: ['Identity'], security: bearer,
+    summary: "Creates the caller's ACS identity (idempotent per user).",
+    responses: { 201: jsonBody('Created.', identityResponseSchema), 200: jsonBody('The caller already had this identity.', identityResponseSchema), ...bodyErrors, 409: problem('The identity is being deleted.'), ...upstreamErrors },
+  });
+  registry.registerPath({
+    operationId: 'getIdentity', method: 'get', path: '/api/identities/me', tags: ['Identity'], security: bearer,
+    summary: "The caller's ACS identity.",
+    responses: { 200: jsonBody("The caller's identity.", identityResponseSchema), 404: problem('The caller has no identity (`identity_not_found`).'), ...commonErrors },
+  });
+  registry.registerPath({
+    operationId: 'revokeTokens', method: 'post', path: '/api/identities/me/revoke', tags: ['Identity'], security: bearer,
+    summary: "Revokes every token issued so far for the caller's identity.",
+    responses: { 204: empty('Revoked.'), ...bodyErrors, 404: problem('The caller has no identity.'), 409: problem('The identity is being deleted.'), ...upstreamErrors },
+  });
+  registry.registerPath({
+    operationId: 'deleteIdentity', method: 'delete', path: '/api/identities/me', tags: ['Identity'], security: bearer,
+    summary: "Deletes the caller's ACS identity (which revokes its tokens) and the mapping. Idempotent.",
+    responses: { 204: empty('Deleted, or there was nothing to delete.'), ...upstreamErrors },
+  });
+
+  registry.registerPath({
+    operationId: 'issueToken', method: 'post', path: '/api/tokens', tags: ['Tokens'], security: bearer, request: tokenBody,
+    summary: 'Issues an ACS token; creates the identity in the same ACS call when the caller has none.',
+    responses: {
+      200: jsonBody('A token for the existing identity.', tokenResponseSchema),
+      201: jsonBody('The identity was created with this token.', tokenResponseSchema),
+      ...bodyErrors,
+      403: problem('A requested scope is not allowed by this service (`scope_not_allowed`).'),
+      409: problem('The identity is being deleted.'),
+      ...upstreamErrors,
+    },
+  });
+  registry.registerPath({
+    operationId: 'refreshToken', method: 'post', path: '/api/tokens/refresh', tags: ['Tokens'], security: bearer, request: tokenBody,
+    summary: 'Re-issues a token for the existing identity; never creates one.',
+    responses: {
+      200: jsonBody('A fresh token.', tokenResponseSchema),
+      ...bodyErrors,
+      403: problem('A requested scope is not allowed by this service.'),
+      404: problem('The caller has no identity yet: call POST /api/tokens.'),
+      409: problem('The identity is being deleted.'),
+      ...upstreamErrors,
+    },
+  });
+  registry.registerPath({
+    operationId: 'exchangeTeamsToken', method: 'post', path: '/api/tokens/teams', tags: ['Tokens'], security: bearer,
+    request: { body: { required: true, content: { 'application/json': { schema: teamsTokenRequestSchema } } } },
+    summary: "Exchanges the caller's own Teams user Entra ID token for an ACS token.",
+    responses: {
+      200: jsonBody('An ACS token for the Teams user.', teamsTokenResponseSchema),
+      ...bodyErrors,
+      403: problem('The Teams token belongs to another user, or the caller is not an Entra ID user.'),
+      404: problem('The Teams exchange is not configured.'),
+      ...upstreamErrors,
+    },
+  });
+
+  const adminErrors = { 403: problem('The caller lacks the admin role (`admin_role_required`).'), ...upstreamErrors };
+  registry.registerPath({
+    operationId: 'adminGetUser', method: 'get', path: '/api/users/{userId}', tags: ['Admin'], security: bearer, request: { params: userIdParam },
+    summary: "A user's mapping (admin role).",
+    responses: { 200: jsonBody('The mapping.', adminUserResponseSchema), 400: problem('Invalid user id.'), 404: problem('The user has no identity.'), ...adminErrors },
+  });
+  registry.registerPath({
+    operationId: 'adminRevokeUser', method: 'post', path: '/api/users/{userId}/revoke', tags: ['Admin'], security: bearer, request: { params: userIdParam },
+    summary: "Revokes a user's tokens (admin role).",
+    responses: { 204: empty('Revoked.'), ...bodyErrors, 404: problem('The user has no identity.'), 409: problem('The identity is being deleted.'), ...adminErrors },
+  });
+  registry.registerPath({
+    operationId: 'adminDeleteUser', method: 'delete', path: '/api/users/{userId}', tags: ['Admin'], security: bearer, request: { params: userIdParam },
+    summary: "Deletes a user's ACS identity and mapping (admin role). Idempotent.",
+    responses: { 204: empty('Deleted, or there was nothing to delete.'), 400: problem('Invalid user id.'), ...adminErrors },
+  });
+  registry.registerPath({
+    operationId: 'adminGetAudit', method: 'get', path: '/api/users/{userId}/audit', tags: ['Admin'], security: bearer, request: { params: userIdParam },
+    summary: "A user's audit trail, newest first (admin role).",
+    responses: { 200: jsonBody('The audit trail.', auditResponseSchema), 400: problem('Invalid user id.'), ...adminErrors },
+  });
+
+  const webhookResponses = {
+    202: jsonBody('Verified and queued.', webhookAcceptedSchema),
+    400: problem('The delivery is malformed.'),
+    401: problem('The signature or shared secret is missing or wrong; nothing was queued.'),
+    404: problem('This webhook is not configured.'),
+    413: problem('The body exceeds 1 MiB.'),
+    503: problem('The events could not be queued; deliver again.'),
+  };
+  const webhookBody = { body: { required: true, content: { 'application/json': { schema: z.object({}).loose() } } } };
+  registry.registerPath({
+    operationId: 'graphWebhook', method: 'post', path: '/api/webhooks/graph', tags: ['Webhooks'], request: webhookBody,
+    summary: 'Microsoft Graph change notifications on users (validation handshake via `?validationToken=`).',
+    responses: { ...webhookResponses, 200: { description: 'Validation handshake: the token, as text/plain.', content: { 'text/plain': { schema: z.string() } } } },
+  });
+  registry.registerPath({
+    operationId: 'oktaWebhookVerification', method: 'get', path: '/api/webhooks/okta', tags: ['Webhooks'],
+    summary: "Okta's one-time verification challenge (`x-okta-verification-challenge`).",
+    responses: { 200: jsonBody('The challenge, echoed.', z.object({ verification: z.string() })), 401: webhookResponses[401], 404: webhookResponses[404] },
+  });
+  registry.registerPath({
+    operationId: 'oktaWebhook', method: 'post', path: '/api/webhooks/okta', tags: ['Webhooks'], request: webhookBody,
+    summary: 'Okta event hooks (shared secret in `Authorization`).',
+    responses: webhookResponses,
+  });
+  registry.registerPath({
+    operationId: 'standardWebhook', method: 'post', path: '/api/webhooks/events', tags: ['Webhooks'], request: webhookBody,
+    summary: 'Standard Webhooks / Svix-signed events (Auth0 Actions, Clerk, custom providers).',
+    responses: webhookResponses,
+  });
+  registry.registerPath({
+    operationId: 'eventGridWebhookHandshake', method: 'options', path: '/api/webhooks/eventgrid', tags: ['Webhooks'],
+    summary: 'CloudEvents abuse-protection handshake (`WebHook-Request-Origin`).',
+    responses: { 200: empty('Allowed (`WebHook-Allowed-Origin`).'), 401: webhookResponses[401], 404: webhookResponses[404] },
+  });
+  registry.registerPath({
+    operationId: 'eventGridWebhook', method: 'post', path: '/api/webhooks/eventgrid', tags: ['Webhooks'], request: webhookBody,
+    summary: 'Microsoft Graph user events delivered by Event Grid as CloudEvents 1.0 (shared secret in `x-webhook-secret`).',
+    responses: { ...webhookResponses, 200: jsonBody('Event Grid schema validation handshake.', z.object({ validationResponse: z.string() })) },
+  });
+  return registry;
+}
+
+let document: object | undefined;
+
+/** The OpenAPI 3.1 document, generated once per process from the request and response schemas. */
+export function openApiDocument(): object {
+  document ??= new OpenApiGeneratorV31(buildRegistry().definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'ACS identity and token service',
+      version,
+      description: 'Gives signed-in app users an Azure Communication Services identity and short-lived ACS access tokens. Errors are RFC 9457 Problem Details with a stable `code`.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    servers: [{ url: '/' }],
+  });
+  return document;
+}
