@@ -74,11 +74,16 @@ export class QueueListener {
           abortSignal: signal,
         });
         messages = response.receivedMessageItems;
-        lastError = undefined;
+        if (lastError !== undefined) {
+          log('information', `[${functionName}] Polling queue '${queue.name}' resumed.`);
+          lastError = undefined;
+        }
       } catch (error) {
         if (signal.aborted) {
           break;
         }
+        // The queue may be gone (e.g. storage restarted in memory): create it again on the next poll.
+        queueReady = false;
         const description = storageErrorDescription(error);
         if (description !== lastError) {
           log('warning', `[${functionName}] Polling queue '${queue.name}' failed: ${description}. Retrying.`);
@@ -145,8 +150,13 @@ export class QueueListener {
       await poisonQueue.createIfNotExists();
       this.#poisonQueueCreated = true;
     }
-    // The original text, still encoded: the poison queue gets the message as it was sent.
-    await poisonQueue.sendMessage(message.messageText);
+    try {
+      // The original text, still encoded: the poison queue gets the message as it was sent.
+      await poisonQueue.sendMessage(message.messageText);
+    } catch (error) {
+      this.#poisonQueueCreated = false;
+      throw error;
+    }
     await queue.deleteMessage(message.messageId, message.popReceipt);
   }
 }

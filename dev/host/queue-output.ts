@@ -25,8 +25,13 @@ export function createQueueOutputSink(clients: QueueClients, options: QueuesOpti
         await queue.createIfNotExists();
         created.add(queue.url);
       }
-      for (const message of messages) {
-        await queue.sendMessage(encodeMessageText(message, options.messageEncoding));
+      try {
+        for (const message of messages) {
+          await queue.sendMessage(encodeMessageText(message, options.messageEncoding));
+        }
+      } catch (error) {
+        created.delete(queue.url); // perhaps deleted meanwhile: create it again next time
+        throw error;
       }
     }
   };

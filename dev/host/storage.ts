@@ -54,7 +54,10 @@ export class QueueClients {
   get(connectionString: string, queueName: string): QueueClient {
     let service = this.#services.get(connectionString);
     if (service === undefined) {
-      service = QueueServiceClient.fromConnectionString(connectionString, { retryOptions: { maxTries: 2 } });
+      // One quick retry: the listeners back off on their own, and a local emulator answers fast.
+      service = QueueServiceClient.fromConnectionString(connectionString, {
+        retryOptions: { maxTries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 },
+      });
       this.#services.set(connectionString, service);
     }
     return service.getQueueClient(queueName);

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 
+import { QueueServiceClient } from '@azure/storage-queue';
+
 import { startAzurite, type RunningAzurite } from '../../../dev/azurite';
 import { eventually, REPO_ROOT, startHostProcess, type HostProcess } from './host-process';
 
@@ -45,6 +47,23 @@ describe('startFunctionsHost options (through a runner script)', () => {
     expect(host.output()).toContain('LOG information [echo] echo called for 3');
     expect(host.output()).toMatch(/LOG information Executing 'Functions\.echo' \(Reason='[^']+', Id=[0-9a-f-]{36}\)/);
     expect(host.output()).toMatch(/LOG error Executed 'Functions\.boom' \(Failed/);
+  });
+
+  it('resumes polling when storage restarts empty, creating the queue again', async () => {
+    const port = (url: string): number => Number(new URL(url).port);
+    await azurite.stop();
+    azurite = await startAzurite({ blobPort: port(azurite.blobUrl), queuePort: port(azurite.queueUrl), tablePort: port(azurite.tableUrl) });
+    const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('fixture-work');
+
+    await eventually(async () => ((await queue.exists()) ? true : undefined));
+    await queue.sendMessage(Buffer.from('"after the restart"').toString('base64'));
+
+    await eventually(async () => {
+      const state = (await (await fetch(`${host.url}/fixture/state`)).json()) as { queueMessages: Array<{ message: unknown }> };
+      return state.queueMessages.some((m) => m.message === 'after the restart') ? true : undefined;
+    });
+    expect(host.output()).toMatch(/Polling queue 'fixture-work' failed: (ECONNREFUSED|QueueNotFound)/);
+    expect(host.output()).toContain("Polling queue 'fixture-work' resumed.");
   });
 
   it('describes the registered functions with resolved queue names, schedules and URLs', () => {
