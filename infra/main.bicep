@@ -149,6 +149,7 @@ var eventsQueueName = 'identity-events'
 // Routes under host.json's routePrefix 'api', as registered by src/functions; used only for the URLs below.
 var routes = {
   health: 'health'
+  openApi: 'openapi.json'
   graphWebhook: 'webhooks/graph'
   oktaWebhook: 'webhooks/okta'
   standardWebhook: 'webhooks/events'
@@ -285,6 +286,7 @@ output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output FUNCTION_APP_URL string = api.outputs.url
 output API_BASE_URL string = '${api.outputs.url}/api'
 output HEALTH_URL string = '${api.outputs.url}/api/${routes.health}'
+output OPENAPI_URL string = '${api.outputs.url}/api/${routes.openApi}'
 output GRAPH_WEBHOOK_URL string = '${api.outputs.url}/api/${routes.graphWebhook}'
 output OKTA_WEBHOOK_URL string = '${api.outputs.url}/api/${routes.oktaWebhook}'
 output STANDARD_WEBHOOK_URL string = '${api.outputs.url}/api/${routes.standardWebhook}'
