@@ -1,0 +1,68 @@
+import { EventBusyError, EventProcessor } from '../../../src/events/event-processor';
+import type { IdentityService } from '../../../src/identity/identity-service';
+import type { ProcessedEventRepository } from '../../../src/storage/processed-events';
+import type { IdentityEvent } from '../../../src/webhooks/types';
+
+const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+const event = (overrides: Partial<IdentityEvent> = {}): IdentityEvent => ({
+  source: 'okta',
+  eventId: 'evt-1',
+  issuer: 'https://issuer.example.com',
+  userId: 'u1',
+  action: 'revoke',
+  occurredAt: '2026-06-01T12:00:00.000Z',
+  type: 'user.account.update_password',
+  ...overrides,
+});
+const mapping = (overrides: Record<string, unknown> = {}) => ({ user: { issuer: 'i', userId: 'u1' }, communicationUserId: '8:acs:x', createdOn: new Date('2026-05-01T00:00:00Z'), state: 'active', etag: 'e', ...overrides });
+
+function fakes() {
+  const identities = { findMapping: jest.fn(async () => mapping() as never), revokeTokens: jest.fn(async () => undefined as never), deleteIdentity: jest.fn(async () => true) };
+  const processed = { claim: jest.fn(async () => ({ status: 'claimed', etag: 'e' }) as never), complete: jest.fn(async () => undefined), release: jest.fn(async () => undefined) };
+  return { identities, processed, processor: new EventProcessor(identities as unknown as IdentityService, processed as unknown as ProcessedEventRepository) };
+}
+
+describe('EventProcessor', () => {
+  it('revokes and records the outcome', async () => {
+    const { identities, processed, processor } = fakes();
+    expect(await processor.process(event(), log)).toBe('revoked');
+    expect(identities.revokeTokens).toHaveBeenCalledWith({ issuer: 'https://issuer.example.com', userId: 'u1' }, expect.objectContaining({ cause: { kind: 'webhook', source: 'okta', eventId: 'evt-1', eventType: 'user.account.update_password' } }));
+    expect(processed.complete).toHaveBeenCalledWith('okta', 'evt-1', 'revoked');
+  });
+
+  it('acts once: a processed event is a duplicate, one in progress is retried later', async () => {
+    const { identities, processed, processor } = fakes();
+    processed.claim.mockResolvedValueOnce({ status: 'done' } as never);
+    expect(await processor.process(event(), log)).toBe('duplicate');
+    processed.claim.mockResolvedValueOnce({ status: 'busy' } as never);
+    await expect(processor.process(event(), log)).rejects.toBeInstanceOf(EventBusyError);
+    expect(identities.revokeTokens).not.toHaveBeenCalled();
+  });
+
+  it('never lets an event older than the identity act on it', async () => {
+    const { identities, processor } = fakes();
+    expect(await processor.process(event({ action: 'delete', occurredAt: '2026-04-01T00:00:00Z' }), log)).toBe('stale');
+    expect(identities.deleteIdentity).not.toHaveBeenCalled();
+  });
+
+  it('skips a revoke already covered by a later revocation', async () => {
+    const { identities, processor } = fakes();
+    identities.findMapping.mockResolvedValue(mapping({ revokedAt: new Date('2026-06-02T00:00:00Z') }) as never);
+    expect(await processor.process(event(), log)).toBe('already_revoked');
+    expect(identities.revokeTokens).not.toHaveBeenCalled();
+  });
+
+  it('is a no-op for a user without an identity', async () => {
+    const { identities, processor } = fakes();
+    identities.findMapping.mockResolvedValue(undefined as never);
+    expect(await processor.process(event({ action: 'delete' }), log)).toBe('no_mapping');
+  });
+
+  it('releases the claim when the action fails, so the retry can act', async () => {
+    const { identities, processed, processor } = fakes();
+    identities.revokeTokens.mockRejectedValue(new Error('ACS down'));
+    await expect(processor.process(event(), log)).rejects.toThrow('ACS down');
+    expect(processed.release).toHaveBeenCalledWith('okta', 'evt-1');
+    expect(processed.complete).not.toHaveBeenCalled();
+  });
+});
