@@ -97,6 +97,25 @@ describe('the URLs main.bicep outputs', () => {
   });
 });
 
+describe('docs/deploy.md', () => {
+  const guide = fs.readFileSync(path.join(root, 'docs/deploy.md'), 'utf8');
+  const main = parseBicep(fs.readFileSync(path.join(infraDir, 'main.bicep'), 'utf8'));
+  const parameters = main.namedChildren.filter((node) => node.type === 'parameter_declaration').map((node) => node.namedChildren[0]?.text ?? '');
+  const azdVariables = [...fs.readFileSync(path.join(infraDir, 'main.parameters.json'), 'utf8').matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1] ?? '');
+
+  const undocumented = (names: string[]) => names.filter((name) => !guide.includes(`\`${name}\``));
+
+  test('documents every parameter of main.bicep', () => {
+    expect(parameters.length).toBeGreaterThan(0);
+    expect(undocumented(parameters)).toEqual([]);
+  });
+
+  test('documents every azd variable main.parameters.json reads', () => {
+    expect(azdVariables.length).toBeGreaterThan(0);
+    expect(undocumented(azdVariables)).toEqual([]);
+  });
+});
+
 describe('azure.yaml', () => {
   const azureYaml = fs.readFileSync(path.join(root, 'azure.yaml'), 'utf8');
   const apiBicep = fs.readFileSync(path.join(infraDir, 'app/api.bicep'), 'utf8');
