@@ -114,6 +114,20 @@ const mutations: Mutation[] = [
     reported: /output state exposes the @secure\(\) parameter graphClientState/,
   },
   {
+    name: 'a webhook secret parameter without @secure()',
+    file: 'main.bicep',
+    from: "@secure()\n@description('Microsoft Graph subscription clientState",
+    to: "@description('Microsoft Graph subscription clientState",
+    reported: /main\.bicep:\d+: parameter graphClientState holds a secret: mark it @secure\(\)/,
+  },
+  {
+    name: 'a webhook secret written into the app settings',
+    file: 'app/api.bicep',
+    from: "{ name: 'OKTA_WEBHOOK_SECRET', value: oktaWebhookSecret }",
+    to: "{ name: 'OKTA_WEBHOOK_SECRET', value: 'not-so-secret' }",
+    reported: /app setting OKTA_WEBHOOK_SECRET holds a secret: take its value from a @secure\(\) parameter/,
+  },
+  {
     name: 'a registry module',
     file: 'main.bicep',
     from: "module identity './core/identity.bicep'",

@@ -11,8 +11,6 @@ import { type BicepNode, parseBicepSources } from './bicep-syntax';
  * not type-check or validate anything against ARM: `az deployment sub what-if` remains the real test.
  */
 
-type SyntaxNode = BicepNode;
-
 /**
  * Resource types and the API versions allowed for each, one version per type. Every version was looked up in
  * Azure/bicep-types-az `generated/<provider>/<namespace>/<version>/types.md`.
@@ -107,23 +105,25 @@ const appInsightsConnectionSettingName = 'APPLICATIONINSIGHTS_CONNECTION_STRING'
 const connectionStringName = /connection_?string/i;
 const secretInText = /AccountKey=|accesskey=|SharedAccessKey|SharedAccessSignature/i;
 const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Parameter and app-setting names that hold a secret (the webhook secrets, Graph's clientState). */
+const secretName = /secret|client_?state/i;
 
 interface BicepFile {
   /** Path relative to the infra directory, with forward slashes. */
   name: string;
   fullPath: string;
-  root: SyntaxNode;
+  root: BicepNode;
 }
 
 interface Resource {
   file: BicepFile;
-  node: SyntaxNode;
+  node: BicepNode;
   symbol: string;
   /** Full type, e.g. Microsoft.Storage/storageAccounts/queueServices/queues. */
   type: string;
   version: string | undefined;
   existing: boolean;
-  body: SyntaxNode | undefined;
+  body: BicepNode | undefined;
 }
 
 /**
@@ -140,7 +140,7 @@ export function checkInfra(infraDir: string): string[] {
     fullPath,
     root: roots[index]!,
   }));
-  const report = (file: BicepFile, node: SyntaxNode, message: string) =>
+  const report = (file: BicepFile, node: BicepNode, message: string) =>
     problems.push(`${file.name}:${node.row + 1}: ${message}`);
 
   if (!files.some((file) => file.name === 'main.bicep')) problems.push('main.bicep: missing');
@@ -152,7 +152,7 @@ export function checkInfra(infraDir: string): string[] {
     checkSyntax(file, problems);
     checkModules(file, report);
     checkSecretEmission(file, resources, report);
-    checkSecureOutputs(file, report);
+    checkSecureParameters(file, report);
     for (const id of checkGuids(file, report)) roleIdsSeen.add(id);
   }
   checkRoles(resources, roleIdsSeen, report, problems);
@@ -175,12 +175,12 @@ function listBicepFiles(dir: string): string[] {
     .sort();
 }
 
-type Report = (file: BicepFile, node: SyntaxNode, message: string) => void;
+type Report = (file: BicepFile, node: BicepNode, message: string) => void;
 
 // ---------- Syntax-tree helpers ----------
 
 /** The value of a string literal, or undefined for an interpolated string or a non-string. */
-function literalString(node: SyntaxNode | undefined): string | undefined {
+function literalString(node: BicepNode | undefined): string | undefined {
   if (!node || node.type !== 'string') return undefined;
   let value = '';
   for (const part of node.namedChildren) {
@@ -192,14 +192,14 @@ function literalString(node: SyntaxNode | undefined): string | undefined {
 }
 
 /** The key of an object property: an identifier or a quoted string. */
-function propertyKey(property: SyntaxNode): string | undefined {
+function propertyKey(property: BicepNode): string | undefined {
   const key = property.namedChildren[0];
   if (!key) return undefined;
   return key.type === 'identifier' ? key.text : literalString(key);
 }
 
 /** The value of `key` in an object literal. */
-function propertyValue(object: SyntaxNode | undefined, key: string): SyntaxNode | undefined {
+function propertyValue(object: BicepNode | undefined, key: string): BicepNode | undefined {
   if (!object || object.type !== 'object') return undefined;
   for (const property of object.namedChildren) {
     if (property.type === 'object_property' && propertyKey(property) === key) return property.namedChildren[1];
@@ -208,17 +208,17 @@ function propertyValue(object: SyntaxNode | undefined, key: string): SyntaxNode 
 }
 
 /** Follows a path of keys through nested object literals. */
-function valueAt(object: SyntaxNode | undefined, ...keys: string[]): SyntaxNode | undefined {
-  return keys.reduce<SyntaxNode | undefined>((node, key) => propertyValue(node, key), object);
+function valueAt(object: BicepNode | undefined, ...keys: string[]): BicepNode | undefined {
+  return keys.reduce<BicepNode | undefined>((node, key) => propertyValue(node, key), object);
 }
 
 /** The declared name of a param/var/resource/module/output declaration. */
-function declarationName(declaration: SyntaxNode): string {
+function declarationName(declaration: BicepNode): string {
   return declaration.namedChildren.find((child) => child.type === 'identifier')?.text ?? '';
 }
 
 /** The decorators written right above a declaration. */
-function decoratorNames(declaration: SyntaxNode): string[] {
+function decoratorNames(declaration: BicepNode): string[] {
   const previous = declaration.previousNamedSibling;
   if (!previous || previous.type !== 'decorators') return [];
   return previous.namedChildren.map((decorator) => {
@@ -228,8 +228,8 @@ function decoratorNames(declaration: SyntaxNode): string[] {
 }
 
 /** The object literal of a resource/module body, looking through `[for ...]` and `if (...)`. */
-function declarationBody(declaration: SyntaxNode): SyntaxNode | undefined {
-  let node: SyntaxNode | undefined = declaration.namedChildren[declaration.namedChildren.length - 1];
+function declarationBody(declaration: BicepNode): BicepNode | undefined {
+  let node: BicepNode | undefined = declaration.namedChildren[declaration.namedChildren.length - 1];
   while (node && node.type !== 'object') {
     if (node.type === 'for_statement') node = node.childForFieldName('body');
     else if (node.type === 'if_statement') node = node.namedChildren.find((child) => child.type === 'object');
@@ -238,7 +238,7 @@ function declarationBody(declaration: SyntaxNode): SyntaxNode | undefined {
   return node;
 }
 
-function calledFunctionName(call: SyntaxNode): string {
+function calledFunctionName(call: BicepNode): string {
   const fn = call.childForFieldName('function');
   if (!fn) return '';
   return fn.type === 'member_expression' ? (fn.childForFieldName('property')?.text ?? '') : fn.text;
@@ -250,7 +250,7 @@ function calledFunctionName(call: SyntaxNode): string {
  * Syntax errors in a parsed file: ERROR nodes (unparseable text) and MISSING nodes (tokens the parser invented).
  * @returns `line: message` for each, empty when the file parses cleanly
  */
-export function syntaxProblems(root: SyntaxNode): string[] {
+export function syntaxProblems(root: BicepNode): string[] {
   const problems: string[] = [];
   if (!root.hasError) return problems;
   for (const node of root.descendants()) {
@@ -344,12 +344,21 @@ function checkSecretEmission(file: BicepFile, resources: Resource[], report: Rep
   }
 }
 
-function checkSecureOutputs(file: BicepFile, report: Report): void {
-  const secureParams = new Set(
+function secureParameterNames(file: BicepFile): Set<string> {
+  return new Set(
     file.root.namedChildren
       .filter((node) => node.type === 'parameter_declaration' && decoratorNames(node).includes('secure'))
       .map(declarationName),
   );
+}
+
+/** Secret-named parameters must be @secure() (kept out of deployment history), and never reach an output. */
+function checkSecureParameters(file: BicepFile, report: Report): void {
+  const secureParams = secureParameterNames(file);
+  for (const param of file.root.namedChildren.filter((node) => node.type === 'parameter_declaration')) {
+    const name = declarationName(param);
+    if (secretName.test(name) && !secureParams.has(name)) report(file, param, `parameter ${name} holds a secret: mark it @secure()`);
+  }
   for (const output of file.root.descendantsOfType('output_declaration')) {
     const value = output.namedChildren[output.namedChildren.length - 1];
     const leaked = value?.descendantsOfType('identifier').find((id) => secureParams.has(id.text));
@@ -439,6 +448,7 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
     return;
   }
   const known = new Set<string>([...settingNames, ...hostSettingNames]);
+  const secureParams = secureParameterNames(site.file);
   const names = new Set<string>();
   for (const entry of appSettings.namedChildren.filter((n) => n.type !== 'comment')) {
     const name = literalString(propertyValue(entry, 'name'));
@@ -451,6 +461,10 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
     const forbidden = forbiddenSettings[name] ?? (name.startsWith('WEBSITE_CONTENT') ? 'is not supported on Flex Consumption' : undefined);
     if (forbidden) report(site.file, entry, `app setting ${name} ${forbidden}`);
     else if (!known.has(name)) report(site.file, entry, `app setting ${name} is read neither by the app (src/config/settings.ts) nor by the host`);
+    const value = propertyValue(entry, 'value');
+    if (secretName.test(name) && !(value?.type === 'identifier' && secureParams.has(value.text))) {
+      report(site.file, entry, `app setting ${name} holds a secret: take its value from a @secure() parameter`);
+    }
   }
   for (const name of requiredSettingNames) {
     if (!names.has(name)) report(site.file, appSettings, `required app setting ${name} is not set`);
