@@ -1,7 +1,8 @@
 // Everything the ACS identity & token service needs in Azure, created in one resource group:
 // identity -> storage, monitoring, ACS -> role assignments -> function app.
 // Deploy with `azd up`, or `az deployment sub create` (docs/deploy.md). No key or connection string is created,
-// passed or output anywhere: every call between these resources uses the user-assigned managed identity.
+// passed or output anywhere (the Application Insights connection string is an address, not a credential): every
+// call between these resources uses the user-assigned managed identity.
 targetScope = 'subscription'
 
 // ---------- Environment ----------
@@ -30,7 +31,7 @@ param resourceGroupName string = ''
 param authIssuers string
 
 @minLength(1)
-@description('Accepted token audiences, comma-separated, e.g. api://<app-id> (Entra) or your Okta/Auth0 API audience.')
+@description('Accepted token audiences, comma-separated, e.g. <app-id>,api://<app-id> (Entra ID) or your Okta/Auth0 API audience.')
 param authAudiences string
 
 @description('Delegated scope every caller token must carry in scp, e.g. access_as_user; empty = not checked.')
