@@ -1,5 +1,6 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 
+import { ConfigError } from '../config/config';
 import { AppError } from '../errors/errors';
 
 /** RFC 9457 Problem Details, plus our stable `code`. */
@@ -39,7 +40,8 @@ export function errorToResponse(error: unknown, context: InvocationContext): Htt
     if (error.status >= 500) context.warn(`${error.code}: answered ${error.status}`);
     return problemResponse(error, context.invocationId);
   }
-  context.error(`Unhandled ${describeError(error)}`);
+  // A ConfigError's message names settings, never their values: it is what an operator needs to see.
+  context.error(error instanceof ConfigError ? error.message : `Unhandled ${describeError(error)}`);
   return problemResponse(new AppError(500, 'internal_error', 'Internal server error', 'An unexpected error occurred.'), context.invocationId);
 }
 

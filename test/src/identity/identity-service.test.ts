@@ -1,3 +1,5 @@
+import type { TokenScope } from '@azure/communication-identity';
+
 import { AcsUnauthorizedError, type IdentityGateway } from '../../../src/acs/identity-client';
 import { UpstreamError } from '../../../src/errors/errors';
 import { IdentityService } from '../../../src/identity/identity-service';
@@ -12,10 +14,10 @@ const mapping = (overrides: Partial<IdentityMapping> = {}): IdentityMapping => (
 function fakes() {
   const acs: jest.Mocked<IdentityGateway> = {
     createUser: jest.fn(async () => '8:acs:probe'),
-    createUserAndToken: jest.fn(async () => ({ communicationUserId: '8:acs:new', token: 't-new', expiresOn: new Date() })),
-    getToken: jest.fn(async () => ({ token: 't', expiresOn: new Date() })),
-    revokeTokens: jest.fn(async () => undefined),
-    deleteUser: jest.fn(async () => undefined),
+    createUserAndToken: jest.fn(async (_scopes: TokenScope[], _expiresInMinutes?: number) => ({ communicationUserId: '8:acs:new', token: 't-new', expiresOn: new Date() })),
+    getToken: jest.fn(async (_id: string, _scopes: TokenScope[], _expiresInMinutes?: number) => ({ token: 't', expiresOn: new Date() })),
+    revokeTokens: jest.fn(async (_id: string) => undefined),
+    deleteUser: jest.fn(async (_id: string) => undefined),
     exchangeTeamsToken: jest.fn(),
   };
   const mappings = {
