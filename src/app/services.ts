@@ -20,6 +20,7 @@ export interface Services {
   acs: IdentityGateway;
   eventQueue: EventQueue;
   events: EventProcessor;
+  processedEvents: ProcessedEventRepository;
   /** Resolves once the tables and the queue exist (created on first use per process; a failure is retried). */
   ready(): Promise<void>;
 }
@@ -43,6 +44,7 @@ export function createServices(config: Config): Services {
   const acs = new AcsIdentityGateway(createIdentityClient(config.acs, credentialFactory(config.acs)), config.upstreamTimeoutInMs);
   const mappings = new MappingRepository(mappingTable, storageTimeoutInMs);
   const identities = new IdentityService(mappings, acs);
+  const processedEvents = new ProcessedEventRepository(eventsTable, storageTimeoutInMs);
 
   let readiness: Promise<void> | undefined;
   const ready = () => {
@@ -61,7 +63,8 @@ export function createServices(config: Config): Services {
     identities,
     acs,
     eventQueue: new EventQueue(queueClient, storageTimeoutInMs),
-    events: new EventProcessor(identities, new ProcessedEventRepository(eventsTable, storageTimeoutInMs)),
+    events: new EventProcessor(identities, processedEvents),
+    processedEvents,
     ready,
   };
 }

@@ -59,4 +59,30 @@ export class ProcessedEventRepository {
       }
     });
   }
+
+  /**
+   * Deletes the records of events processed before `cutoff`, partition by partition, in transactions of at most
+   * 100 (the entity-group limit). Providers redeliver for hours, not days, so old records only cost storage.
+   * @returns how many records were deleted
+   */
+  async purgeOlderThan(cutoff: Date): Promise<number> {
+    let deleted = 0;
+    const filter = `Timestamp lt datetime'${cutoff.toISOString()}' and state eq 'done'`;
+    const byPartition = new Map<string, string[]>();
+    await storageCall(this.timeoutInMs * 6, async (abortSignal) => {
+      for await (const entity of this.table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] }, abortSignal })) {
+        const rows = byPartition.get(entity.partitionKey!) ?? [];
+        rows.push(entity.rowKey!);
+        byPartition.set(entity.partitionKey!, rows);
+      }
+    });
+    for (const [partitionKey, rowKeys] of byPartition) {
+      for (let start = 0; start < rowKeys.length; start += 100) {
+        const chunk = rowKeys.slice(start, start + 100);
+        await storageCall(this.timeoutInMs, (abortSignal) => this.table.submitTransaction(chunk.map((rowKey) => ['delete', { partitionKey, rowKey }]), { abortSignal }));
+        deleted += chunk.length;
+      }
+    }
+    return deleted;
+  }
 }
