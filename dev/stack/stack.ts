@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 
 import { type AcsEmulator, startAcsEmulator } from '../acs-emulator';
 import { type RunningAzurite, startAzurite } from '../azurite';
-import { startFunctionsHost } from '../host';
+import { type ExtraRoute, startFunctionsHost } from '../host';
 import { type DevIssuer, startDevIssuer } from '../oidc/issuer';
 
 export interface StackPorts {
@@ -35,8 +35,8 @@ export interface StackOptions {
   /** App settings that win over local.settings(.sample).json and the stack's own endpoints; `{issuerUrl}` is replaced. */
   settings?: Record<string, string>;
   log?: (level: string, message: string) => void;
-  /** Dev-only routes served by the functions host outside /api (e.g. the demo page). */
-  extraRoutes?: Parameters<typeof startFunctionsHost>[0]['extraRoutes'];
+  /** Dev-only routes served by the functions host outside /api (e.g. the demo page); a function gets the started parts' URLs. */
+  extraRoutes?: ExtraRoute[] | ((parts: { issuerUrl: string; acsUrl: string }) => ExtraRoute[]);
 }
 
 export interface Stack {
@@ -87,12 +87,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       // `{issuerUrl}` in a setting stands for the development issuer's URL (its port may be chosen at start).
       ...Object.fromEntries(Object.entries(options.settings ?? {}).map(([name, value]) => [name, value.replaceAll('{issuerUrl}', issuer.url)])),
     };
+    const extraRoutes = typeof options.extraRoutes === 'function' ? options.extraRoutes({ issuerUrl: issuer.url, acsUrl: acs.url }) : options.extraRoutes;
     const host = await startFunctionsHost({
       appRoot,
       port: ports.functions,
       settings,
       ...(options.log ? { log: options.log } : {}),
-      ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
+      ...(extraRoutes ? { extraRoutes } : {}),
     });
     started.push(host);
 
