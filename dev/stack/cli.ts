@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 
+import { demoRoutes } from '../demo';
 import { defaultPorts, portVariables, repositoryRoot, type StackPorts, startStack } from './stack';
 
 /**
@@ -19,12 +20,15 @@ async function main(argv: string[]): Promise<void> {
     (Object.keys(defaultPorts) as Array<keyof StackPorts>).map((name) => [name, flag('--free-ports') ? 0 : Number(process.env[portVariables[name]] ?? defaultPorts[name])]),
   ) as unknown as StackPorts;
   const json = flag('--json');
+  const log = (level: string, message: string) => (level === 'error' || level === 'warning' ? console.error : console.log)(`${new Date().toISOString()} ${level.padEnd(11)} ${message}`);
 
   const stack = await startStack({
     ports,
     settings,
     ...(flag('--ephemeral') ? {} : { azuriteLocation: (argv.includes('--azurite-location') ? valueOf('--azurite-location') : undefined) ?? join(repositoryRoot, '.azurite') }),
-    log: (level, message) => (level === 'error' || level === 'warning' ? console.error : console.log)(`${new Date().toISOString()} ${level.padEnd(11)} ${message}`),
+    log,
+    // The demo page (dev/demo) is served by the local host only: it is not a function and is never deployed.
+    extraRoutes: ({ issuerUrl, acsUrl }) => demoRoutes({ issuerUrl, acsUrl, log }),
   });
 
   if (json) {
@@ -44,6 +48,7 @@ async function main(argv: string[]): Promise<void> {
         '',
         'Local stack is up:',
         `  Functions host      ${stack.functionsUrl}/api   (health: ${stack.functionsUrl}/api/health)`,
+        `  Demo page           ${stack.functionsUrl}/demo`,
         `  ACS emulator        ${stack.acs.url}   (control: ${stack.acs.url}_emulator/stats)`,
         `  OIDC issuer         ${stack.issuer.url}   (discovery: ${stack.issuer.url}/.well-known/openid-configuration)`,
         `  Azurite blob/queue/table  ${stack.azurite.blobUrl}  ${stack.azurite.queueUrl}  ${stack.azurite.tableUrl}`,
