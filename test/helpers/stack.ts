@@ -73,8 +73,12 @@ export async function startTestStack(settings: Record<string, string> = {}, opti
       const match = output.match(pattern);
       if (match) return resolve(match);
       const timer = setTimeout(() => reject(new Error(`Timed out waiting for ${pattern}; output:\n${output.slice(-3000)}`)), timeoutInMs);
-      waiters.push({ pattern, resolve: (m) => (clearTimeout(timer), resolve(m)) });
-      child.once('exit', (code) => reject(new Error(`The stack exited (${code}) before ${pattern}; output:\n${output.slice(-3000)}`)));
+      const onExit = (code: number | null) => {
+        clearTimeout(timer);
+        reject(new Error(`The stack exited (${code}) before ${pattern}; output:\n${output.slice(-3000)}`));
+      };
+      child.once('exit', onExit);
+      waiters.push({ pattern, resolve: (m) => (clearTimeout(timer), child.off('exit', onExit), resolve(m)) });
     });
 
   let ready: { functionsUrl: string; acsUrl: string; acsConnectionString: string; issuerUrl: string; storageConnectionString: string };
