@@ -1,8 +1,7 @@
-import autocannon from 'autocannon';
-
 import { integerOptions } from './support/args';
 import { acsStats, createUsers, mintBearers } from './support/http';
 import type { ProcessSample } from './support/ipc';
+import { fire, type LoadResult, rotatingBearer } from './support/load';
 import { type BenchStack, startBenchStack } from './support/stack';
 import { heading, line, ms, printEnvironment, ratio } from './support/stats';
 
@@ -12,12 +11,9 @@ import { heading, line, ms, printEnvironment, ratio } from './support/stats';
  * the cost rule from the emulator's call counts and the host's outgoing requests: a refresh is one table read and
  * one ACS call (`getToken`); a first token is one ACS call (`createUserAndToken`) plus the mapping writes.
  */
-const options = integerOptions({ connections: 20, seconds: 10, users: 100, firstTokens: 600 });
+const options = integerOptions({ connections: 20, seconds: 10, users: 100, firstTokens: 1000 });
 
-interface Measured {
-  completed: number;
-  requestsPerSecond: number;
-  result: autocannon.Result;
+interface Measured extends LoadResult {
   host: { before: ProcessSample; after: ProcessSample };
   acs: { before: Record<string, number>; after: Record<string, number> };
 }
@@ -30,10 +26,12 @@ async function main(): Promise<void> {
     console.log(`${users.length} users with an identity; host pid ${stack.host.pid}.`);
     const refreshBearers = users.map((user) => user.bearer);
 
-    // Warm-up (JIT, connection pools, JWKS) and calibration: the measured run sends a fixed number of requests, so
+    // Warm-up (JIT, connection pools, JWKS), then calibration: the measured run sends a fixed number of requests, so
     // that every request sent is also answered and counted, for exact per-request ratios.
-    const warmUp = await autocannon({ url: stack.functionsUrl, connections: options.connections, duration: 2, requests: [rotatingBearer('/api/tokens/refresh', refreshBearers)] });
-    const amount = Math.max(500, Math.round((warmUp['2xx'] / warmUp.duration) * options.seconds));
+    const timed = (seconds: number) => fire({ url: stack.functionsUrl, connections: options.connections, duration: seconds, requests: [rotatingBearer('/api/tokens/refresh', refreshBearers)] });
+    await timed(2);
+    const calibration = await timed(2);
+    const amount = Math.max(500, Math.round(calibration.requestsPerSecond * options.seconds));
     // autocannon stops a timed run with requests in flight; let the host finish them before counting ACS calls.
     await settled(stack);
     const refresh = await measure(stack, amount, '/api/tokens/refresh', refreshBearers);
@@ -62,11 +60,10 @@ async function main(): Promise<void> {
 async function measure(stack: BenchStack, amount: number, path: string, bearers: readonly string[]): Promise<Measured> {
   const acsBefore = await acsStats(stack.acsUrl);
   const hostBefore = await stack.host.sample();
-  const result = await autocannon({ url: stack.functionsUrl, connections: options.connections, amount, requests: [rotatingBearer(path, bearers)] });
+  const load = await fire({ url: stack.functionsUrl, connections: options.connections, amount, requests: [rotatingBearer(path, bearers)] });
   const hostAfter = await stack.host.sample();
   const acsAfter = await acsStats(stack.acsUrl);
-  const completed = result['2xx'] + result.non2xx;
-  return { completed, requestsPerSecond: completed / result.duration, result, host: { before: hostBefore, after: hostAfter }, acs: { before: acsBefore, after: acsAfter } };
+  return { ...load, host: { before: hostBefore, after: hostAfter }, acs: { before: acsBefore, after: acsAfter } };
 }
 
 /** Resolves once the emulator's call counts stopped moving for 300 ms. */
@@ -80,16 +77,6 @@ async function settled(stack: BenchStack): Promise<void> {
   }
 }
 
-/** A POST to `path` whose bearer token cycles through `bearers`, one per request. */
-function rotatingBearer(path: string, bearers: readonly string[]): autocannon.Request {
-  let next = 0;
-  return {
-    method: 'POST',
-    path,
-    setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${bearers[next++ % bearers.length]!}` } }),
-  };
-}
-
 const cpuPerRequestInMs = (measured: Measured) => (measured.host.after.cpuInMicros - measured.host.before.cpuInMicros) / 1000 / measured.completed;
 
 function report(stack: BenchStack, title: string, measured: Measured, expectedStatus: string, acsOperation: string): void {
@@ -98,8 +85,8 @@ function report(stack: BenchStack, title: string, measured: Measured, expectedSt
   const expected = statuses[expectedStatus] ?? 0;
   heading(title);
   line('statuses', `${JSON.stringify(statuses)}${result.errors + result.timeouts > 0 ? `, ${result.errors} errors, ${result.timeouts} timeouts` : ''}`);
-  line('requests/s', `${measured.requestsPerSecond.toFixed(1)} (${completed} in ${result.duration.toFixed(2)} s)`);
-  line('latency', `p50 ${ms(result.latency.p50)}  p90 ${ms(result.latency.p90)}  p99 ${ms(result.latency.p99)}  max ${ms(result.latency.max)}  mean ${ms(result.latency.mean)}`);
+  line('requests/s', `${measured.requestsPerSecond.toFixed(1)} (${completed} in ${measured.seconds.toFixed(2)} s)`);
+  line('latency (autocannon, 1 ms resolution)', `p50 ${ms(result.latency.p50)}  p90 ${ms(result.latency.p90)}  p99 ${ms(result.latency.p99)}  max ${ms(result.latency.max)}  mean ${ms(result.latency.mean)}`);
   line('host CPU per request', `${ms(cpuPerRequestInMs(measured))} (${((cpuPerRequestInMs(measured) * measured.requestsPerSecond) / 10).toFixed(0)}% of one core)`);
   line('host event loop delay', `p99 ${ms(measured.host.after.eventLoopDelay.p99InMs)}  max ${ms(measured.host.after.eventLoopDelay.maxInMs)}`);
   const acsCalls = (measured.acs.after[acsOperation] ?? 0) - (measured.acs.before[acsOperation] ?? 0);

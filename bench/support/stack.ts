@@ -93,7 +93,9 @@ function describeUpstreamCalls(names: Map<string, string>, before: ProcessSample
     })
     .filter((call) => call.delta > 0)
     .sort((a, b) => a.label.localeCompare(b.label));
-  return calls.length > 0 ? calls.map((call) => `${call.label} ${(call.delta / count).toFixed(2)}`).join(', ') : 'none';
+  // Below 0.01 per request is background work (the queue listener's polling), not the request's own cost.
+  const format = (perCount: number) => (perCount < 0.005 ? '<0.01' : perCount.toFixed(2));
+  return calls.length > 0 ? calls.map((call) => `${call.label} ${format(call.delta / count)}`).join(', ') : 'none';
 }
 
 /** local.settings.sample.json's values: the base the stack starts from, as in dev/stack/stack.ts. */
