@@ -43,7 +43,7 @@ export async function startBenchStack(settings: Record<string, string> = {}): Pr
   try {
     const dependencies = await Child.start('dependencies-process.js', []);
     children.push(dependencies);
-    const { acsUrl, acsConnectionString, issuerUrl, storageConnectionString } = dependencies.endpoints as Record<string, string>;
+    const { acsUrl, acsConnectionString, issuerUrl, storageConnectionString } = dependencies.endpoints;
     const profileDir = process.env['BENCH_CPU_PROF_DIR'];
     const hostArgs = ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
     const host = await Child.start('host-process.js', hostArgs, {
@@ -55,6 +55,7 @@ export async function startBenchStack(settings: Record<string, string> = {}): Pr
       ...Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, value.replaceAll('{issuerUrl}', issuerUrl!)])),
     });
     children.push(host);
+    const names = serviceNames(acsUrl!, issuerUrl!, storageConnectionString!);
     return {
       functionsUrl: host.endpoints['functionsUrl']!,
       acsUrl: acsUrl!,
@@ -62,7 +63,7 @@ export async function startBenchStack(settings: Record<string, string> = {}): Pr
       storageConnectionString: storageConnectionString!,
       host,
       dependencies,
-      upstreamCallsPer: (before, after, count) => describeUpstreamCalls(serviceNames(acsUrl!, issuerUrl!, storageConnectionString!), before, after, count),
+      upstreamCallsPer: (before, after, count) => describeUpstreamCalls(names, before, after, count),
       stop: () => stopAll(children),
     };
   } catch (error) {
@@ -106,21 +107,26 @@ function sampleSettings(): Record<string, string> {
 
 class Child implements BenchProcess {
   #nextId = 0;
-  readonly #pending = new Map<number, (sample: ProcessSample) => void>();
+  readonly #pending = new Map<number, { resolve: (sample: ProcessSample) => void; reject: (error: Error) => void }>();
 
   private constructor(
-    private readonly process: ChildProcess,
+    private readonly child: ChildProcess,
+    private readonly script: string,
     readonly endpoints: Record<string, string>,
   ) {
-    process.on('message', (message: ChildMessage) => {
+    child.on('message', (message: ChildMessage) => {
       if (message.type !== 'sample') return;
-      this.#pending.get(message.id)?.(message.sample);
+      this.#pending.get(message.id)?.resolve(message.sample);
       this.#pending.delete(message.id);
+    });
+    child.on('exit', (code, signal) => {
+      for (const { reject } of this.#pending.values()) reject(new Error(`${script} exited (${signal ?? code}) while being sampled`));
+      this.#pending.clear();
     });
   }
 
   get pid(): number {
-    return this.process.pid ?? -1;
+    return this.child.pid ?? -1;
   }
 
   static async start(script: string, execArgv: string[], settings?: Record<string, string>): Promise<Child> {
@@ -144,23 +150,28 @@ class Child implements BenchProcess {
     } finally {
       clearTimeout(timer);
     }
-    return new Child(child, endpoints);
+    return new Child(child, script, endpoints);
   }
 
   sample(collectGarbage = false): Promise<ProcessSample> {
+    if (!this.running) return Promise.reject(new Error(`${this.script} is not running`));
     const id = this.#nextId++;
-    return new Promise((resolve) => {
-      this.#pending.set(id, resolve);
-      this.process.send({ type: 'sample', id, collectGarbage } satisfies ParentMessage);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.child.send({ type: 'sample', id, collectGarbage } satisfies ParentMessage);
     });
   }
 
   async stop(): Promise<void> {
-    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.process.once('exit', () => resolve()));
-    this.process.send({ type: 'stop' } satisfies ParentMessage);
-    const timer = setTimeout(() => this.process.kill('SIGKILL'), 10_000);
+    if (!this.running) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.send({ type: 'stop' } satisfies ParentMessage);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
+  }
+
+  private get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 }
