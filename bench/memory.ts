@@ -52,12 +52,21 @@ async function main(): Promise<void> {
       console.log(`\n  ${label}`);
       line('RSS / heap used / heap total', `${mb(sample.rss)} / ${mb(sample.heapUsed)} / ${mb(sample.heapTotal)}`);
       line('external / array buffers', `${mb(sample.external)} / ${mb(sample.arrayBuffers)}`);
+      line('heap spaces', Object.entries(sample.heapSpaces).filter(([, used]) => used > 0).map(([name, used]) => `${name.replace(/_space$/, '')} ${mb(used)}`).join(', '));
     }
 
     heading('Growth per 1,000 requests, from the baseline');
     for (const { label, sample, requests } of samples.filter((entry) => entry.requests > 0)) {
       const per = (bytes: number) => `${bytes < 0 ? '-' : '+'}${((Math.abs(bytes) / 1024 / requests) * 1000).toFixed(1)} KB`;
       line(label.replace(/ \(.*\)$/, ''), `heap ${per(sample.heapUsed - baseline.heapUsed)}, RSS ${per(sample.rss - baseline.rss)}, external ${per(sample.external - baseline.external)}`);
+    }
+    const rounds = samples.filter((entry) => entry.label.startsWith('round '));
+    if (rounds.length >= 2) {
+      // Both samples carry the same kind of in-flight state (pending deadlines), so the difference is what stays.
+      const first = rounds[0]!;
+      const latest = rounds.at(-1)!;
+      const oldSpace = (latest.sample.heapSpaces['old_space'] ?? 0) - (first.sample.heapSpaces['old_space'] ?? 0);
+      line(`old space, round 1 -> round ${rounds.length}`, `${oldSpace < 0 ? '-' : '+'}${((Math.abs(oldSpace) / 1024 / (latest.requests - first.requests)) * 1000).toFixed(1)} KB per 1k requests (${mb(oldSpace)} over ${latest.requests - first.requests} requests)`);
     }
     const last = samples.at(-1)!.sample;
     const verdictKbPer1k = ((last.heapUsed - baseline.heapUsed) / 1024 / sent) * 1000;

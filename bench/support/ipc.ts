@@ -1,6 +1,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 /** What a bench child process reports about itself. */
 export interface ProcessSample {
@@ -10,6 +11,8 @@ export interface ProcessSample {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
+  /** Bytes used per V8 heap space (`old_space`, `code_space`, ...): growth in code_space is compiled code, not data. */
+  heapSpaces: Record<string, number>;
   /** Cumulative CPU time of the process, user + system, in microseconds. */
   cpuInMicros: number;
   /** Event loop delay since the previous sample (monitorEventLoopDelay), in ms. */
@@ -59,6 +62,7 @@ export function serveParent(onStop: () => Promise<void>, logs: ProcessSample['lo
         heapTotal: memory.heapTotal,
         external: memory.external,
         arrayBuffers: memory.arrayBuffers,
+        heapSpaces: Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size])),
         cpuInMicros: cpu.user + cpu.system,
         eventLoopDelay: { p99InMs: delay.percentile(99) / 1e6, maxInMs: delay.max / 1e6 },
         outgoingRequests: { ...outgoingRequests },
