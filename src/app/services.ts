@@ -25,19 +25,29 @@ export interface Services {
   ready(): Promise<void>;
 }
 
-/** Loaded lazily so that `@azure/identity` (about 90 ms to import) costs nothing when connection strings are used. */
-function credentialFactory(connection: Connection): () => TokenCredential {
-  return () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const identity = require('@azure/identity') as typeof import('@azure/identity');
-    const clientId = connection.kind === 'managedIdentity' ? connection.clientId : undefined;
-    return clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.DefaultAzureCredential();
+/**
+ * One credential per managed identity per process, so that ACS and Storage share its token cache. Loaded lazily so
+ * that `@azure/identity` (about 100 ms to import) costs nothing when connection strings are used.
+ */
+function credentials(): (connection: Connection) => () => TokenCredential {
+  const byClientId = new Map<string, TokenCredential>();
+  return (connection) => () => {
+    const clientId = connection.kind === 'managedIdentity' ? (connection.clientId ?? '') : '';
+    let credential = byClientId.get(clientId);
+    if (!credential) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const identity = require('@azure/identity') as typeof import('@azure/identity');
+      credential = clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.DefaultAzureCredential();
+      byClientId.set(clientId, credential);
+    }
+    return credential;
   };
 }
 
 /** The composition root: builds every client once per process from validated configuration. */
 export function createServices(config: Config): Services {
   const storageTimeoutInMs = Math.min(config.upstreamTimeoutInMs, 5000);
+  const credentialFactory = credentials();
   const mappingTable = createTableClient(config.storage.table, config.tables.mapping, credentialFactory(config.storage.table));
   const eventsTable = createTableClient(config.storage.table, config.tables.events, credentialFactory(config.storage.table));
   const queueClient = createQueueClient(config.storage.queue, config.eventsQueue, credentialFactory(config.storage.queue));

@@ -47,12 +47,12 @@ export class EventProcessor {
     if (occurredAt < mapping.createdOn) return 'stale';
     const caller = { cause: { kind: 'webhook' as const, source: event.source, eventId: event.eventId, eventType: event.type }, log };
     if (event.action === 'delete') {
-      await this.identities.deleteIdentity(user, caller);
+      await this.identities.deleteMapped(mapping, caller);
       return 'deleted';
     }
     if (mapping.state === 'deleting') return 'stale';
     if (mapping.revokedAt && occurredAt <= mapping.revokedAt) return 'already_revoked';
-    await this.identities.revokeTokens(user, caller);
+    await this.identities.revokeMapped(mapping, caller);
     return 'revoked';
   }
 }

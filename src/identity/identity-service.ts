@@ -83,9 +83,14 @@ export class IdentityService {
   async revokeTokens(user: AppUser, caller: Caller): Promise<IdentityMapping> {
     const mapping = await this.mappings.get(user);
     if (!mapping) throw notFound('identity_not_found', 'No ACS identity exists for this user.');
+    await this.revokeMapped(mapping, caller);
+    return mapping;
+  }
+
+  /** Revokes the tokens of an identity whose mapping the caller has just read. */
+  async revokeMapped(mapping: IdentityMapping, caller: Caller): Promise<void> {
     await this.acs.revokeTokens(this.active(mapping).communicationUserId);
     await this.mappings.recordRevocation(mapping, caller.cause);
-    return mapping;
   }
 
   /**
@@ -94,9 +99,15 @@ export class IdentityService {
    * there was nothing to delete.
    */
   async deleteIdentity(user: AppUser, caller: Caller): Promise<boolean> {
-    let mapping = await this.mappings.get(user);
+    const mapping = await this.mappings.get(user);
     if (!mapping) return false;
-    if (mapping.state !== 'deleting') mapping = await this.mappings.markDeleting(mapping);
+    await this.deleteMapped(mapping, caller);
+    return true;
+  }
+
+  /** Deletes an identity whose mapping the caller has just read (see {@link deleteIdentity}). */
+  async deleteMapped(found: IdentityMapping, caller: Caller): Promise<void> {
+    const mapping = found.state === 'deleting' ? found : await this.mappings.markDeleting(found);
     try {
       await this.acs.deleteUser(mapping.communicationUserId);
     } catch (error) {
@@ -112,7 +123,6 @@ export class IdentityService {
       }
     }
     await this.mappings.remove(mapping, caller.cause);
-    return true;
   }
 
   async auditTrail(user: AppUser): Promise<AuditEntry[]> {

@@ -17,7 +17,7 @@ const event = (overrides: Partial<IdentityEvent> = {}): IdentityEvent => ({
 const mapping = (overrides: Record<string, unknown> = {}) => ({ user: { issuer: 'i', userId: 'u1' }, communicationUserId: '8:acs:x', createdOn: new Date('2026-05-01T00:00:00Z'), state: 'active', etag: 'e', ...overrides });
 
 function fakes() {
-  const identities = { findMapping: jest.fn(async () => mapping() as never), revokeTokens: jest.fn(async () => undefined as never), deleteIdentity: jest.fn(async () => true) };
+  const identities = { findMapping: jest.fn(async () => mapping() as never), revokeMapped: jest.fn(async () => undefined as never), deleteMapped: jest.fn(async () => undefined) };
   const processed = { claim: jest.fn(async () => ({ status: 'claimed', etag: 'e' }) as never), complete: jest.fn(async () => undefined), release: jest.fn(async () => undefined) };
   return { identities, processed, processor: new EventProcessor(identities as unknown as IdentityService, processed as unknown as ProcessedEventRepository) };
 }
@@ -26,7 +26,7 @@ describe('EventProcessor', () => {
   it('revokes and records the outcome', async () => {
     const { identities, processed, processor } = fakes();
     expect(await processor.process(event(), log)).toBe('revoked');
-    expect(identities.revokeTokens).toHaveBeenCalledWith({ issuer: 'https://issuer.example.com', userId: 'u1' }, expect.objectContaining({ cause: { kind: 'webhook', source: 'okta', eventId: 'evt-1', eventType: 'user.account.update_password' } }));
+    expect(identities.revokeMapped).toHaveBeenCalledWith(expect.objectContaining({ communicationUserId: '8:acs:x' }), expect.objectContaining({ cause: { kind: 'webhook', source: 'okta', eventId: 'evt-1', eventType: 'user.account.update_password' } }));
     expect(processed.complete).toHaveBeenCalledWith('okta', 'evt-1', 'revoked');
   });
 
@@ -36,20 +36,20 @@ describe('EventProcessor', () => {
     expect(await processor.process(event(), log)).toBe('duplicate');
     processed.claim.mockResolvedValueOnce({ status: 'busy' } as never);
     await expect(processor.process(event(), log)).rejects.toBeInstanceOf(EventBusyError);
-    expect(identities.revokeTokens).not.toHaveBeenCalled();
+    expect(identities.revokeMapped).not.toHaveBeenCalled();
   });
 
   it('never lets an event older than the identity act on it', async () => {
     const { identities, processor } = fakes();
     expect(await processor.process(event({ action: 'delete', occurredAt: '2026-04-01T00:00:00Z' }), log)).toBe('stale');
-    expect(identities.deleteIdentity).not.toHaveBeenCalled();
+    expect(identities.deleteMapped).not.toHaveBeenCalled();
   });
 
   it('skips a revoke already covered by a later revocation', async () => {
     const { identities, processor } = fakes();
     identities.findMapping.mockResolvedValue(mapping({ revokedAt: new Date('2026-06-02T00:00:00Z') }) as never);
     expect(await processor.process(event(), log)).toBe('already_revoked');
-    expect(identities.revokeTokens).not.toHaveBeenCalled();
+    expect(identities.revokeMapped).not.toHaveBeenCalled();
   });
 
   it('is a no-op for a user without an identity', async () => {
@@ -60,7 +60,7 @@ describe('EventProcessor', () => {
 
   it('releases the claim when the action fails, so the retry can act', async () => {
     const { identities, processed, processor } = fakes();
-    identities.revokeTokens.mockRejectedValue(new Error('ACS down'));
+    identities.revokeMapped.mockRejectedValue(new Error('ACS down'));
     await expect(processor.process(event(), log)).rejects.toThrow('ACS down');
     expect(processed.release).toHaveBeenCalledWith('okta', 'evt-1');
     expect(processed.complete).not.toHaveBeenCalled();
