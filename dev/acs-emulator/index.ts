@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 
 import { EmulatorServer } from './server';
+import { urlHost } from '../shared/url-host';
 
 export { SUPPORTED_API_VERSIONS } from './server';
 export { operations } from './operations';
@@ -62,13 +63,6 @@ function validateOptions(options: AcsEmulatorOptions): void {
   if (teamsJwksUrl !== undefined && !/^https?:\/\//i.test(teamsJwksUrl)) {
     throw new Error('startAcsEmulator: teamsJwksUrl must be an http(s) URL');
   }
-}
-
-/** The host to put in URLs: wildcard addresses become loopback, IPv6 gets brackets. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 /**

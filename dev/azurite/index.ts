@@ -13,6 +13,7 @@ import QueueConfiguration from 'azurite/dist/src/queue/QueueConfiguration';
 import QueueServer from 'azurite/dist/src/queue/QueueServer';
 import TableConfiguration from 'azurite/dist/src/table/TableConfiguration';
 import TableServer from 'azurite/dist/src/table/TableServer';
+import { urlHost } from '../shared/url-host';
 
 /** The emulator's single account and its well-known key (public, documented by Azurite). */
 export const DEV_STORE_ACCOUNT_NAME = 'devstoreaccount1';
@@ -198,12 +199,3 @@ function accountUrl(server: ServerBase, host: string): string {
   return `http://${urlHost(host)}:${port}/${DEV_STORE_ACCOUNT_NAME}`;
 }
 
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') {
-    return '127.0.0.1';
-  }
-  if (host === '::') {
-    return '[::1]';
-  }
-  return host.includes(':') ? `[${host}]` : host;
-}

@@ -27,6 +27,7 @@ import type { RpcBindingInfo } from './rpc';
 import { applySettings, readLocalSettings } from './settings';
 import { QueueClients, resolveConnectionString, resolveQueueName } from './storage';
 import { parseTimerSchedule, TimerListener } from './timer';
+import { urlHost } from '../shared/url-host';
 
 export type { ExtraRoute } from './http-server';
 
@@ -206,16 +207,6 @@ function createListener(
     return [new TimerListener({ functionName: info.name, schedule: info.schedule, runOnStartup: binding.runOnStartup === true, invoke, log })];
   }
   return [];
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') {
-    return '127.0.0.1';
-  }
-  if (host === '::') {
-    return '[::1]';
-  }
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 async function loadApp(appRoot: string, registry: FunctionRegistry): Promise<void> {

@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 
 import { OAuth2Server } from 'oauth2-mock-server';
 
+import { urlHost } from '../shared/url-host';
+
 /** The audience the local stack's API accepts (AUTH_AUDIENCES in local.settings.sample.json). */
 export const devAudience = 'api://acs-token-service';
 
@@ -35,6 +37,6 @@ export async function startDevIssuer(options: { port?: number; host?: string; au
   await server.start(options.port ?? 7090, host);
   const port = server.address().port;
   // The library names the issuer after "localhost"; keep it on the address we listen on, as the settings expect.
-  server.issuer.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  server.issuer.url = `http://${urlHost(host)}:${port}`;
   return { url: server.issuer.url, port, stop: () => server.stop() };
 }
