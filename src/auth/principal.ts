@@ -19,7 +19,3 @@ export interface Authenticator {
   /** Resolves the caller or throws an `unauthenticated` AppError. */
   authenticate(headers: { get(name: string): string | null }): Promise<Principal>;
 }
-
-export function hasRole(principal: Principal, role: string): boolean {
-  return principal.roles.includes(role);
-}
