@@ -27,6 +27,11 @@ export interface HttpServerOptions {
   cors: CorsPolicy | undefined;
   extraRoutes: readonly ExtraRoute[];
   invoke(fn: RegisteredFunction, input: InvocationInput): Promise<InvocationOutcome>;
+  /**
+   * `POST /admin/functions/{name}`: runs a non-HTTP function now, as the real host's admin API does. Undefined when
+   * no such function exists. Unlike the real host (202 at once), the local host answers when the run has ended.
+   */
+  invokeByName?(name: string, input: string | undefined): Promise<InvocationOutcome | undefined>;
   log: HostLog;
   maxRequestBodySizeInBytes?: number;
 }
@@ -36,6 +41,9 @@ export interface RunningHttpServer {
   /** Stops accepting connections and waits (a few seconds at most) for requests in flight. */
   close(): Promise<void>;
 }
+
+/** A Host header: a registered name, IPv4 or bracketed IPv6 literal, with an optional port (RFC 9110, 3986). */
+const VALID_HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const server = createServer((req, res) => {
@@ -70,6 +78,13 @@ async function handleRequest(options: HttpServerOptions, req: IncomingMessage, r
   const path = pathOf(req);
   const origin = header(req, 'origin');
 
+  const host = header(req, 'host');
+  if (host !== undefined && !VALID_HOST.test(host)) {
+    // Kestrel refuses an invalid Host header with 400 before any function runs.
+    writeBody(res, 400, {}, undefined);
+    return;
+  }
+
   if (options.cors !== undefined && isPreflightRequest(method, req.headers)) {
     const headers = preflightHeaders(
       options.cors,
@@ -93,6 +108,21 @@ async function handleRequest(options: HttpServerOptions, req: IncomingMessage, r
   );
   if (extra !== undefined) {
     await extra.handler(req, res);
+    return;
+  }
+  const adminFunction = /^\/admin\/functions\/([^/]+)$/.exec(path);
+  if (adminFunction !== null && method === 'POST' && options.invokeByName !== undefined) {
+    const body = await readBody(req, 1024 * 1024);
+    let input: string | undefined;
+    try {
+      const parsed = body && body.length > 0 ? (JSON.parse(body.toString('utf8')) as { input?: unknown }) : {};
+      input = typeof parsed.input === 'string' ? parsed.input : undefined;
+    } catch {
+      writeBody(res, 400, {}, undefined);
+      return;
+    }
+    const outcome = await options.invokeByName(decodeURIComponent(adminFunction[1]!), input);
+    writeBody(res, outcome === undefined ? 404 : outcome.succeeded ? 202 : 500, {}, undefined);
     return;
   }
   if (path === '/admin/host/status' && method === 'GET') {

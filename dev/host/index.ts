@@ -142,6 +142,15 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
       cors: createCorsPolicy(localSettings.cors, localSettings.corsCredentials),
       extraRoutes: options.extraRoutes ?? [],
       invoke: async (fn, input) => invoker.invoke(fn, input),
+      invokeByName: async (name, input) => {
+        const target = runnable.find(({ info }) => info.route === undefined && info.name.toLowerCase() === name.toLowerCase());
+        if (target === undefined) return undefined;
+        const triggerData =
+          target.info.schedule !== undefined
+            ? { json: JSON.stringify({ schedule: {}, scheduleStatus: null, isPastDue: false }) }
+            : { string: input ?? '' };
+        return invoker.invoke(target.fn, { reason: 'This function was programmatically called via the host APIs.', triggerData });
+      },
       log,
     });
   } catch (error) {
