@@ -12,8 +12,10 @@ import { IdentityService, type Reply } from './service';
 import { EmulatorState } from './state';
 import { parseJsonBody } from './validation';
 
-/** api-version values the emulator serves: what SDK 1.3.1 sends and the newest GA. */
-export const SUPPORTED_API_VERSIONS = ['2023-10-01', '2025-06-30'] as const;
+/** api-version values the emulator serves: what SDK 1.3.1 sends, the newest GA, and the preview with `customId`. */
+export const SUPPORTED_API_VERSIONS = ['2023-10-01', '2025-06-30', '2025-03-02-preview'] as const;
+/** Only this version accepts `customId` on create. */
+export const CUSTOM_ID_API_VERSION = '2025-03-02-preview';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const CONTROL_PREFIX = '/_emulator/';
@@ -213,7 +215,11 @@ export class EmulatorServer {
 
       verifyHmac({ method, target, headers: req.headers, body: rawBody }, this.#settings.accessKey, Date.now());
       checkApiVersion(url, req.headers.host ?? 'localhost');
-      const reply = await route.run(parseJsonBody(rawBody), Date.now());
+      const body = parseJsonBody(rawBody);
+      if (body?.['customId'] !== undefined && url.searchParams.get('api-version') !== CUSTOM_ID_API_VERSION) {
+        throw new AcsError(400, 'InvalidRequest', `customId is not supported by api-version ${url.searchParams.get('api-version')}.`);
+      }
+      const reply = await route.run(body, Date.now());
       status = reply.status;
       send(req, res, reply.status, reply.body);
     } catch (error) {

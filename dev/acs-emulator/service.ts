@@ -6,7 +6,7 @@ import { denied } from './errors';
 import type { EmulatorState, IdentityRecord } from './state';
 import { checkTeamsUserToken } from './teams';
 import { TOKEN_ISSUER, type TokenClaims, TokenSigner } from './tokens';
-import { parseExpiresInMinutes, parseScopes, type TokenScope } from './validation';
+import { parseCustomId, parseExpiresInMinutes, parseScopes, type TokenScope } from './validation';
 
 /** What an operation answers: a status and, unless 204, a JSON body. */
 export interface Reply {
@@ -44,7 +44,10 @@ export class IdentityService {
     // Validate before creating anything: a refused call leaves no identity behind.
     const scopes = withToken ? parseScopes(requestedScopes, 'createTokenWithScopes') : [];
     const expiresInMinutes = parseExpiresInMinutes(body?.['expiresInMinutes']);
-    const identity = this.state.addIdentity(`8:acs:${this.resourceId}_${randomUUID()}`, nowMs);
+    // customId (preview): the same customId always answers with the same live identity.
+    const customId = parseCustomId(body?.['customId']);
+    const identity =
+      (customId === undefined ? undefined : this.state.findByCustomId(customId)) ?? this.state.addIdentity(`8:acs:${this.resourceId}_${randomUUID()}`, nowMs, customId);
     const result: { identity: { id: string }; accessToken?: AccessToken } = { identity: { id: identity.id } };
     if (withToken) result.accessToken = this.#issue(identity.id, scopes, expiresInMinutes * 60, nowMs, 'acs');
     return { status: 201, body: result };

@@ -9,6 +9,8 @@ export interface IdentityRecord {
   revokedThroughSequence: number;
   revokedAtMs?: number;
   deletedAtMs?: number;
+  /** Set by a create with `customId` (api-version 2025-03-02-preview): a repeated create returns this identity. */
+  customId?: string;
 }
 
 interface TokenRecord {
@@ -34,8 +36,8 @@ export class EmulatorState {
   #calls = zeroCalls();
   #sequence = 0;
 
-  addIdentity(id: string, nowMs: number): IdentityRecord {
-    const identity: IdentityRecord = { id, createdAtMs: nowMs, revokedThroughSequence: 0 };
+  addIdentity(id: string, nowMs: number, customId?: string): IdentityRecord {
+    const identity: IdentityRecord = { id, createdAtMs: nowMs, revokedThroughSequence: 0, ...(customId === undefined ? {} : { customId }) };
     this.#identities.set(id, identity);
     return identity;
   }
@@ -44,6 +46,12 @@ export class EmulatorState {
   findLiveIdentity(id: string): IdentityRecord | undefined {
     const identity = this.#identities.get(id);
     return identity?.deletedAtMs === undefined ? identity : undefined;
+  }
+
+  /** The live identity created with this customId, if any. */
+  findByCustomId(customId: string): IdentityRecord | undefined {
+    for (const identity of this.#identities.values()) if (identity.customId === customId && identity.deletedAtMs === undefined) return identity;
+    return undefined;
   }
 
   recordToken(tokenId: string, communicationUserId: string, kind: TokenRecord['kind']): void {

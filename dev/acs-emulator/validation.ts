@@ -76,3 +76,16 @@ export function parseExpiresInMinutes(value: unknown): number {
   }
   return value;
 }
+
+/**
+ * `customId` of a create (api-version 2025-03-02-preview): a non-empty string, or absent.
+ * emulator: the live service's length limit is not documented; 256 characters is this emulator's own bound.
+ * @throws AcsError 400 `ValidationError`
+ */
+export function parseCustomId(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
+    throw validationError('customId must be a string of 1 to 256 characters.', 'customId');
+  }
+  return value;
+}
