@@ -1,5 +1,6 @@
 import { CommunicationIdentityClient, type TokenScope } from '@azure/communication-identity';
 import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 
 import type { Connection } from '../config/config';
 import { acsConnectionStringEndpoint, isLoopbackHttp } from '../config/urls';
@@ -11,10 +12,20 @@ export interface AccessToken {
   expiresOn: Date;
 }
 
+/**
+ * `customId` makes a create idempotent: ACS answers a repeated create with the same customId with the same identity
+ * (REST api-version {@link customIdApiVersion}, a preview; SDK 1.3.1 cannot send it, a pipeline policy does).
+ */
+export interface CreateOptions {
+  customId?: string;
+}
+
 /** What the service needs from ACS identity: one method per REST operation, errors already translated. */
 export interface IdentityGateway {
-  createUser(): Promise<string>;
-  createUserAndToken(scopes: TokenScope[], expiresInMinutes?: number): Promise<AccessToken & { communicationUserId: string }>;
+  /** The ACS resource this gateway talks to (endpoint origin), recorded in each mapping. */
+  readonly resource: string;
+  createUser(options?: CreateOptions): Promise<string>;
+  createUserAndToken(scopes: TokenScope[], expiresInMinutes?: number, options?: CreateOptions): Promise<AccessToken & { communicationUserId: string }>;
   getToken(communicationUserId: string, scopes: TokenScope[], expiresInMinutes?: number): Promise<AccessToken>;
   revokeTokens(communicationUserId: string): Promise<void>;
   deleteUser(communicationUserId: string): Promise<void>;
@@ -38,11 +49,48 @@ export class AcsBadRequestError extends UpstreamError {
   }
 }
 
+/** The identity API version that accepts `customId` on create (preview; the GA versions up to 2026-09-23 do not). */
+export const customIdApiVersion = '2025-03-02-preview';
+const customIdHeader = 'x-token-service-custom-id';
+
+/**
+ * Runs before the SDK's HMAC or bearer policy (position `perCall`), so the signature covers what it changes: a create
+ * that carries our private header gets `customId` in its body and the preview api-version; the header is removed.
+ */
+export function customIdPolicy(): PipelinePolicy {
+  return {
+    name: 'customIdPolicy',
+    sendRequest(request, next) {
+      const customId = request.headers.get(customIdHeader);
+      if (customId !== undefined) {
+        request.headers.delete(customIdHeader);
+        const body = typeof request.body === 'string' && request.body.length > 0 ? (JSON.parse(request.body) as Record<string, unknown>) : {};
+        request.body = JSON.stringify({ ...body, customId });
+        request.headers.set('content-type', 'application/json');
+        const url = new URL(request.url);
+        url.searchParams.set('api-version', customIdApiVersion);
+        request.url = url.toString();
+      }
+      return next(request);
+    },
+  };
+}
+
+/** The origin of an ACS endpoint, the resource's identity in mappings (`https://name.communication.azure.com`). */
+export const resourceOf = (endpoint: string): string => new URL(endpoint).origin.toLowerCase();
+
+export function acsEndpointOf(connection: Connection): string {
+  return connection.kind === 'connectionString' ? acsConnectionStringEndpoint(connection.connectionString)! : connection.endpoint;
+}
+
 export function createIdentityClient(connection: Connection, credential: () => TokenCredential): CommunicationIdentityClient {
-  const endpoint = connection.kind === 'connectionString' ? acsConnectionStringEndpoint(connection.connectionString)! : connection.endpoint;
+  const endpoint = acsEndpointOf(connection);
   const options = {
     retryOptions: boundedRetryOptions,
-    additionalPolicies: [{ policy: failFastOnLongRetryAfter(), position: 'perRetry' as const }],
+    additionalPolicies: [
+      { policy: customIdPolicy(), position: 'perCall' as const },
+      { policy: failFastOnLongRetryAfter(), position: 'perRetry' as const },
+    ],
     ...(isLoopbackHttp(endpoint) ? { allowInsecureConnection: true } : {}),
   };
   return connection.kind === 'connectionString'
@@ -55,15 +103,20 @@ export class AcsIdentityGateway implements IdentityGateway {
   constructor(
     private readonly client: CommunicationIdentityClient,
     private readonly timeoutInMs: number,
+    readonly resource: string,
   ) {}
 
-  createUser(): Promise<string> {
-    return this.call(async (abortSignal) => (await this.client.createUser({ abortSignal })).communicationUserId);
+  createUser(options: CreateOptions = {}): Promise<string> {
+    return this.call(async (abortSignal) => (await this.client.createUser({ abortSignal, ...withCustomId(options) })).communicationUserId);
   }
 
-  createUserAndToken(scopes: TokenScope[], expiresInMinutes?: number) {
+  createUserAndToken(scopes: TokenScope[], expiresInMinutes?: number, options: CreateOptions = {}) {
     return this.call(async (abortSignal) => {
-      const result = await this.client.createUserAndToken(scopes, { abortSignal, ...(expiresInMinutes ? { tokenExpiresInMinutes: expiresInMinutes } : {}) });
+      const result = await this.client.createUserAndToken(scopes, {
+        abortSignal,
+        ...(expiresInMinutes ? { tokenExpiresInMinutes: expiresInMinutes } : {}),
+        ...withCustomId(options),
+      });
       return { communicationUserId: result.user.communicationUserId, token: result.token, expiresOn: result.expiresOn };
     });
   }
@@ -102,6 +155,8 @@ export class AcsIdentityGateway implements IdentityGateway {
     }
   }
 }
+
+const withCustomId = (options: CreateOptions) => (options.customId ? { requestOptions: { customHeaders: { [customIdHeader]: options.customId } } } : {});
 
 /** SDK errors become UpstreamErrors (status kept, message dropped); anything else is rethrown unchanged. */
 export function translateAcsError(error: unknown, timedOut = false): unknown {

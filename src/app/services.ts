@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 
-import { AcsIdentityGateway, createIdentityClient, type IdentityGateway } from '../acs/identity-client';
+import { acsEndpointOf, AcsIdentityGateway, createIdentityClient, type IdentityGateway, resourceOf } from '../acs/identity-client';
 import { AppServiceAuthenticator } from '../auth/appservice-authenticator';
 import { JwtAuthenticator } from '../auth/jwt-authenticator';
 import type { Authenticator } from '../auth/principal';
@@ -17,6 +17,7 @@ export interface Services {
   config: Config;
   authenticator: Authenticator;
   identities: IdentityService;
+  mappings: MappingRepository;
   acs: IdentityGateway;
   eventQueue: EventQueue;
   events: EventProcessor;
@@ -51,9 +52,9 @@ export function createServices(config: Config): Services {
   const mappingTable = createTableClient(config.storage.table, config.tables.mapping, credentialFactory(config.storage.table));
   const eventsTable = createTableClient(config.storage.table, config.tables.events, credentialFactory(config.storage.table));
   const queueClient = createQueueClient(config.storage.queue, config.eventsQueue, credentialFactory(config.storage.queue));
-  const acs = new AcsIdentityGateway(createIdentityClient(config.acs, credentialFactory(config.acs)), config.upstreamTimeoutInMs);
+  const acs = new AcsIdentityGateway(createIdentityClient(config.acs, credentialFactory(config.acs)), config.upstreamTimeoutInMs, resourceOf(acsEndpointOf(config.acs)));
   const mappings = new MappingRepository(mappingTable, storageTimeoutInMs);
-  const identities = new IdentityService(mappings, acs);
+  const identities = new IdentityService(mappings, acs, { idempotentCreate: config.idempotentCreate, reconcileAfterInMs: config.reconcileAfterInMs });
   const processedEvents = new ProcessedEventRepository(eventsTable, storageTimeoutInMs);
 
   let readiness: Promise<void> | undefined;
@@ -71,6 +72,7 @@ export function createServices(config: Config): Services {
     config,
     authenticator: config.auth.mode === 'appservice' ? new AppServiceAuthenticator(config.auth) : new JwtAuthenticator(config.auth),
     identities,
+    mappings,
     acs,
     eventQueue: new EventQueue(queueClient, storageTimeoutInMs),
     events: new EventProcessor(identities, processedEvents),

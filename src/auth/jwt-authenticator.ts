@@ -66,6 +66,7 @@ export class JwtAuthenticator implements Authenticator {
       scopes,
       ...(typeof payload['oid'] === 'string' ? { objectId: payload['oid'] } : {}),
       ...(typeof payload['tid'] === 'string' ? { tenantId: payload['tid'] } : {}),
+      ...(typeof payload.iat === 'number' && Number.isFinite(payload.iat) ? { issuedAt: new Date(payload.iat * 1000) } : {}),
     };
   }
 
@@ -110,7 +111,21 @@ export function bearerToken(header: string | null): string {
   if (!header) throw unauthenticated('A bearer token is required.', 'invalid_request');
   const match = /^Bearer[ ]+([A-Za-z0-9\-_.~+/]+=*)$/i.exec(header.trim());
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>".', 'invalid_request');
-  return match[1]!;
+  const token = match[1]!;
+  if (!isCanonicalCompactJws(token)) throw unauthenticated('The bearer token is malformed.');
+  return token;
+}
+
+const base64url = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * A compact JWS has exactly one spelling: three unpadded base64url segments whose unused trailing bits are zero
+ * (RFC 7515 section 2 and RFC 4648 section 3.5). Decoders accept `=`, `+`, `/` and non-zero padding bits, which
+ * would give one token several accepted spellings (and several cache or replay keys).
+ */
+export function isCanonicalCompactJws(token: string): boolean {
+  const segments = token.split('.');
+  return segments.length === 3 && segments.every((segment) => base64url.test(segment) && Buffer.from(segment, 'base64url').toString('base64url') === segment);
 }
 
 function verificationError(error: unknown) {

@@ -7,13 +7,11 @@ export interface Principal {
   /** Entra object id and tenant id when the token carries them (used by the Teams exchange). */
   objectId?: string;
   tenantId?: string;
+  /** When the identity provider issued the caller's token (`iat`, seconds resolution); undefined when absent. */
+  issuedAt?: Date;
 }
 
-/** The app user a mapping belongs to. */
-export interface AppUser {
-  issuer: string;
-  userId: string;
-}
+export type { AppUser } from '../domain/model';
 
 export interface Authenticator {
   /** Resolves the caller or throws an `unauthenticated` AppError. */

@@ -31,7 +31,8 @@ export interface AuthConfig {
 export interface WebhookConfig {
   graph?: { clientState: string; updatedAction: 'revoke' | 'ignore'; issuerTemplate: string };
   okta?: { secret: string; issuer: string };
-  standard?: { secrets: string[]; defaultIssuer?: string };
+  /** `allowedIssuers`: the issuers whose users these secrets may act on (the default issuer among them). */
+  standard?: { secrets: string[]; defaultIssuer?: string; allowedIssuers: string[] };
   eventGrid?: { secret: string; graphIssuerTemplate: string };
 }
 
@@ -43,6 +44,10 @@ export interface Config {
   auth: AuthConfig;
   tokens: { allowedScopes: TokenScope[]; defaultScopes: TokenScope[] };
   upstreamTimeoutInMs: number;
+  /** Send a `customId` with every create (see ACS_IDEMPOTENT_CREATE). */
+  idempotentCreate: boolean;
+  /** How old an unfinished change must be before the reconciler finishes or undoes it. */
+  reconcileAfterInMs: number;
   webhooks: WebhookConfig;
   teams?: { appId: string };
 }
@@ -92,6 +97,7 @@ function toConfig(s: Settings): Config {
     webhooks.standard = {
       secrets: s.STANDARD_WEBHOOK_SECRETS,
       ...(s.STANDARD_WEBHOOK_ISSUER ? { defaultIssuer: s.STANDARD_WEBHOOK_ISSUER } : {}),
+      allowedIssuers: [...new Set([...(s.STANDARD_WEBHOOK_ISSUER ? [s.STANDARD_WEBHOOK_ISSUER] : []), ...s.STANDARD_WEBHOOK_ALLOWED_ISSUERS])],
     };
   }
   if (s.EVENTGRID_WEBHOOK_SECRET) {
@@ -118,6 +124,8 @@ function toConfig(s: Settings): Config {
     },
     tokens: { allowedScopes: s.TOKEN_ALLOWED_SCOPES, defaultScopes: s.TOKEN_DEFAULT_SCOPES },
     upstreamTimeoutInMs: s.UPSTREAM_TIMEOUT_MS,
+    idempotentCreate: s.ACS_IDEMPOTENT_CREATE,
+    reconcileAfterInMs: s.RECONCILE_AFTER_SECONDS * 1000,
     webhooks,
     ...(s.TEAMS_APP_ID ? { teams: { appId: s.TEAMS_APP_ID } } : {}),
   };

@@ -75,6 +75,16 @@ export const settingsSchema = z
     TOKEN_DEFAULT_SCOPES: csvOf(z.enum(tokenScopes)).transform((scopes) => (scopes.length > 0 ? scopes : (['chat', 'voip'] as TokenScope[]))),
     /** Upper bound for one upstream call including the SDK's own retries. */
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60000).default(10000),
+    /**
+     * Create identities with a `customId` (the identity API's preview 2025-03-02-preview) so that an identity whose
+     * create answer was lost in a crash can be found again and deleted by the reconciler. Off: GA API versions only.
+     */
+    ACS_IDEMPOTENT_CREATE: z
+      .enum(['true', 'false', ''])
+      .optional()
+      .transform((value) => value === 'true'),
+    /** The reconciler finishes or undoes a change left unfinished this long (well past functionTimeout). */
+    RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(5).max(86400).default(600),
 
     // --- Webhooks (each is enabled only when its secret is set) ---
     GRAPH_CLIENT_STATE: optionalText.pipe(z.string().max(128).optional()),
@@ -85,6 +95,8 @@ export const settingsSchema = z
     OKTA_ISSUER: optionalText.pipe(httpUrl.optional()),
     STANDARD_WEBHOOK_SECRETS: csvOf(z.string().regex(/^(whsec_)?[A-Za-z0-9+/=]+$/, 'expected whsec_<base64> secrets separated by spaces or commas')),
     STANDARD_WEBHOOK_ISSUER: optionalText.pipe(httpUrl.optional()),
+    /** Issuers, besides STANDARD_WEBHOOK_ISSUER, whose users Standard Webhooks events may name in `data.issuer`. */
+    STANDARD_WEBHOOK_ALLOWED_ISSUERS: csvOf(httpUrl),
     EVENTGRID_WEBHOOK_SECRET: optionalText,
 
     // --- Teams users: the Entra app id whose tokens may be exchanged (POST /api/tokens/teams); off when unset ---
@@ -114,6 +126,9 @@ export const settingsSchema = z
     if (s.AUTH_JWKS_URI && s.AUTH_ISSUERS.length !== 1) issue('AUTH_JWKS_URI', 'only valid with exactly one issuer in AUTH_ISSUERS');
     const notAllowed = s.TOKEN_DEFAULT_SCOPES.filter((scope) => !s.TOKEN_ALLOWED_SCOPES.includes(scope));
     if (notAllowed.length > 0) issue('TOKEN_DEFAULT_SCOPES', `not in TOKEN_ALLOWED_SCOPES: ${notAllowed.join(', ')}`);
+    if (s.STANDARD_WEBHOOK_SECRETS.length > 0 && !s.STANDARD_WEBHOOK_ISSUER && s.STANDARD_WEBHOOK_ALLOWED_ISSUERS.length === 0) {
+      issue('STANDARD_WEBHOOK_ISSUER', 'required when STANDARD_WEBHOOK_SECRETS is set: the issuer(s) whose users the webhook may act on');
+    }
     if (s.OKTA_WEBHOOK_SECRET && !s.OKTA_ISSUER) issue('OKTA_ISSUER', 'required when OKTA_WEBHOOK_SECRET is set (the issuer of your Okta users’ tokens)');
   });
 

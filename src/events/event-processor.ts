@@ -1,10 +1,22 @@
+import type { AuditCause } from '../domain/model';
 import { AppError } from '../errors/errors';
 import type { IdentityService } from '../identity/identity-service';
 import type { Logger } from '../identity/logger';
 import type { ProcessedEventRepository } from '../storage/processed-events';
 import type { IdentityEvent } from '../webhooks/types';
 
-export type EventOutcome = 'revoked' | 'deleted' | 'no_mapping' | 'stale' | 'already_revoked' | 'duplicate';
+export type EventOutcome =
+  | 'revoked'
+  | 'deleted'
+  | 'disabled'
+  | 'blocked'
+  | 'enabled'
+  | 'no_mapping'
+  | 'deleting'
+  | 'stale_mapping_removed'
+  | 'stale'
+  | 'kept_newer_identity'
+  | 'duplicate';
 
 /** Another delivery of the same event is being processed right now: retry this one later. */
 export class EventBusyError extends AppError {
@@ -14,9 +26,19 @@ export class EventBusyError extends AppError {
 }
 
 /**
- * Applies an identity-provider event to the user's ACS identity, at most once per `(source, eventId)`.
- * An event older than the identity (created after the event happened) or than the last revocation is skipped,
- * so a late or replayed event never undoes what came after it.
+ * How far an identity's creation may follow a delete event and still be the identity that event was about:
+ * providers' clocks and ours differ, and a provider's timestamp may have whole-second resolution.
+ */
+export const deleteClockToleranceInMs = 5 * 60_000;
+
+/**
+ * Applies an identity-provider event to the user, at most once per `(source, eventId)`:
+ * - revoke: revokes the identity's tokens. Always applied: a revocation is never harmful, so no clock comparison
+ *   can drop it.
+ * - disable: records the decision (tokens issued before it are refused) and revokes.
+ * - delete: records the decision and deletes the identity, unless the identity was created clearly after the event
+ *   (beyond {@link deleteClockToleranceInMs}: a later user of the same id).
+ * - enable: records a restoring decision, unless a later decision is recorded (a late enable undoes nothing newer).
  */
 export class EventProcessor {
   constructor(
@@ -41,18 +63,26 @@ export class EventProcessor {
 
   private async apply(event: IdentityEvent, log: Logger): Promise<EventOutcome> {
     const user = { issuer: event.issuer, userId: event.userId };
-    const mapping = await this.identities.findMapping(user);
-    if (!mapping) return 'no_mapping';
     const occurredAt = new Date(event.occurredAt);
-    if (occurredAt < mapping.createdOn) return 'stale';
-    const caller = { cause: { kind: 'webhook' as const, source: event.source, eventId: event.eventId, eventType: event.type }, log };
+    const cause: AuditCause = { kind: 'webhook', source: event.source, eventId: event.eventId, eventType: event.type };
+    const caller = { cause, log };
+    const decision = { at: occurredAt, source: event.source, eventId: event.eventId, eventType: event.type };
+
+    if (event.action === 'enable') return (await this.identities.decide(user, { kind: 'restored', ...decision }, cause)) ? 'enabled' : 'stale';
+    if (event.action === 'disable' || event.action === 'delete') {
+      await this.identities.decide(user, { kind: event.action === 'delete' ? 'deleted' : 'disabled', ...decision }, cause);
+    }
+
+    const mapping = await this.identities.findMapping(user);
+    if (!mapping) return event.action === 'revoke' ? 'no_mapping' : 'blocked';
     if (event.action === 'delete') {
+      if (mapping.createdOn.getTime() > occurredAt.getTime() + deleteClockToleranceInMs) return 'kept_newer_identity';
       await this.identities.deleteMapped(mapping, caller);
       return 'deleted';
     }
-    if (mapping.state === 'deleting') return 'stale';
-    if (mapping.revokedAt && occurredAt <= mapping.revokedAt) return 'already_revoked';
-    await this.identities.revokeMapped(mapping, caller);
-    return 'revoked';
+    const revoked = await this.identities.revokeMapped(mapping, caller);
+    if (revoked === 'deleting') return 'deleting';
+    if (revoked === 'stale_removed') return 'stale_mapping_removed';
+    return event.action === 'disable' ? 'disabled' : 'revoked';
   }
 }

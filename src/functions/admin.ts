@@ -6,12 +6,30 @@ import { parseJsonBody } from '../http/body';
 import { adminOnly, json } from '../http/handler';
 import { emptyRequestSchema } from '../http/schemas';
 
-/** Operators act on users of their own issuer; the user id comes URL-encoded in the path. */
-function targetUser(request: HttpRequest, admin: Principal): AppUser {
-  // The Functions host decodes route values except an encoded slash (ASP.NET Core keeps %2F): undo that one too.
-  const userId = request.params['userId']?.replace(/%2F/gi, '/');
-  if (!userId || userId.length > 1024) throw badRequest('invalid_user_id', 'The user id must be 1 to 1024 characters.');
+/**
+ * Operators act on users of their own issuer; the user id is one percent-encoded path segment. The host's route
+ * value is decoded except for `%2F` (ASP.NET Core keeps it), so `%2F` and `%252F` would look alike there: the
+ * segment is taken from the raw request URL instead and decoded exactly once.
+ */
+export function targetUser(request: HttpRequest, admin: Principal): AppUser {
+  const userId = rawUserIdSegment(request.url);
+  if (userId === undefined || userId.length === 0 || userId.length > 1024) {
+    throw badRequest('invalid_user_id', 'The user id must be 1 to 1024 characters, percent-encoded as one path segment.');
+  }
   return { issuer: admin.issuer, userId };
+}
+
+/** The decoded `{userId}` segment after `/users/` in the raw URL; undefined when it is not valid percent-encoding. */
+function rawUserIdSegment(url: string): string | undefined {
+  // No URL parser here: it would resolve `.`/`..` (also as %2E) and so change which user is meant.
+  const path = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split(/[?#]/, 1)[0] ?? '';
+  const match = /\/users\/([^/]*)(?:\/(?:revoke|audit|enable))?\/?$/.exec(path);
+  if (!match) return undefined;
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    return undefined;
+  }
 }
 
 const adminCause = (admin: Principal) => ({ kind: 'admin' as const, actor: admin.userId });
@@ -21,15 +39,21 @@ app.http('adminGetUser', {
   route: 'users/{userId}',
   authLevel: 'anonymous',
   handler: adminOnly(async (request, _context, { identities }, admin) => {
-    const mapping = await identities.findMapping(targetUser(request, admin));
-    if (!mapping) throw notFound('identity_not_found', 'This user has no ACS identity.');
+    const user = targetUser(request, admin);
+    const { mapping, decision } = await identities.findUser(user);
+    if (!mapping && (!decision || decision.kind === 'restored')) throw notFound('identity_not_found', 'This user has no ACS identity and no access decision.');
     return json(200, {
-      issuer: mapping.user.issuer,
-      userId: mapping.user.userId,
-      communicationUserId: mapping.communicationUserId,
-      createdOn: mapping.createdOn.toISOString(),
-      state: mapping.state,
-      ...(mapping.revokedAt ? { revokedAt: mapping.revokedAt.toISOString() } : {}),
+      issuer: user.issuer,
+      userId: user.userId,
+      ...(mapping
+        ? {
+            communicationUserId: mapping.communicationUserId,
+            createdOn: mapping.createdOn.toISOString(),
+            state: mapping.state,
+            ...(mapping.revokedAt ? { revokedAt: mapping.revokedAt.toISOString() } : {}),
+          }
+        : { state: 'none' }),
+      ...(decision ? { access: { decision: decision.kind, at: decision.at.toISOString(), source: decision.source, eventId: decision.eventId } } : {}),
     });
   }),
 });
@@ -41,6 +65,18 @@ app.http('adminRevokeUser', {
   handler: adminOnly(async (request, context, { identities }, admin) => {
     await parseJsonBody(request, emptyRequestSchema);
     await identities.revokeTokens(targetUser(request, admin), { cause: adminCause(admin), log: context });
+    return { status: 204 };
+  }),
+});
+
+app.http('adminEnableUser', {
+  methods: ['POST'],
+  route: 'users/{userId}/enable',
+  authLevel: 'anonymous',
+  handler: adminOnly(async (request, _context, { identities }, admin) => {
+    await parseJsonBody(request, emptyRequestSchema);
+    const at = new Date();
+    await identities.decide(targetUser(request, admin), { kind: 'restored', at, source: 'admin', eventId: `admin:${at.toISOString()}` }, adminCause(admin));
     return { status: 204 };
   }),
 });

@@ -9,7 +9,7 @@ const eventSchema = z.object({
   eventId: z.string().min(1),
   issuer: z.string().min(1),
   userId: z.string().min(1),
-  action: z.enum(['revoke', 'delete']),
+  action: z.enum(['revoke', 'disable', 'delete', 'enable']),
   occurredAt: z.iso.datetime({ offset: true }),
   type: z.string(),
 });

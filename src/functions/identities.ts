@@ -13,7 +13,7 @@ app.http('createIdentity', {
   authLevel: 'anonymous',
   handler: authenticated(async (request, context, { identities }, principal) => {
     await parseJsonBody(request, emptyRequestSchema);
-    const identity = await identities.createIdentity(asUser(principal), { cause: caller, log: context });
+    const identity = await identities.createIdentity(principal, { cause: caller, log: context });
     return json(identity.created ? 201 : 200, { communicationUserId: identity.communicationUserId, createdOn: identity.createdOn.toISOString() });
   }),
 });

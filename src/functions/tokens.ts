@@ -30,9 +30,9 @@ app.http('refreshToken', {
   methods: ['POST'],
   route: 'tokens/refresh',
   authLevel: 'anonymous',
-  handler: authenticated(async (request, _context, { identities, config }, principal) => {
+  handler: authenticated(async (request, context, { identities, config }, principal) => {
     const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
-    return json(200, tokenBody(await identities.refreshToken(principal, tokenRequest)));
+    return json(200, tokenBody(await identities.refreshToken(principal, tokenRequest, { cause: { kind: 'caller' }, log: context })));
   }),
 });
 

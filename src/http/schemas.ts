@@ -64,10 +64,19 @@ export const adminUserResponseSchema = z
   .object({
     issuer: z.string(),
     userId: z.string(),
-    communicationUserId: z.string(),
-    createdOn: z.iso.datetime(),
-    state: z.enum(['active', 'deleting']),
+    communicationUserId: z.string().optional(),
+    createdOn: z.iso.datetime().optional(),
+    state: z.enum(['active', 'deleting', 'none']).meta({ description: '`none`: no identity, but an access decision is recorded.' }),
     revokedAt: z.iso.datetime().optional(),
+    access: z
+      .object({
+        decision: z.enum(['disabled', 'deleted', 'restored']),
+        at: z.iso.datetime(),
+        source: z.string(),
+        eventId: z.string(),
+      })
+      .optional()
+      .meta({ description: "The identity provider's (or an operator's) latest decision: while disabled or deleted, tokens issued at or before `at` are refused (403 user_disabled)." }),
   })
   .meta({ id: 'UserMapping' });
 

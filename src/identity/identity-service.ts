@@ -1,10 +1,19 @@
 import type { TokenScope } from '@azure/communication-identity';
 
 import { AcsUnauthorizedError, type IdentityGateway } from '../acs/identity-client';
-import type { AppUser } from '../auth/principal';
-import { conflict, notFound } from '../errors/errors';
+import {
+  type AccessDecision,
+  type AppUser,
+  type AuditCause,
+  type AuditEntry,
+  ConcurrentChangeError,
+  type IdentityMapping,
+  type Intent,
+  type UserRecord,
+} from '../domain/model';
+import { AppError, conflict, forbidden, notFound, UpstreamError } from '../errors/errors';
 import { describeError } from '../http/problem';
-import type { AuditCause, AuditEntry, IdentityMapping, MappingRepository } from '../storage/mapping-repository';
+import type { MappingStore } from '../domain/ports';
 import type { Logger } from './logger';
 
 export interface TokenRequest {
@@ -30,73 +39,119 @@ export interface Caller {
   log: Logger;
 }
 
-type SaveResult = { created: true; createdOn: Date } | { created: false; mapping: IdentityMapping };
+/** The caller of a self-service operation: the app user and when their identity provider issued their token. */
+export interface Requester extends AppUser {
+  issuedAt?: Date;
+}
+
+/** A decision to record (see {@link IdentityService.decide}). */
+export type Decision = Omit<AccessDecision, 'etag'>;
+
+export interface IdentityServiceOptions {
+  /** Send a customId with every create so that a create whose answer was lost can be found again. */
+  idempotentCreate: boolean;
+  /** The reconciler's bound; a create older than half of it no longer saves its mapping. */
+  reconcileAfterInMs: number;
+}
+
+export type ReconcileOutcome = 'completed' | 'orphan_deleted' | 'orphan_unknown' | 'delete_finished';
 
 const deletionInProgress = () =>
   conflict('deletion_in_progress', 'This identity is being deleted; repeat DELETE to finish, then try again.', 1);
+const noIdentity = (detail = 'No ACS identity exists for this user.') => notFound('identity_not_found', detail);
+const userDisabled = () =>
+  forbidden('user_disabled', 'The identity provider disabled or deleted this user after this sign-in; sign in again once the account is enabled.');
+
+/** Marks a mapping that pointed at an identity ACS no longer has (removed; the caller decides what comes next). */
+const STALE = Symbol('stale');
 
 /**
- * The identity lifecycle: each method reads the mapping, decides, calls ACS, and saves.
+ * The identity lifecycle: each method reads the user's record, decides, calls ACS, and saves under a condition.
  * Cost rule: a token for an existing identity is one table read and one ACS call; a first token is one read,
- * one ACS call (`createUserAndToken`) and the mapping writes.
+ * an intent write, one ACS call (`createUserAndToken`), the mapping write and the intent delete.
+ * Every multi-step change writes an intent first, so the reconciler can finish or undo it after a crash.
  */
 export class IdentityService {
   constructor(
-    private readonly mappings: MappingRepository,
+    private readonly mappings: MappingStore,
     private readonly acs: IdentityGateway,
+    private readonly options: IdentityServiceOptions,
   ) {}
 
   async getIdentity(user: AppUser): Promise<Identity> {
     const mapping = await this.mappings.get(user);
-    if (!mapping || mapping.state !== 'active') throw notFound('identity_not_found', 'No ACS identity exists for this user.');
+    if (!mapping || mapping.state !== 'active') throw noIdentity();
     return { communicationUserId: mapping.communicationUserId, createdOn: mapping.createdOn };
   }
 
   /** Idempotent per user: `created` is false when the user already had an identity. */
-  async createIdentity(user: AppUser, caller: Caller): Promise<Identity & { created: boolean }> {
-    const existing = await this.mappings.get(user);
-    if (existing) return this.existing(existing);
-    const communicationUserId = await this.acs.createUser();
-    const saved = await this.saveNewIdentity(user, communicationUserId, caller);
-    return saved.created ? { communicationUserId, createdOn: saved.createdOn, created: true } : this.existing(saved.mapping);
+  async createIdentity(requester: Requester, caller: Caller): Promise<Identity & { created: boolean }> {
+    const user = appUser(requester);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const record = await this.readAllowed(requester);
+      if (record.mapping) {
+        const mapping = active(record.mapping);
+        if (!this.ownedHere(mapping)) {
+          await this.dropStale(mapping, caller);
+          continue;
+        }
+        return { communicationUserId: mapping.communicationUserId, createdOn: mapping.createdOn, created: false };
+      }
+      const saved = await this.createNew(user, undefined, caller);
+      if (saved) return { communicationUserId: saved.communicationUserId, createdOn: saved.createdOn, created: true };
+    }
+    throw raceLost();
   }
 
   /** A token for the user's identity; the identity is created in the same ACS call when there is none. */
-  async issueToken(user: AppUser, request: TokenRequest, caller: Caller): Promise<IssuedToken & { created: boolean }> {
-    const existing = await this.mappings.get(user);
-    if (existing) return { ...(await this.tokenFor(this.active(existing), request)), created: false };
-
-    const created = await this.acs.createUserAndToken(request.scopes, request.expiresInMinutes);
-    const saved = await this.saveNewIdentity(user, created.communicationUserId, caller);
-    if (saved.created) return { communicationUserId: created.communicationUserId, token: created.token, expiresOn: created.expiresOn, scopes: request.scopes, created: true };
-    return { ...(await this.tokenFor(this.active(saved.mapping), request)), created: false };
+  async issueToken(requester: Requester, request: TokenRequest, caller: Caller): Promise<IssuedToken & { created: boolean }> {
+    const user = appUser(requester);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const { mapping } = await this.readAllowed(requester);
+      if (mapping) {
+        const token = await this.tokenFor(active(mapping), request, caller);
+        if (token !== STALE) return { ...token, created: false };
+        continue; // the mapping pointed at an identity ACS no longer has: it is removed, create a new one
+      }
+      const saved = await this.createNew(user, request, caller);
+      if (saved?.token) return { ...saved.token, created: true };
+    }
+    throw raceLost();
   }
 
   /** Re-issues a token for an existing identity; never creates one. */
-  async refreshToken(user: AppUser, request: TokenRequest): Promise<IssuedToken> {
-    const mapping = await this.mappings.get(user);
-    if (!mapping) throw notFound('identity_not_found', 'No ACS identity exists for this user; request POST /api/tokens first.');
-    return this.tokenFor(this.active(mapping), request);
+  async refreshToken(requester: Requester, request: TokenRequest, caller: Caller): Promise<IssuedToken> {
+    const { mapping } = await this.readAllowed(requester);
+    if (!mapping) throw noIdentity('No ACS identity exists for this user; request POST /api/tokens first.');
+    const token = await this.tokenFor(active(mapping), request, caller);
+    if (token === STALE) throw noIdentity('The ACS identity of this user no longer exists; request POST /api/tokens for a new one.');
+    return token;
   }
 
   /** Revokes every token issued so far for the user's identity. */
   async revokeTokens(user: AppUser, caller: Caller): Promise<IdentityMapping> {
     const mapping = await this.mappings.get(user);
-    if (!mapping) throw notFound('identity_not_found', 'No ACS identity exists for this user.');
-    await this.revokeMapped(mapping, caller);
+    if (!mapping) throw noIdentity();
+    if ((await this.revokeMapped(mapping, caller)) === 'stale_removed') throw noIdentity();
     return mapping;
   }
 
-  /** Revokes the tokens of an identity whose mapping the caller has just read. */
-  async revokeMapped(mapping: IdentityMapping, caller: Caller): Promise<void> {
-    await this.acs.revokeTokens(this.active(mapping).communicationUserId);
+  /**
+   * Revokes the tokens of an identity whose mapping the caller has just read. A mapping being deleted needs no
+   * revocation (deleting revokes); one whose identity ACS no longer has is removed.
+   */
+  async revokeMapped(mapping: IdentityMapping, caller: Caller): Promise<'revoked' | 'deleting' | 'stale_removed'> {
+    if (mapping.state === 'deleting') return 'deleting';
+    const revoked = await this.withLiveIdentity(mapping, caller, (id) => this.acs.revokeTokens(id));
+    if (revoked === STALE) return 'stale_removed';
     await this.mappings.recordRevocation(mapping, caller.cause);
+    return 'revoked';
   }
 
   /**
-   * Deletes the ACS identity (which revokes its tokens) and then the mapping. Safe to repeat: the mapping is first
-   * marked `deleting`, so an attempt interrupted at any step is finished by the next one. Returns false when
-   * there was nothing to delete.
+   * Deletes the ACS identity (which revokes its tokens) and then the mapping. Safe to repeat and to run
+   * concurrently: an intent is written first and the mapping is marked `deleting` on its ETag, so an attempt
+   * interrupted at any step is finished by the next one or by the reconciler. Returns false when there was nothing.
    */
   async deleteIdentity(user: AppUser, caller: Caller): Promise<boolean> {
     const mapping = await this.mappings.get(user);
@@ -106,23 +161,30 @@ export class IdentityService {
   }
 
   /** Deletes an identity whose mapping the caller has just read (see {@link deleteIdentity}). */
-  async deleteMapped(found: IdentityMapping, caller: Caller): Promise<void> {
-    const mapping = found.state === 'deleting' ? found : await this.mappings.markDeleting(found);
-    try {
-      await this.acs.deleteUser(mapping.communicationUserId);
-    } catch (error) {
-      // 401 means "no such identity" or "bad credentials". Only when our credentials demonstrably work is the
-      // identity gone (e.g. an earlier attempt deleted it); otherwise keep the mapping and fail.
-      if (!(error instanceof AcsUnauthorizedError) || !(await this.credentialsWork(caller.log))) throw error;
-      // The credentials work now; one more attempt tells a passing credential fault from an identity that is gone.
+  async deleteMapped(found: IdentityMapping, caller: Caller, existingIntent?: Intent): Promise<void> {
+    const intent = existingIntent ?? (await this.mappings.putIntent('delete', found.user, found.communicationUserId));
+    const mapping = await this.markDeleting(found);
+    if (mapping) {
+      await this.deleteAcsIdentity(mapping.communicationUserId, caller.log);
+      await this.removeMapping(mapping, caller.cause, 'deleted');
+    }
+    await this.forgetIntent(intent, caller.log);
+  }
+
+  /**
+   * Records an identity provider's (or an operator's) decision about a user, unless a later one is recorded.
+   * @returns false when a decision at the same time or later was already there (this one is stale)
+   */
+  async decide(user: AppUser, decision: Decision, cause: AuditCause): Promise<boolean> {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const { decision: current } = await this.mappings.read(user);
       try {
-        await this.acs.deleteUser(mapping.communicationUserId);
-      } catch (again) {
-        if (!(again instanceof AcsUnauthorizedError)) throw again;
-        caller.log.warn('ACS no longer knows the identity being deleted; removing the mapping.');
+        return await this.mappings.recordDecision(user, decision, current, cause);
+      } catch (error) {
+        if (!(error instanceof ConcurrentChangeError)) throw error;
       }
     }
-    await this.mappings.remove(mapping, caller.cause);
+    throw raceLost();
   }
 
   async auditTrail(user: AppUser): Promise<AuditEntry[]> {
@@ -133,56 +195,216 @@ export class IdentityService {
     return this.mappings.get(user);
   }
 
-  private active(mapping: IdentityMapping): IdentityMapping {
-    if (mapping.state === 'deleting') throw deletionInProgress();
-    return mapping;
+  async findUser(user: AppUser): Promise<UserRecord> {
+    return this.mappings.read(user);
   }
 
-  private existing(mapping: IdentityMapping): Identity & { created: false } {
-    return { communicationUserId: this.active(mapping).communicationUserId, createdOn: mapping.createdOn, created: false };
+  /**
+   * Finishes or undoes one change left unfinished (the intent is older than the bound, so its request has ended):
+   * a create whose mapping was saved is complete; otherwise the identity it created, if any, is deleted (found by
+   * the id recorded in the intent, or again through its customId). A delete is finished.
+   */
+  async reconcile(intent: Intent, log: Logger): Promise<ReconcileOutcome> {
+    const caller: Caller = { cause: { kind: 'reconciler' }, log };
+    const mapping = await this.mappings.get(intent.user);
+    if (intent.kind === 'delete') {
+      if (mapping && mapping.communicationUserId === intent.communicationUserId) await this.deleteMapped(mapping, caller, intent);
+      else await this.mappings.deleteIntent(intent);
+      return 'delete_finished';
+    }
+    if (mapping?.intentId === intent.id) {
+      await this.mappings.deleteIntent(intent);
+      return 'completed';
+    }
+    let orphan = intent.communicationUserId;
+    if (!orphan && this.options.idempotentCreate) orphan = await this.acs.createUser({ customId: intent.id });
+    if (!orphan) {
+      log.warn(`Create intent ${intent.id} ended without a mapping; an identity created by it cannot be found (ACS_IDEMPOTENT_CREATE is off).`);
+      await this.mappings.deleteIntent(intent);
+      return 'orphan_unknown';
+    }
+    // With a customId this may create the identity now (the crashed call never reached ACS): deleted all the same.
+    if (mapping?.communicationUserId !== orphan) await this.deleteAcsIdentity(orphan, log);
+    await this.mappings.deleteIntent(intent);
+    return 'orphan_deleted';
   }
 
-  private async tokenFor(mapping: IdentityMapping, request: TokenRequest): Promise<IssuedToken> {
-    const token = await this.acs.getToken(mapping.communicationUserId, request.scopes, request.expiresInMinutes);
+  // --- steps ---
+
+  /** The user's record, refusing callers whose identity provider has since disabled or deleted them. */
+  private async readAllowed(requester: Requester): Promise<UserRecord> {
+    const record = await this.mappings.read(appUser(requester));
+    const { decision } = record;
+    if (decision && decision.kind !== 'restored') {
+      // `iat` has whole seconds: a token issued within the decision's second counts as issued before it.
+      if (!requester.issuedAt || requester.issuedAt.getTime() <= decision.at.getTime()) throw userDisabled();
+    }
+    return record;
+  }
+
+  private ownedHere(mapping: IdentityMapping): boolean {
+    return mapping.resource === undefined || mapping.resource === this.acs.resource;
+  }
+
+  private async tokenFor(mapping: IdentityMapping, request: TokenRequest, caller: Caller): Promise<IssuedToken | typeof STALE> {
+    const token = await this.withLiveIdentity(mapping, caller, (id) => this.acs.getToken(id, request.scopes, request.expiresInMinutes));
+    if (token === STALE) return STALE;
     return { communicationUserId: mapping.communicationUserId, token: token.token, expiresOn: token.expiresOn, scopes: request.scopes };
   }
 
   /**
-   * Saves a freshly created ACS identity: reverse row first (no contention: the id is new), then the mapping with
-   * its audit record, create-only. The loser of a race for the same user deletes its own identity and gets the
-   * winner's mapping. When saving fails, the new identity is deleted again so that nothing is orphaned.
+   * Runs an ACS call on the mapped identity. A mapping of another ACS resource, or an identity ACS answers 401 for
+   * twice while our credentials demonstrably work, is stale: it is removed (audited) and STALE returned.
    */
-  private async saveNewIdentity(user: AppUser, communicationUserId: string, caller: Caller): Promise<SaveResult> {
-    let created: boolean;
-    const now = new Date();
-    try {
-      await this.mappings.putReverse(communicationUserId, user);
-      created = await this.mappings.create(user, communicationUserId, caller.cause, now);
-    } catch (error) {
-      await this.discard(communicationUserId, caller.log);
-      throw error;
+  private async withLiveIdentity<T>(mapping: IdentityMapping, caller: Caller, call: (communicationUserId: string) => Promise<T>): Promise<T | typeof STALE> {
+    if (!this.ownedHere(mapping)) {
+      await this.dropStale(mapping, caller);
+      return STALE;
     }
-    if (created) return { created: true, createdOn: now };
-
-    await this.discard(communicationUserId, caller.log);
-    const winner = await this.mappings.get(user);
-    if (!winner) throw conflict('identity_conflict', 'The identity changed concurrently; retry the request.', 1);
-    return { created: false, mapping: winner };
+    try {
+      return await call(mapping.communicationUserId);
+    } catch (error) {
+      if (!(error instanceof AcsUnauthorizedError) || !(await this.credentialsWork(caller.log))) throw error;
+    }
+    try {
+      return await call(mapping.communicationUserId);
+    } catch (again) {
+      if (!(again instanceof AcsUnauthorizedError)) throw again;
+    }
+    await this.dropStale(mapping, caller);
+    return STALE;
   }
 
-  /** Deletes an ACS identity that lost a race or could not be saved, and its reverse row. */
-  private async discard(communicationUserId: string, log: Logger): Promise<void> {
+  private async dropStale(mapping: IdentityMapping, caller: Caller): Promise<void> {
+    caller.log.warn(
+      this.ownedHere(mapping)
+        ? 'ACS no longer knows the mapped identity; removing the stale mapping.'
+        : 'The mapped identity belongs to another ACS resource; removing the stale mapping.',
+    );
+    try {
+      await this.mappings.remove(mapping, caller.cause, 'stale_removed');
+    } catch (error) {
+      if (!(error instanceof ConcurrentChangeError)) throw error; // changed meanwhile: the caller re-reads
+    }
+  }
+
+  /**
+   * Creates a new identity (with a token when `request` is given) under an intent and saves its mapping create-only.
+   * Returns undefined when another request saved a mapping first (this identity is then deleted again).
+   */
+  private async createNew(user: AppUser, request: TokenRequest | undefined, caller: Caller) {
+    const intent = await this.mappings.putIntent('create', user);
+    const customId = this.options.idempotentCreate ? { customId: intent.id } : {};
+    let created: { communicationUserId: string; token?: { token: string; expiresOn: Date } };
+    try {
+      if (request) {
+        const result = await this.acs.createUserAndToken(request.scopes, request.expiresInMinutes, customId);
+        created = { communicationUserId: result.communicationUserId, token: { token: result.token, expiresOn: result.expiresOn } };
+      } else {
+        created = { communicationUserId: await this.acs.createUser(customId) };
+      }
+    } catch (error) {
+      // Refused outright: nothing was created. Otherwise ACS may have created it: with a customId the reconciler
+      // finds it again, so the intent stays.
+      if (!this.options.idempotentCreate || isRefusal(error)) await this.forgetIntent(intent, caller.log);
+      throw error;
+    }
+    const { communicationUserId } = created;
+
+    // Past half the bound the reconciler may soon act on this intent: undo rather than race it.
+    if (Date.now() - intent.createdAt.getTime() > this.options.reconcileAfterInMs / 2) {
+      await this.discard(communicationUserId, intent, caller.log);
+      throw new UpstreamError('storage', 'timeout');
+    }
+    const createdOn = new Date();
+    let saved: boolean;
+    try {
+      saved = await this.mappings.create(user, { communicationUserId, resource: this.acs.resource, intentId: intent.id }, caller.cause, createdOn);
+    } catch (error) {
+      await this.discard(communicationUserId, intent, caller.log);
+      throw error;
+    }
+    if (!saved) {
+      await this.discard(communicationUserId, intent, caller.log);
+      return undefined;
+    }
+    await this.forgetIntent(intent, caller.log);
+    const token = created.token && request ? { communicationUserId, ...created.token, scopes: request.scopes } : undefined;
+    return { communicationUserId, createdOn, token };
+  }
+
+  /** Marks the mapping `deleting` on its ETag; undefined when it was deleted or replaced meanwhile. */
+  private async markDeleting(found: IdentityMapping): Promise<IdentityMapping | undefined> {
+    let mapping = found;
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      if (mapping.state === 'deleting') return mapping;
+      try {
+        return await this.mappings.markDeleting(mapping);
+      } catch (error) {
+        if (!(error instanceof ConcurrentChangeError)) throw error;
+      }
+      const current = await this.mappings.get(found.user);
+      if (!current || current.communicationUserId !== found.communicationUserId) return undefined;
+      mapping = current;
+    }
+    throw raceLost();
+  }
+
+  /** Removes the mapping on its ETag; when it changed meanwhile, retries while it still maps the same identity. */
+  private async removeMapping(found: IdentityMapping, cause: AuditCause, action: 'deleted' | 'stale_removed'): Promise<void> {
+    let mapping = found;
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      try {
+        await this.mappings.remove(mapping, cause, action);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConcurrentChangeError)) throw error;
+      }
+      const current = await this.mappings.get(found.user);
+      if (!current || current.communicationUserId !== found.communicationUserId) return; // someone else finished
+      mapping = current;
+    }
+    throw raceLost();
+  }
+
+  /** Deletes an ACS identity; one that ACS no longer knows (401 twice while our credentials work) counts as deleted. */
+  private async deleteAcsIdentity(communicationUserId: string, log: Logger): Promise<void> {
+    try {
+      await this.acs.deleteUser(communicationUserId);
+      return;
+    } catch (error) {
+      // 401 means "no such identity" or "bad credentials": only when our credentials demonstrably work is it gone.
+      if (!(error instanceof AcsUnauthorizedError) || !(await this.credentialsWork(log))) throw error;
+    }
+    try {
+      await this.acs.deleteUser(communicationUserId);
+    } catch (again) {
+      if (!(again instanceof AcsUnauthorizedError)) throw again;
+      log.info('ACS no longer knows the identity being deleted.');
+    }
+  }
+
+  /**
+   * Deletes an ACS identity that lost a race or could not be saved, then its intent. When ACS cannot delete it now,
+   * its id is recorded in the intent for the reconciler.
+   */
+  private async discard(communicationUserId: string, intent: Intent, log: Logger): Promise<void> {
     try {
       await this.acs.deleteUser(communicationUserId);
     } catch (error) {
-      log.error(`Could not delete unsaved ACS identity ${communicationUserId} (${describeError(error)}); delete it manually.`);
+      log.warn(`Could not delete unsaved ACS identity ${communicationUserId} (${describeError(error)}); the reconciler will.`);
+      await this.mappings.recordIntentIdentity(intent, communicationUserId).catch((recordError: unknown) => {
+        log.error(`Could not record unsaved ACS identity ${communicationUserId} for the reconciler (${describeError(recordError)}).`);
+      });
       return;
     }
-    try {
-      await this.mappings.deleteReverse(communicationUserId);
-    } catch (error) {
-      log.warn(`Could not delete the reverse row of discarded identity ${communicationUserId} (${describeError(error)}).`);
-    }
+    await this.forgetIntent(intent, log);
+  }
+
+  private async forgetIntent(intent: Intent, log: Logger): Promise<void> {
+    await this.mappings.deleteIntent(intent).catch((error: unknown) => {
+      log.warn(`Could not delete intent ${intent.id} (${describeError(error)}); the reconciler will.`);
+    });
   }
 
   /** Proves the ACS credentials work by creating and deleting a throwaway identity (only on the ambiguous-401 path). */
@@ -194,7 +416,19 @@ export class IdentityService {
       if (error instanceof AcsUnauthorizedError) return false;
       throw error;
     }
-    await this.discard(probe, log);
+    await this.acs.deleteUser(probe).catch((error: unknown) => log.warn(`Could not delete probe identity ${probe} (${describeError(error)}).`));
     return true;
   }
 }
+
+const appUser = (requester: Requester): AppUser => ({ issuer: requester.issuer, userId: requester.userId });
+
+function active(mapping: IdentityMapping): IdentityMapping {
+  if (mapping.state === 'deleting') throw deletionInProgress();
+  return mapping;
+}
+
+const raceLost = () => conflict('identity_conflict', 'The identity changed concurrently; retry the request.', 1);
+
+/** ACS refused the request itself (4xx other than throttling): nothing was created. */
+const isRefusal = (error: unknown) => error instanceof AppError && error.status === 502 && error instanceof UpstreamError && error.kind === 'rejected';

@@ -60,7 +60,7 @@ export function buildRegistry(): OpenAPIRegistry {
   registry.registerPath({
     operationId: 'createIdentity', method: 'post', path: '/api/identities', tags: ['Identity'], security: bearer,
     summary: "Creates the caller's ACS identity (idempotent per user).",
-    responses: { 201: jsonBody('Created.', identityResponseSchema), 200: jsonBody('The caller already had this identity.', identityResponseSchema), ...bodyErrors, 409: problem('The identity is being deleted.'), ...upstreamErrors },
+    responses: { 201: jsonBody('Created.', identityResponseSchema), 200: jsonBody('The caller already had this identity.', identityResponseSchema), ...bodyErrors, 403: problem('The identity provider disabled or deleted the user after this token was issued (`user_disabled`).'), 409: problem('The identity is being deleted.'), ...upstreamErrors },
   });
   registry.registerPath({
     operationId: 'getIdentity', method: 'get', path: '/api/identities/me', tags: ['Identity'], security: bearer,
@@ -85,7 +85,7 @@ export function buildRegistry(): OpenAPIRegistry {
       200: jsonBody('A token for the existing identity.', tokenResponseSchema),
       201: jsonBody('The identity was created with this token.', tokenResponseSchema),
       ...bodyErrors,
-      403: problem('A requested scope is not allowed by this service (`scope_not_allowed`).'),
+      403: problem('A requested scope is not allowed by this service (`scope_not_allowed`), or the identity provider disabled or deleted the user after this token was issued (`user_disabled`).'),
       409: problem('The identity is being deleted.'),
       ...upstreamErrors,
     },
@@ -96,7 +96,7 @@ export function buildRegistry(): OpenAPIRegistry {
     responses: {
       200: jsonBody('A fresh token.', tokenResponseSchema),
       ...bodyErrors,
-      403: problem('A requested scope is not allowed by this service.'),
+      403: problem('A requested scope is not allowed by this service, or the user was disabled (`user_disabled`).'),
       404: problem('The caller has no identity yet: call POST /api/tokens.'),
       409: problem('The identity is being deleted.'),
       ...upstreamErrors,
@@ -125,6 +125,11 @@ export function buildRegistry(): OpenAPIRegistry {
     operationId: 'adminRevokeUser', method: 'post', path: '/api/users/{userId}/revoke', tags: ['Admin'], security: bearer, request: { params: userIdParam },
     summary: "Revokes a user's tokens (admin role).",
     responses: { 204: empty('Revoked.'), ...bodyErrors, 404: problem('The user has no identity.'), 409: problem('The identity is being deleted.'), ...adminErrors },
+  });
+  registry.registerPath({
+    operationId: 'adminEnableUser', method: 'post', path: '/api/users/{userId}/enable', tags: ['Admin'], security: bearer, request: { params: userIdParam },
+    summary: "Lifts an identity provider's disable or delete decision for a user (admin role).",
+    responses: { 204: empty('Tokens issued before the decision are accepted again.'), ...bodyErrors, ...adminErrors },
   });
   registry.registerPath({
     operationId: 'adminDeleteUser', method: 'delete', path: '/api/users/{userId}', tags: ['Admin'], security: bearer, request: { params: userIdParam },

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-import type { AppUser } from '../auth/principal';
+import type { AppUser } from '../domain/model';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64url');
 
@@ -10,10 +10,21 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
  * evenly spread. The readable values are kept as properties.
  */
 export const userPartitionKey = (user: AppUser) => `u-${digest(`${user.issuer}\u0000${user.userId}`)}`;
-export const communicationUserPartitionKey = (communicationUserId: string) => `c-${digest(communicationUserId)}`;
 export const eventRowKey = (eventId: string) => digest(eventId);
 
 export const mappingRowKey = 'identity';
+/** Sorts right after the mapping row, so that one range query reads both. */
+export const decisionRowKey = 'identity-decision';
+/** One partition lists the multi-step changes in progress, oldest first, for the reconciler. */
+export const intentPartitionKey = 'intents';
+
+/** Intent row keys sort oldest first: milliseconds, zero-padded, plus 16 random bytes (also the ACS customId). */
+export function intentRowKey(at: Date): string {
+  return `${at.getTime().toString().padStart(16, '0')}-${randomBytes(16).toString('hex')}`;
+}
+
+/** The smallest intent row key for intents created at or after `at`. */
+export const intentRowKeyLowerBound = (at: Date) => at.getTime().toString().padStart(16, '0');
 export const auditRowPrefix = 'audit-';
 
 /** Audit row keys sort newest first: inverted milliseconds, zero-padded, plus a random suffix against ties. */

@@ -1,34 +1,31 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 
-import type { AppUser } from '../auth/principal';
+import {
+  type AccessDecision,
+  type AppUser,
+  type AuditAction,
+  type AuditCause,
+  type AuditEntry,
+  ConcurrentChangeError,
+  type IdentityMapping,
+  type Intent,
+  type MappingState,
+  type UserRecord,
+} from '../domain/model';
+import type { MappingStore, NewMapping } from '../domain/ports';
 import { isStorageStatus, storageCall } from './errors';
-import { auditRowKey, auditRowPrefix, communicationUserPartitionKey, mappingRowKey, userPartitionKey } from './keys';
+import {
+  auditRowKey,
+  auditRowPrefix,
+  decisionRowKey,
+  intentPartitionKey,
+  intentRowKey,
+  intentRowKeyLowerBound,
+  mappingRowKey,
+  userPartitionKey,
+} from './keys';
 
-export type MappingState = 'active' | 'deleting';
-
-/** The app user -> ACS identity mapping. */
-export interface IdentityMapping {
-  user: AppUser;
-  communicationUserId: string;
-  createdOn: Date;
-  state: MappingState;
-  /** When all tokens were last revoked. */
-  revokedAt?: Date;
-  etag: string;
-}
-
-export type AuditAction = 'created' | 'tokens_revoked' | 'deleted';
-export type AuditCause =
-  | { kind: 'caller' }
-  | { kind: 'admin'; actor: string }
-  | { kind: 'webhook'; source: string; eventId: string; eventType?: string };
-
-export interface AuditEntry {
-  action: AuditAction;
-  cause: AuditCause;
-  communicationUserId: string;
-  at: Date;
-}
+export type { AuditAction, AuditCause, AuditEntry, IdentityMapping, MappingState } from '../domain/model';
 
 type MappingEntity = {
   partitionKey: string;
@@ -36,10 +33,33 @@ type MappingEntity = {
   issuer: string;
   userId: string;
   communicationUserId: string;
+  resource?: string;
   createdOn: Date;
-  state: MappingState;
+  /** `deleted`: a tombstone (the row stays so that every later change of it can carry an ETag condition). */
+  state: MappingState | 'deleted';
   revokedAt?: Date;
+  intentId?: string;
   updatedOn: Date;
+};
+
+type DecisionEntity = {
+  partitionKey: string;
+  rowKey: string;
+  kind: AccessDecision['kind'];
+  at: Date;
+  source: string;
+  eventId: string;
+  eventType?: string;
+};
+
+type IntentEntity = {
+  partitionKey: string;
+  rowKey: string;
+  kind: Intent['kind'];
+  issuer: string;
+  userId: string;
+  createdAt: Date;
+  communicationUserId?: string;
 };
 
 type AuditEntity = {
@@ -55,23 +75,24 @@ type AuditEntity = {
   at: Date;
 };
 
+
 /**
- * One table holds, per app user, the mapping row and that user's audit rows in the same partition, so every
- * lifecycle change and its audit record commit together in one entity-group transaction. A second row per ACS
- * identity (partition `c-...`) is the reverse lookup from ACS id to app user.
+ * One table holds, per app user, the mapping row, the identity provider's decision (if any) and that user's audit
+ * rows in the same partition, so every lifecycle change and its audit record commit together in one entity-group
+ * transaction. Every write that can race carries a condition: create-only for new rows, the ETag read for changes.
+ * Partition `intents` lists the multi-step changes in progress for the reconciler.
  */
-export class MappingRepository {
+export class MappingRepository implements MappingStore {
   constructor(
     private readonly table: TableClient,
     private readonly timeoutInMs: number,
   ) {}
 
-  /** One point read. */
+  /** One point read of the mapping. */
   async get(user: AppUser): Promise<IdentityMapping | undefined> {
     return storageCall(this.timeoutInMs, async (abortSignal) => {
       try {
-        const entity = await this.table.getEntity<MappingEntity>(userPartitionKey(user), mappingRowKey, { abortSignal });
-        return toMapping(entity);
+        return toMapping(await this.table.getEntity<MappingEntity>(userPartitionKey(user), mappingRowKey, { abortSignal }));
       } catch (error) {
         if (isStorageStatus(error, 404)) return undefined;
         throw error;
@@ -79,107 +100,196 @@ export class MappingRepository {
     });
   }
 
+  /** The mapping and the provider's decision in one range query (their row keys are adjacent). */
+  async read(user: AppUser): Promise<UserRecord> {
+    const partitionKey = userPartitionKey(user);
+    const filter = `PartitionKey eq '${partitionKey}' and RowKey ge '${mappingRowKey}' and RowKey le '${decisionRowKey}'`;
+    return storageCall(this.timeoutInMs, async (abortSignal) => {
+      const record: UserRecord = {};
+      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter }, abortSignal })) {
+        const mapping = entity.rowKey === mappingRowKey ? toMapping(entity as unknown as MappingEntity & { etag: string }) : undefined;
+        if (mapping) record.mapping = mapping;
+        if (entity.rowKey === decisionRowKey) record.decision = toDecision(entity as unknown as DecisionEntity & { etag: string });
+      }
+      return record;
+    });
+  }
+
   /**
-   * Creates the mapping and its `created` audit record atomically. Returns `false` when the user already has a
-   * mapping (another request won the race); nothing is written then.
+   * Creates the mapping and its `created` audit record atomically: create-only, or over a tombstone on its ETag.
+   * Returns `false` when the user already has a mapping (another request won the race); nothing is written then.
    */
-  async create(user: AppUser, communicationUserId: string, cause: AuditCause, now = new Date()): Promise<boolean> {
+  async create(user: AppUser, identity: NewMapping, cause: AuditCause, now = new Date()): Promise<boolean> {
     const partitionKey = userPartitionKey(user);
     const mapping: MappingEntity = {
       partitionKey,
       rowKey: mappingRowKey,
       issuer: user.issuer,
       userId: user.userId,
-      communicationUserId,
+      communicationUserId: identity.communicationUserId,
+      resource: identity.resource,
       createdOn: now,
       state: 'active',
+      ...(identity.intentId ? { intentId: identity.intentId } : {}),
       updatedOn: now,
     };
+    const audit = auditEntity(partitionKey, 'created', cause, identity.communicationUserId, now);
     return storageCall(this.timeoutInMs, async (abortSignal) => {
       try {
-        await this.table.submitTransaction([['create', mapping], ['create', auditEntity(partitionKey, 'created', cause, communicationUserId, now)]], { abortSignal });
+        await this.table.submitTransaction([['create', mapping], ['create', audit]], { abortSignal });
         return true;
       } catch (error) {
-        if (isStorageStatus(error, 409)) return false;
+        if (!isStorageStatus(error, 409)) throw error;
+      }
+      let existing: MappingEntity & { etag: string };
+      try {
+        existing = await this.table.getEntity<MappingEntity>(partitionKey, mappingRowKey, { abortSignal });
+      } catch (error) {
+        if (isStorageStatus(error, 404)) return false; // deleted in between: let the caller re-read and retry
+        throw error;
+      }
+      if (existing.state !== 'deleted') return false;
+      try {
+        await this.table.submitTransaction([['update', mapping, 'Replace', { etag: existing.etag }], ['create', audit]], { abortSignal });
+        return true;
+      } catch (error) {
+        if (isStorageStatus(error, 404, 412)) return false;
         throw error;
       }
     });
   }
 
-  /** Marks a mapping as being deleted (optimistic concurrency on its etag). */
+  /** Marks a mapping as being deleted, on the ETag read. Throws {@link ConcurrentChangeError} when it changed. */
   async markDeleting(mapping: IdentityMapping, now = new Date()): Promise<IdentityMapping> {
     const partitionKey = userPartitionKey(mapping.user);
     return storageCall(this.timeoutInMs, async (abortSignal) => {
-      const result = await this.table.updateEntity({ partitionKey, rowKey: mappingRowKey, state: 'deleting', updatedOn: now }, 'Merge', { etag: mapping.etag, abortSignal });
-      return { ...mapping, state: 'deleting', etag: result.etag ?? '*' };
-    });
-  }
-
-  /** Records a revocation of all tokens and its audit record atomically. */
-  async recordRevocation(mapping: IdentityMapping, cause: AuditCause, now = new Date()): Promise<void> {
-    const partitionKey = userPartitionKey(mapping.user);
-    await storageCall(this.timeoutInMs, (abortSignal) =>
-      this.table.submitTransaction(
-        [
-          ['update', { partitionKey, rowKey: mappingRowKey, revokedAt: now, updatedOn: now }, 'Merge'],
-          ['create', auditEntity(partitionKey, 'tokens_revoked', cause, mapping.communicationUserId, now)],
-        ],
-        { abortSignal },
-      ),
-    );
-  }
-
-  /** Removes the mapping and writes the `deleted` audit record atomically; a mapping already gone is fine. */
-  async remove(mapping: IdentityMapping, cause: AuditCause, now = new Date()): Promise<void> {
-    const partitionKey = userPartitionKey(mapping.user);
-    const actions: TransactionAction[] = [
-      ['delete', { partitionKey, rowKey: mappingRowKey }],
-      ['create', auditEntity(partitionKey, 'deleted', cause, mapping.communicationUserId, now)],
-    ];
-    await storageCall(this.timeoutInMs, async (abortSignal) => {
       try {
-        await this.table.submitTransaction(actions, { abortSignal });
+        const result = await this.table.updateEntity({ partitionKey, rowKey: mappingRowKey, state: 'deleting', updatedOn: now }, 'Merge', { etag: mapping.etag, abortSignal });
+        return { ...mapping, state: 'deleting', etag: result.etag ?? mapping.etag };
       } catch (error) {
-        if (!isStorageStatus(error, 404)) throw error;
-      }
-    });
-    await this.deleteReverse(mapping.communicationUserId);
-  }
-
-  /** Writes the reverse lookup row (ACS id -> app user). */
-  async putReverse(communicationUserId: string, user: AppUser): Promise<void> {
-    await storageCall(this.timeoutInMs, (abortSignal) =>
-      this.table.upsertEntity(
-        { partitionKey: communicationUserPartitionKey(communicationUserId), rowKey: mappingRowKey, issuer: user.issuer, userId: user.userId, communicationUserId },
-        'Replace',
-        { abortSignal },
-      ),
-    );
-  }
-
-  async deleteReverse(communicationUserId: string): Promise<void> {
-    await storageCall(this.timeoutInMs, async (abortSignal) => {
-      try {
-        await this.table.deleteEntity(communicationUserPartitionKey(communicationUserId), mappingRowKey, { abortSignal });
-      } catch (error) {
-        if (!isStorageStatus(error, 404)) throw error;
-      }
-    });
-  }
-
-  /** Finds the app user of an ACS identity; a reverse row whose mapping no longer points back is ignored. */
-  async findByCommunicationUserId(communicationUserId: string): Promise<IdentityMapping | undefined> {
-    const reverse = await storageCall(this.timeoutInMs, async (abortSignal) => {
-      try {
-        return await this.table.getEntity<{ issuer: string; userId: string }>(communicationUserPartitionKey(communicationUserId), mappingRowKey, { abortSignal });
-      } catch (error) {
-        if (isStorageStatus(error, 404)) return undefined;
+        if (isStorageStatus(error, 404, 412)) throw new ConcurrentChangeError();
         throw error;
       }
     });
-    if (!reverse) return undefined;
-    const mapping = await this.get({ issuer: reverse.issuer, userId: reverse.userId });
-    return mapping?.communicationUserId === communicationUserId ? mapping : undefined;
+  }
+
+  /**
+   * Records a revocation of all tokens and its audit record atomically, on the mapping's ETag. When the row changed
+   * meanwhile it is re-read: the same identity still active is updated on its new ETag; a mapping that was deleted
+   * or replaced meanwhile is left alone (returns false): deleting an identity revokes its tokens too.
+   */
+  async recordRevocation(mapping: IdentityMapping, cause: AuditCause, now = new Date()): Promise<boolean> {
+    const partitionKey = userPartitionKey(mapping.user);
+    let etag = mapping.etag;
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      try {
+        await this.transact([
+          ['update', { partitionKey, rowKey: mappingRowKey, revokedAt: now, updatedOn: now }, 'Merge', { etag }],
+          ['create', auditEntity(partitionKey, 'tokens_revoked', cause, mapping.communicationUserId, now)],
+        ]);
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConcurrentChangeError)) throw error;
+      }
+      const current = await this.get(mapping.user);
+      if (!current || current.communicationUserId !== mapping.communicationUserId || current.state !== 'active') return false;
+      etag = current.etag;
+    }
+    throw new ConcurrentChangeError();
+  }
+
+  /**
+   * Removes exactly the mapping that was read (on its ETag: the row becomes a tombstone) and writes the audit
+   * record atomically. Throws {@link ConcurrentChangeError} when the row changed: the caller re-reads and decides.
+   */
+  async remove(mapping: IdentityMapping, cause: AuditCause, action: 'deleted' | 'stale_removed' = 'deleted', now = new Date()): Promise<void> {
+    const partitionKey = userPartitionKey(mapping.user);
+    const tombstone: MappingEntity = {
+      partitionKey,
+      rowKey: mappingRowKey,
+      issuer: mapping.user.issuer,
+      userId: mapping.user.userId,
+      communicationUserId: mapping.communicationUserId,
+      createdOn: mapping.createdOn,
+      state: 'deleted',
+      updatedOn: now,
+    };
+    await this.transact([
+      ['update', tombstone, 'Replace', { etag: mapping.etag }],
+      ['create', auditEntity(partitionKey, action, cause, mapping.communicationUserId, now)],
+    ]);
+  }
+
+  /**
+   * Records an identity provider's (or an operator's) decision unless a later one is already recorded; a decision
+   * is replaced, never deleted, so that an older event arriving late cannot undo a newer one. Conditional on what was read
+   * (create-only, or the ETag of the older decision): a racing writer makes this throw {@link ConcurrentChangeError}.
+   * @returns false when a decision at the same time or later was already recorded
+   */
+  async recordDecision(user: AppUser, decision: Omit<AccessDecision, 'etag'>, current: AccessDecision | undefined, cause: AuditCause, now = new Date()): Promise<boolean> {
+    if (current && current.at.getTime() >= decision.at.getTime()) return false;
+    const partitionKey = userPartitionKey(user);
+    const entity: DecisionEntity = {
+      partitionKey,
+      rowKey: decisionRowKey,
+      kind: decision.kind,
+      at: decision.at,
+      source: decision.source,
+      eventId: decision.eventId,
+      ...(decision.eventType ? { eventType: decision.eventType } : {}),
+    };
+    const write: TransactionAction = current ? ['update', entity, 'Replace', { etag: current.etag }] : ['create', entity];
+    const action = decision.kind === 'restored' ? 'access_restored' : 'access_blocked';
+    await this.transact([write, ['create', auditEntity(partitionKey, action, cause, '', now)]]);
+    return true;
+  }
+
+  /** Writes an intent before the first external step of a multi-step change. */
+  async putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now = new Date()): Promise<Intent> {
+    const entity: IntentEntity = {
+      partitionKey: intentPartitionKey,
+      rowKey: intentRowKey(now),
+      kind,
+      issuer: user.issuer,
+      userId: user.userId,
+      createdAt: now,
+      ...(communicationUserId ? { communicationUserId } : {}),
+    };
+    return storageCall(this.timeoutInMs, async (abortSignal) => {
+      const result = await this.table.createEntity(entity, { abortSignal });
+      return toIntent({ ...entity, etag: result.etag ?? '*' });
+    });
+  }
+
+  /** Remembers which ACS identity an intent produced (so that the reconciler can delete it if nothing else does). */
+  async recordIntentIdentity(intent: Intent, communicationUserId: string): Promise<void> {
+    await storageCall(this.timeoutInMs, (abortSignal) =>
+      this.table.updateEntity({ partitionKey: intentPartitionKey, rowKey: intent.id, communicationUserId }, 'Merge', { etag: '*', abortSignal }),
+    );
+  }
+
+  /** The change is finished (or undone): forget its intent. Already gone is fine. */
+  async deleteIntent(intent: Pick<Intent, 'id'>): Promise<void> {
+    await storageCall(this.timeoutInMs, async (abortSignal) => {
+      try {
+        await this.table.deleteEntity(intentPartitionKey, intent.id, { abortSignal });
+      } catch (error) {
+        if (!isStorageStatus(error, 404)) throw error;
+      }
+    });
+  }
+
+  /** Intents created before `cutoff`, oldest first, at most `limit`. */
+  async listIntentsBefore(cutoff: Date, limit = 500): Promise<Intent[]> {
+    const filter = `PartitionKey eq '${intentPartitionKey}' and RowKey lt '${intentRowKeyLowerBound(cutoff)}'`;
+    return storageCall(this.timeoutInMs * 3, async (abortSignal) => {
+      const intents: Intent[] = [];
+      for await (const entity of this.table.listEntities<IntentEntity>({ queryOptions: { filter }, abortSignal })) {
+        intents.push(toIntent(entity as IntentEntity & { etag: string }));
+        if (intents.length >= limit) break;
+      }
+      return intents;
+    });
   }
 
   /** The user's audit trail, newest first. */
@@ -193,6 +303,18 @@ export class MappingRepository {
         if (entries.length >= limit) break;
       }
       return entries;
+    });
+  }
+
+  /** A transaction whose failed condition (409 exists, 412 changed, 404 gone) becomes {@link ConcurrentChangeError}. */
+  private async transact(actions: TransactionAction[]): Promise<void> {
+    await storageCall(this.timeoutInMs, async (abortSignal) => {
+      try {
+        await this.table.submitTransaction(actions, { abortSignal });
+      } catch (error) {
+        if (isStorageStatus(error, 404, 409, 412)) throw new ConcurrentChangeError();
+        throw error;
+      }
     });
   }
 }
@@ -210,13 +332,39 @@ function auditEntity(partitionKey: string, action: AuditAction, cause: AuditCaus
   };
 }
 
-function toMapping(entity: MappingEntity & { etag: string }): IdentityMapping {
+/** A tombstone reads as no mapping. */
+function toMapping(entity: MappingEntity & { etag: string }): IdentityMapping | undefined {
+  if (entity.state === 'deleted') return undefined;
   return {
     user: { issuer: entity.issuer, userId: entity.userId },
     communicationUserId: entity.communicationUserId,
+    ...(entity.resource ? { resource: entity.resource } : {}),
     createdOn: new Date(entity.createdOn),
     state: entity.state,
     ...(entity.revokedAt ? { revokedAt: new Date(entity.revokedAt) } : {}),
+    ...(entity.intentId ? { intentId: entity.intentId } : {}),
+    etag: entity.etag,
+  };
+}
+
+function toDecision(entity: DecisionEntity & { etag: string }): AccessDecision {
+  return {
+    kind: entity.kind,
+    at: new Date(entity.at),
+    source: entity.source,
+    eventId: entity.eventId,
+    ...(entity.eventType ? { eventType: entity.eventType } : {}),
+    etag: entity.etag,
+  };
+}
+
+function toIntent(entity: IntentEntity & { etag: string }): Intent {
+  return {
+    id: entity.rowKey,
+    kind: entity.kind,
+    user: { issuer: entity.issuer, userId: entity.userId },
+    createdAt: new Date(entity.createdAt),
+    ...(entity.communicationUserId ? { communicationUserId: entity.communicationUserId } : {}),
     etag: entity.etag,
   };
 }
@@ -227,6 +375,8 @@ function toAuditEntry(entity: AuditEntity): AuditEntry {
       ? { kind: 'admin', actor: entity.actor ?? '' }
       : entity.cause === 'webhook'
         ? { kind: 'webhook', source: entity.source ?? '', eventId: entity.eventId ?? '', ...(entity.eventType ? { eventType: entity.eventType } : {}) }
-        : { kind: 'caller' };
+        : entity.cause === 'reconciler'
+          ? { kind: 'reconciler' }
+          : { kind: 'caller' };
   return { action: entity.action, cause, communicationUserId: entity.communicationUserId, at: new Date(entity.at) };
 }

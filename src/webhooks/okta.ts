@@ -7,8 +7,11 @@ import type { IdentityEvent, OktaWebhookConfig, WebhookOutcome, WebhookRequest }
 const ACTIONS: ReadonlyMap<string, IdentityEvent['action']> = new Map([
   ['user.account.update_password', 'revoke'],
   ['user.account.reset_password', 'revoke'],
-  ['user.lifecycle.deactivate', 'revoke'],
-  ['user.lifecycle.suspend', 'revoke'],
+  ['user.lifecycle.deactivate', 'disable'],
+  ['user.lifecycle.suspend', 'disable'],
+  ['user.lifecycle.activate', 'enable'],
+  ['user.lifecycle.reactivate', 'enable'],
+  ['user.lifecycle.unsuspend', 'enable'],
   ['user.account.lock', 'revoke'],
   ['user.session.clear', 'revoke'],
   ['user.session.end', 'revoke'],

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 
 import { z } from 'zod';
 
-import { Batch, invalid, parseJson, secretsMatch, toIsoTime, unauthorized } from './shared';
+import { Batch, invalid, loggable, parseJson, secretsMatch, toIsoTime, unauthorized } from './shared';
 import type { IdentityEvent, StandardWebhookConfig, WebhookOutcome, WebhookRequest } from './types';
 
 /** Standard Webhooks' recommended replay window, applied both ways around the time we received the request. */
@@ -19,7 +19,8 @@ const envelopeSchema = z.object({
 const GENERIC_ACTIONS: ReadonlyMap<string, IdentityEvent['action']> = new Map([
   ['user.tokens_revoked', 'revoke'],
   ['user.password_changed', 'revoke'],
-  ['user.disabled', 'revoke'],
+  ['user.disabled', 'disable'],
+  ['user.enabled', 'enable'],
   ['user.deleted', 'delete'],
 ]);
 const genericDataSchema = z.object({ userId: z.string().min(1), issuer: z.string().min(1).optional() });
@@ -59,6 +60,11 @@ export function handleStandardWebhook(request: WebhookRequest, config: StandardW
     return batch.toOutcome();
   }
   if (normalised === undefined) return invalid(`payload of a ${type} event has no user id or no issuer`);
+  if (!config.allowedIssuers.includes(normalised.issuer)) {
+    // These secrets act only on the users of the issuers configured for them.
+    batch.reject(`a ${loggable(type)} event names issuer ${loggable(normalised.issuer)}, which this webhook's secrets may not act on`);
+    return batch.toOutcome();
+  }
 
   batch.accept({
     source: 'standard',

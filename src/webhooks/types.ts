@@ -9,7 +9,11 @@ export interface IdentityEvent {
   eventId: string;
   issuer: string;
   userId: string;
-  action: 'revoke' | 'delete';
+  /**
+   * revoke: the user's tokens; disable: revoke and refuse tokens issued before the event; delete: delete the
+   * identity and refuse tokens issued before the event; enable: lift an earlier disable or delete.
+   */
+  action: 'revoke' | 'disable' | 'delete' | 'enable';
   /** ISO 8601. */
   occurredAt: string;
   /** The provider's event type, for the audit trail. */

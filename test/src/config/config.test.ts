@@ -72,8 +72,16 @@ describe('loadConfig', () => {
 
   it('enables a webhook only when its secret is set, and Okta only with its issuer', () => {
     expect(messageOf({ ...managedIdentity, OKTA_WEBHOOK_SECRET: 's' })).toMatch(/OKTA_ISSUER/);
-    const config = loadConfig({ ...managedIdentity, GRAPH_CLIENT_STATE: 'state', STANDARD_WEBHOOK_SECRETS: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+    expect(messageOf({ ...managedIdentity, STANDARD_WEBHOOK_SECRETS: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' })).toMatch(/STANDARD_WEBHOOK_ISSUER: required/);
+    const config = loadConfig({
+      ...managedIdentity,
+      GRAPH_CLIENT_STATE: 'state',
+      STANDARD_WEBHOOK_SECRETS: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      STANDARD_WEBHOOK_ISSUER: 'https://a.example.com',
+      STANDARD_WEBHOOK_ALLOWED_ISSUERS: 'https://b.example.com,https://a.example.com',
+    });
     expect(Object.keys(config.webhooks).sort()).toEqual(['graph', 'standard']);
+    expect(config.webhooks.standard?.allowedIssuers).toEqual(['https://a.example.com', 'https://b.example.com']);
     expect(config.webhooks.graph?.updatedAction).toBe('revoke');
   });
 

@@ -17,7 +17,12 @@ const event = (overrides: Partial<IdentityEvent> = {}): IdentityEvent => ({
 const mapping = (overrides: Record<string, unknown> = {}) => ({ user: { issuer: 'i', userId: 'u1' }, communicationUserId: '8:acs:x', createdOn: new Date('2026-05-01T00:00:00Z'), state: 'active', etag: 'e', ...overrides });
 
 function fakes() {
-  const identities = { findMapping: jest.fn(async () => mapping() as never), revokeMapped: jest.fn(async () => undefined as never), deleteMapped: jest.fn(async () => undefined) };
+  const identities = {
+    findMapping: jest.fn(async () => mapping() as never),
+    revokeMapped: jest.fn(async () => 'revoked' as never),
+    deleteMapped: jest.fn(async () => undefined),
+    decide: jest.fn(async () => true),
+  };
   const processed = { claim: jest.fn(async () => ({ status: 'claimed', etag: 'e' }) as never), complete: jest.fn(async () => undefined), release: jest.fn(async () => undefined) };
   return { identities, processed, processor: new EventProcessor(identities as unknown as IdentityService, processed as unknown as ProcessedEventRepository) };
 }
@@ -39,23 +44,40 @@ describe('EventProcessor', () => {
     expect(identities.revokeMapped).not.toHaveBeenCalled();
   });
 
-  it('never lets an event older than the identity act on it', async () => {
+  it('keeps an identity created clearly after a delete event (a later user of the same id), but records the decision', async () => {
     const { identities, processor } = fakes();
-    expect(await processor.process(event({ action: 'delete', occurredAt: '2026-04-01T00:00:00Z' }), log)).toBe('stale');
+    identities.findMapping.mockResolvedValue(mapping({ createdOn: new Date('2026-06-01T12:06:00Z') }) as never);
+    expect(await processor.process(event({ action: 'delete' }), log)).toBe('kept_newer_identity');
+    expect(identities.decide).toHaveBeenCalledWith(expect.anything(), expect.objectContaining({ kind: 'deleted' }), expect.anything());
     expect(identities.deleteMapped).not.toHaveBeenCalled();
   });
 
-  it('skips a revoke already covered by a later revocation', async () => {
+  it('applies a delete whose time is within the clock tolerance of the identity creation (whole-second timestamps)', async () => {
     const { identities, processor } = fakes();
-    identities.findMapping.mockResolvedValue(mapping({ revokedAt: new Date('2026-06-02T00:00:00Z') }) as never);
-    expect(await processor.process(event(), log)).toBe('already_revoked');
-    expect(identities.revokeMapped).not.toHaveBeenCalled();
+    identities.findMapping.mockResolvedValue(mapping({ createdOn: new Date('2026-06-01T12:00:00.900Z') }) as never);
+    expect(await processor.process(event({ action: 'delete' }), log)).toBe('deleted');
   });
 
-  it('is a no-op for a user without an identity', async () => {
+  it('always applies a revoke, even one timed before the identity or the last revocation (a revoke is never harmful)', async () => {
+    const { identities, processor } = fakes();
+    identities.findMapping.mockResolvedValue(mapping({ createdOn: new Date('2026-06-01T12:00:00.900Z'), revokedAt: new Date('2026-06-02T00:00:00Z') }) as never);
+    expect(await processor.process(event(), log)).toBe('revoked');
+    expect(identities.revokeMapped).toHaveBeenCalledTimes(1);
+  });
+
+  it('records a disable or delete even for a user without an identity (it blocks later creation)', async () => {
     const { identities, processor } = fakes();
     identities.findMapping.mockResolvedValue(undefined as never);
-    expect(await processor.process(event({ action: 'delete' }), log)).toBe('no_mapping');
+    expect(await processor.process(event({ action: 'delete' }), log)).toBe('blocked');
+    expect(identities.decide).toHaveBeenCalledTimes(1);
+    expect(await processor.process(event({ action: 'revoke', eventId: 'evt-2' }), log)).toBe('no_mapping');
+  });
+
+  it('an enable event lifts a decision unless a later one is recorded', async () => {
+    const { identities, processor } = fakes();
+    expect(await processor.process(event({ action: 'enable' }), log)).toBe('enabled');
+    identities.decide.mockResolvedValueOnce(false);
+    expect(await processor.process(event({ action: 'enable', eventId: 'evt-3' }), log)).toBe('stale');
   });
 
   it('releases the claim when the action fails, so the retry can act', async () => {

@@ -3,123 +3,241 @@ import type { TokenScope } from '@azure/communication-identity';
 import { AcsUnauthorizedError, type IdentityGateway } from '../../../src/acs/identity-client';
 import { UpstreamError } from '../../../src/errors/errors';
 import { IdentityService } from '../../../src/identity/identity-service';
-import type { IdentityMapping, MappingRepository } from '../../../src/storage/mapping-repository';
+import { InMemoryMappingStore } from '../../support/in-memory-mapping-store';
 
-// Fakes for the use-case logic only; the real adapters are exercised against Azurite and the ACS emulator in test/integration.
+// The use-case logic over an in-memory store with the adapter's conditions and a scripted ACS gateway; the real
+// adapters are exercised against Azurite and the ACS emulator in test/src/storage and test/integration.
 const user = { issuer: 'https://issuer.example.com', userId: 'u1' };
 const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 const caller = { cause: { kind: 'caller' as const }, log };
-const mapping = (overrides: Partial<IdentityMapping> = {}): IdentityMapping => ({ user, communicationUserId: '8:acs:existing', createdOn: new Date(), state: 'active', etag: 'e1', ...overrides });
+const resource = 'https://acs.example.communication.azure.com';
 
-function fakes() {
+function setup(options: { idempotentCreate?: boolean } = {}) {
+  let next = 0;
+  const live = new Set<string>();
   const acs: jest.Mocked<IdentityGateway> = {
-    createUser: jest.fn(async () => '8:acs:probe'),
-    createUserAndToken: jest.fn(async (_scopes: TokenScope[], _expiresInMinutes?: number) => ({ communicationUserId: '8:acs:new', token: 't-new', expiresOn: new Date() })),
-    getToken: jest.fn(async (_id: string, _scopes: TokenScope[], _expiresInMinutes?: number) => ({ token: 't', expiresOn: new Date() })),
-    revokeTokens: jest.fn(async (_id: string) => undefined),
-    deleteUser: jest.fn(async (_id: string) => undefined),
+    resource,
+    createUser: jest.fn(async () => {
+      const id = `8:acs:probe-${++next}`;
+      live.add(id);
+      return id;
+    }),
+    createUserAndToken: jest.fn(async (_scopes: TokenScope[]) => {
+      const id = `8:acs:new-${++next}`;
+      live.add(id);
+      return { communicationUserId: id, token: `t-${id}`, expiresOn: new Date() };
+    }),
+    getToken: jest.fn(async (id: string, _scopes: TokenScope[], _expiresInMinutes?: number) => {
+      if (!live.has(id)) throw new AcsUnauthorizedError();
+      return { token: `t-${id}`, expiresOn: new Date() };
+    }),
+    revokeTokens: jest.fn(async (id: string) => {
+      if (!live.has(id)) throw new AcsUnauthorizedError();
+    }),
+    deleteUser: jest.fn(async (id: string) => {
+      if (!live.delete(id)) throw new AcsUnauthorizedError();
+    }),
     exchangeTeamsToken: jest.fn(),
   };
-  const mappings = {
-    get: jest.fn<Promise<IdentityMapping | undefined>, unknown[]>(async () => undefined),
-    create: jest.fn(async () => true),
-    putReverse: jest.fn(async () => undefined),
-    deleteReverse: jest.fn(async () => undefined),
-    markDeleting: jest.fn(async (m: IdentityMapping) => ({ ...m, state: 'deleting' as const })),
-    remove: jest.fn(async () => undefined),
-    recordRevocation: jest.fn(async () => undefined),
-  };
-  return { acs, mappings, service: new IdentityService(mappings as unknown as MappingRepository, acs) };
+  const store = new InMemoryMappingStore();
+  const service = new IdentityService(store, acs, { idempotentCreate: options.idempotentCreate ?? false, reconcileAfterInMs: 600_000 });
+  return { acs, store, service, live };
 }
 
 beforeEach(() => jest.clearAllMocks());
 
 describe('IdentityService.issueToken', () => {
-  it('creates identity and token in one ACS call for a new user', async () => {
-    const { acs, mappings, service } = fakes();
+  it('creates identity and token in one ACS call for a new user, under an intent that is then removed', async () => {
+    const { acs, store, service } = setup();
     const result = await service.issueToken(user, { scopes: ['chat'] }, caller);
-    expect(result).toMatchObject({ created: true, communicationUserId: '8:acs:new', token: 't-new' });
+    expect(result).toMatchObject({ created: true, token: `t-${result.communicationUserId}` });
     expect(acs.createUserAndToken).toHaveBeenCalledTimes(1);
     expect(acs.getToken).not.toHaveBeenCalled();
-    expect(mappings.putReverse).toHaveBeenCalledWith('8:acs:new', user);
+    expect((await store.get(user))?.resource).toBe(resource);
+    expect(store.intents.size).toBe(0);
   });
 
-  it('costs one read and one ACS call for an existing identity', async () => {
-    const { acs, mappings, service } = fakes();
-    mappings.get.mockResolvedValue(mapping());
+  it('costs one ACS call for an existing identity', async () => {
+    const { acs, service } = setup();
+    await service.issueToken(user, { scopes: ['chat'] }, caller);
+    acs.createUserAndToken.mockClear();
     await service.issueToken(user, { scopes: ['voip'], expiresInMinutes: 60 }, caller);
-    expect(mappings.get).toHaveBeenCalledTimes(1);
-    expect(acs.getToken).toHaveBeenCalledWith('8:acs:existing', ['voip'], 60);
+    expect(acs.getToken).toHaveBeenCalledTimes(1);
+    expect(acs.getToken.mock.calls[0]?.slice(1)).toEqual([['voip'], 60]);
     expect(acs.createUserAndToken).not.toHaveBeenCalled();
-    expect(mappings.create).not.toHaveBeenCalled();
   });
 
   it('when it loses the race, deletes its own identity and answers with the winner', async () => {
-    const { acs, mappings, service } = fakes();
-    mappings.get.mockResolvedValueOnce(undefined).mockResolvedValueOnce(mapping({ communicationUserId: '8:acs:winner' }));
-    mappings.create.mockResolvedValue(false);
+    const { acs, store, service, live } = setup();
+    const create = store.create.bind(store);
+    jest.spyOn(store, 'create').mockImplementationOnce(async (u, identity, cause) => {
+      await create(u, { communicationUserId: '8:acs:winner', resource }, cause);
+      live.add('8:acs:winner');
+      return create(u, identity, cause);
+    });
     const result = await service.issueToken(user, { scopes: ['chat'] }, caller);
     expect(result).toMatchObject({ created: false, communicationUserId: '8:acs:winner' });
-    expect(acs.deleteUser).toHaveBeenCalledWith('8:acs:new');
-    expect(mappings.deleteReverse).toHaveBeenCalledWith('8:acs:new');
+    expect(acs.deleteUser).toHaveBeenCalledWith('8:acs:new-1');
+    expect(store.intents.size).toBe(0);
   });
 
   it('when the mapping cannot be saved, deletes the new identity and fails', async () => {
-    const { acs, mappings, service } = fakes();
-    mappings.create.mockRejectedValue(new UpstreamError('storage', 'unavailable'));
+    const { acs, store, service, live } = setup();
+    store.beforeCall = (method) => {
+      if (method === 'create') throw new UpstreamError('storage', 'unavailable');
+    };
     await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ status: 503 });
-    expect(acs.deleteUser).toHaveBeenCalledWith('8:acs:new');
+    expect(acs.deleteUser).toHaveBeenCalledWith('8:acs:new-1');
+    expect(live.size).toBe(0);
   });
 
-  it('logs the id of an identity it could not clean up (for manual deletion)', async () => {
-    const { acs, mappings, service } = fakes();
-    mappings.putReverse.mockRejectedValue(new UpstreamError('storage', 'unavailable'));
+  it('records an identity it could not clean up in its intent, for the reconciler', async () => {
+    const { acs, store, service } = setup();
+    store.beforeCall = (method) => {
+      if (method === 'create') throw new UpstreamError('storage', 'unavailable');
+    };
     acs.deleteUser.mockRejectedValue(new UpstreamError('acs', 'unavailable'));
     await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toBeInstanceOf(UpstreamError);
-    expect(log.error).toHaveBeenCalledWith(expect.stringContaining('8:acs:new'));
+    expect([...store.intents.values()]).toEqual([expect.objectContaining({ kind: 'create', communicationUserId: '8:acs:new-1' })]);
   });
 
   it('refuses tokens for an identity being deleted', async () => {
-    const { mappings, service } = fakes();
-    mappings.get.mockResolvedValue(mapping({ state: 'deleting' }));
-    await expect(service.refreshToken(user, { scopes: ['chat'] })).rejects.toMatchObject({ status: 409, code: 'deletion_in_progress' });
+    const { store, service } = setup();
+    await store.create(user, { communicationUserId: '8:acs:x', resource }, caller.cause);
+    await store.markDeleting((await store.get(user))!);
+    await expect(service.refreshToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ status: 409, code: 'deletion_in_progress' });
+  });
+
+  it('replaces a mapping whose identity ACS no longer has, in the same request', async () => {
+    const { acs, store, service } = setup();
+    await store.create(user, { communicationUserId: '8:acs:gone', resource }, caller.cause);
+    const result = await service.issueToken(user, { scopes: ['chat'] }, caller);
+    expect(result.created).toBe(true);
+    expect(acs.createUser).toHaveBeenCalledTimes(1); // the credential probe
+    expect(store.audit.map((entry) => entry.action)).toEqual(['created', 'stale_removed', 'created']);
+  });
+
+  it('treats a mapping of another ACS resource as stale without asking ACS', async () => {
+    const { acs, store, service } = setup();
+    await store.create(user, { communicationUserId: '8:acs:elsewhere', resource: 'https://old.communication.azure.com' }, caller.cause);
+    await expect(service.refreshToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ status: 404 });
+    expect(acs.getToken).not.toHaveBeenCalled();
+    expect(await store.get(user)).toBeUndefined();
+  });
+
+  it('keeps the mapping when a 401 cannot be told apart from bad credentials', async () => {
+    const { acs, store, service } = setup();
+    await store.create(user, { communicationUserId: '8:acs:x', resource }, caller.cause);
+    acs.createUser.mockRejectedValue(new AcsUnauthorizedError());
+    await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toBeInstanceOf(AcsUnauthorizedError);
+    expect(await store.get(user)).toBeDefined();
+  });
+});
+
+describe('access decisions', () => {
+  const at = new Date('2026-06-01T12:00:00.500Z');
+  const disabled = { kind: 'disabled' as const, at, source: 'okta', eventId: 'e1' };
+
+  it('refuses a token issued before a disable decision, accepts one issued after it', async () => {
+    const { store, service } = setup();
+    await service.decide(user, disabled, caller.cause);
+    await expect(service.issueToken({ ...user, issuedAt: new Date('2026-06-01T11:00:00Z') }, { scopes: ['chat'] }, caller)).rejects.toMatchObject({
+      status: 403,
+      code: 'user_disabled',
+    });
+    // iat has whole seconds: the decision's own second counts as before it.
+    await expect(service.createIdentity({ ...user, issuedAt: new Date('2026-06-01T12:00:00Z') }, caller)).rejects.toMatchObject({ code: 'user_disabled' });
+    await expect(service.issueToken({ ...user, issuedAt: new Date('2026-06-01T12:00:01Z') }, { scopes: ['chat'] }, caller)).resolves.toMatchObject({ created: true });
+    expect(store.audit.map((entry) => entry.action)).toEqual(['access_blocked', 'created']);
+  });
+
+  it('refuses a caller whose token has no iat while a decision stands', async () => {
+    const { service } = setup();
+    await service.decide(user, disabled, caller.cause);
+    await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ code: 'user_disabled' });
+  });
+
+  it('a later restore lifts the decision; an older one arriving late does not', async () => {
+    const { service } = setup();
+    await service.decide(user, disabled, caller.cause);
+    expect(await service.decide(user, { kind: 'restored', at: new Date('2026-06-01T11:00:00Z'), source: 'okta', eventId: 'e0' }, caller.cause)).toBe(false);
+    expect(await service.decide(user, { kind: 'restored', at: new Date('2026-06-01T13:00:00Z'), source: 'admin', eventId: 'a1' }, caller.cause)).toBe(true);
+    await expect(service.issueToken({ ...user, issuedAt: new Date('2026-06-01T11:00:00Z') }, { scopes: ['chat'] }, caller)).resolves.toMatchObject({ created: true });
   });
 });
 
 describe('IdentityService.deleteIdentity', () => {
-  it('marks, deletes in ACS, then removes the mapping', async () => {
-    const { acs, mappings, service } = fakes();
-    mappings.get.mockResolvedValue(mapping());
+  it('marks, deletes in ACS, then removes the mapping, and forgets its intent', async () => {
+    const { acs, store, service, live } = setup();
+    const { communicationUserId } = await service.issueToken(user, { scopes: ['chat'] }, caller);
+    const markDeleting = jest.spyOn(store, 'markDeleting');
+    const remove = jest.spyOn(store, 'remove');
     expect(await service.deleteIdentity(user, caller)).toBe(true);
-    expect(mappings.markDeleting.mock.invocationCallOrder[0]).toBeLessThan(acs.deleteUser.mock.invocationCallOrder[0]!);
-    expect(acs.deleteUser.mock.invocationCallOrder[0]).toBeLessThan(mappings.remove.mock.invocationCallOrder[0]!);
+    expect(markDeleting.mock.invocationCallOrder[0]).toBeLessThan(acs.deleteUser.mock.invocationCallOrder[0]!);
+    expect(acs.deleteUser.mock.invocationCallOrder[0]).toBeLessThan(remove.mock.invocationCallOrder[0]!);
+    expect(live.has(communicationUserId)).toBe(false);
+    expect(store.intents.size).toBe(0);
   });
 
   it('is a no-op when there is nothing to delete', async () => {
-    const { acs, service } = fakes();
+    const { acs, service } = setup();
     expect(await service.deleteIdentity(user, caller)).toBe(false);
     expect(acs.deleteUser).not.toHaveBeenCalled();
   });
 
   it('keeps the mapping when a 401 cannot be told apart from bad credentials', async () => {
-    const { acs, mappings, service } = fakes();
-    mappings.get.mockResolvedValue(mapping());
-    acs.deleteUser.mockRejectedValue(new AcsUnauthorizedError());
+    const { acs, store, service } = setup();
+    await store.create(user, { communicationUserId: '8:acs:x', resource }, caller.cause);
     acs.createUser.mockRejectedValue(new AcsUnauthorizedError());
     await expect(service.deleteIdentity(user, caller)).rejects.toBeInstanceOf(AcsUnauthorizedError);
-    expect(mappings.remove).not.toHaveBeenCalled();
+    expect(await store.get(user)).toMatchObject({ state: 'deleting' });
+    expect(store.intents.size).toBe(1); // the reconciler finishes it
   });
 
-  it('removes the mapping when ACS no longer knows the identity and the credentials demonstrably work', async () => {
-    const { acs, mappings, service } = fakes();
-    mappings.get.mockResolvedValue(mapping({ state: 'deleting' }));
-    acs.deleteUser.mockImplementation(async (id) => {
-      if (id === '8:acs:existing') throw new AcsUnauthorizedError();
+  it('never removes a mapping that was replaced after it was read (a stale delete)', async () => {
+    const { store, service } = setup();
+    await service.issueToken(user, { scopes: ['chat'] }, caller);
+    const stale = (await store.get(user))!;
+    await service.deleteIdentity(user, caller);
+    const fresh = await service.issueToken(user, { scopes: ['chat'] }, caller);
+    await service.deleteMapped(stale, caller);
+    expect(await store.get(user)).toMatchObject({ communicationUserId: fresh.communicationUserId, state: 'active' });
+  });
+});
+
+describe('IdentityService.reconcile', () => {
+  it('deletes the identity of a create that never saved its mapping (found again through its customId)', async () => {
+    const { acs, store, service, live } = setup({ idempotentCreate: true });
+    store.beforeCall = (method) => {
+      if (method === 'create') throw new Error('host crashed');
+    };
+    acs.createUserAndToken.mockImplementationOnce(async () => {
+      throw new UpstreamError('acs', 'timeout');
     });
-    expect(await service.deleteIdentity(user, caller)).toBe(true);
-    expect(acs.createUser).toHaveBeenCalledTimes(1);
-    expect(acs.deleteUser).toHaveBeenCalledWith('8:acs:probe');
-    expect(mappings.markDeleting).not.toHaveBeenCalled();
-    expect(mappings.remove).toHaveBeenCalled();
+    await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toBeInstanceOf(UpstreamError);
+    store.beforeCall = () => undefined;
+    const [intent] = await store.listIntentsBefore(new Date(Date.now() + 1));
+    expect(await service.reconcile(intent!, log)).toBe('orphan_deleted');
+    expect(acs.createUser).toHaveBeenCalledWith({ customId: intent!.id });
+    expect(live.size).toBe(0);
+    expect(store.intents.size).toBe(0);
+  });
+
+  it('only forgets the intent of a create that completed', async () => {
+    const { acs, store, service } = setup();
+    const intent = await store.putIntent('create', user);
+    await store.create(user, { communicationUserId: '8:acs:done', resource, intentId: intent.id }, caller.cause);
+    expect(await service.reconcile(intent, log)).toBe('completed');
+    expect(acs.deleteUser).not.toHaveBeenCalled();
+  });
+
+  it('finishes a delete stuck in deleting', async () => {
+    const { store, service, live } = setup();
+    const { communicationUserId } = await service.issueToken(user, { scopes: ['chat'] }, caller);
+    const intent = await store.putIntent('delete', user, communicationUserId);
+    await store.markDeleting((await store.get(user))!);
+    expect(await service.reconcile(intent, log)).toBe('delete_finished');
+    expect(await store.get(user)).toBeUndefined();
+    expect(live.has(communicationUserId)).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { auditRowKey, communicationUserPartitionKey, eventRowKey, userPartitionKey } from '../../../src/storage/keys';
+import { auditRowKey, eventRowKey, userPartitionKey } from '../../../src/storage/keys';
 
 // Table keys forbid / \ # ? and control characters, and are limited to 1 KiB.
 const forbidden = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
@@ -10,7 +10,6 @@ describe('table keys', () => {
       expect(key).not.toMatch(forbidden);
       expect(key.length).toBeLessThanOrEqual(46);
     }
-    expect(communicationUserPartitionKey('8:acs:abc_def')).not.toMatch(forbidden);
     expect(eventRowKey('evt/1#?')).not.toMatch(forbidden);
   });
 

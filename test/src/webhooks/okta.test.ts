@@ -46,7 +46,7 @@ describe('handleOktaWebhook', () => {
   });
 
   describe('event delivery (POST)', () => {
-    it('normalises a batch: deactivate -> revoke, delete.initiated -> delete, session.start ignored', () => {
+    it('normalises a batch: deactivate -> disable, delete.initiated -> delete, session.start ignored', () => {
       expect(post(fixture('okta/batch.json'))).toEqual({
         kind: 'accepted',
         events: [
@@ -55,7 +55,7 @@ describe('handleOktaWebhook', () => {
             eventId: 'ab62c0bc-2837-11eb-9823-9fb8f750c5a9',
             issuer: 'https://contoso.okta.com/oauth2/default',
             userId: '00u3m90rxKjGQ0G6L1d6',
-            action: 'revoke',
+            action: 'disable',
             occurredAt: '2020-11-16T18:15:12.862Z',
             type: 'user.lifecycle.deactivate',
           },
@@ -87,21 +87,24 @@ describe('handleOktaWebhook', () => {
     });
 
     it.each([
-      'user.account.update_password',
-      'user.account.reset_password',
-      'user.lifecycle.deactivate',
-      'user.lifecycle.suspend',
-      'user.account.lock',
-      'user.session.clear',
-      'user.session.end',
-      'user.authentication.universal_logout',
-      'user.account.privilege.revoke',
-    ])('revokes on %s', (eventType) => {
+      ['user.account.update_password', 'revoke'],
+      ['user.account.reset_password', 'revoke'],
+      ['user.lifecycle.deactivate', 'disable'],
+      ['user.lifecycle.suspend', 'disable'],
+      ['user.lifecycle.activate', 'enable'],
+      ['user.lifecycle.reactivate', 'enable'],
+      ['user.lifecycle.unsuspend', 'enable'],
+      ['user.account.lock', 'revoke'],
+      ['user.session.clear', 'revoke'],
+      ['user.session.end', 'revoke'],
+      ['user.authentication.universal_logout', 'revoke'],
+      ['user.account.privilege.revoke', 'revoke'],
+    ])('maps %s to %s', (eventType, action) => {
       const outcome = post(delivery({ ...deactivate(), eventType }));
-      expect(outcome).toMatchObject({ kind: 'accepted', events: [{ action: 'revoke', type: eventType, userId: '00u3m90rxKjGQ0G6L1d6' }] });
+      expect(outcome).toMatchObject({ kind: 'accepted', events: [{ action, type: eventType, userId: '00u3m90rxKjGQ0G6L1d6' }] });
     });
 
-    it.each(['user.lifecycle.activate', 'user.account.unlock', 'constructor', '__proto__'])('ignores %s', (eventType) => {
+    it.each(['user.account.unlock', 'constructor', '__proto__'])('ignores %s', (eventType) => {
       expect(post(delivery({ ...deactivate(), eventType }))).toEqual({ kind: 'accepted', events: [], ignored: 1, rejected: 0, notes: [] });
     });
 

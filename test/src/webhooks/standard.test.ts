@@ -9,7 +9,11 @@ import { fixture, fixtureJson, webhookRequest } from './request';
 const current = 'whsec_' + Buffer.from('current-signing-key-32-bytes-long').toString('base64');
 const previous = 'whsec_' + Buffer.from('previous-signing-key-32-bytes-lo').toString('base64');
 const stranger = 'whsec_' + Buffer.from('somebody-elses-key-32-bytes-long').toString('base64');
-const config: StandardWebhookConfig = { secrets: [current], defaultIssuer: 'https://clerk.contoso.com' };
+const config: StandardWebhookConfig = {
+  secrets: [current],
+  defaultIssuer: 'https://clerk.contoso.com',
+  allowedIssuers: ['https://clerk.contoso.com', 'https://contoso.eu.auth0.com/'],
+};
 
 const receivedAt = new Date('2026-08-20T10:00:00.000Z');
 const msgId = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';
@@ -35,16 +39,16 @@ const VECTOR_VERIFIED: WebhookOutcome = { kind: 'invalid', reason: 'body is not 
 describe('handleStandardWebhook', () => {
   describe('signature', () => {
     it('verifies the published Svix test vector (svix-* headers)', () => {
-      expect(deliver(vector.payload, vector.headers, { at: vectorTime, cfg: { secrets: [vector.secret] } })).toEqual(VECTOR_VERIFIED);
+      expect(deliver(vector.payload, vector.headers, { at: vectorTime, cfg: { secrets: [vector.secret], allowedIssuers: [] } })).toEqual(VECTOR_VERIFIED);
     });
 
     it('verifies the same vector under webhook-* headers and with the secret given without whsec_', () => {
       const headers = Object.fromEntries(Object.entries(vector.headers).map(([name, value]) => [name.replace('svix-', 'webhook-'), value]));
-      expect(deliver(vector.payload, headers, { at: vectorTime, cfg: { secrets: [vector.secret.slice('whsec_'.length)] } })).toEqual(VECTOR_VERIFIED);
+      expect(deliver(vector.payload, headers, { at: vectorTime, cfg: { secrets: [vector.secret.slice('whsec_'.length)], allowedIssuers: [] } })).toEqual(VECTOR_VERIFIED);
     });
 
     it('refuses a tampered body', () => {
-      expect(deliver(vector.payload.replace('2432232314', '2432232315'), vector.headers, { at: vectorTime, cfg: { secrets: [vector.secret] } })).toEqual({
+      expect(deliver(vector.payload.replace('2432232314', '2432232315'), vector.headers, { at: vectorTime, cfg: { secrets: [vector.secret], allowedIssuers: [] } })).toEqual({
         kind: 'unauthorized',
         reason: 'no webhook signature matches a configured secret',
       });
@@ -75,7 +79,7 @@ describe('handleStandardWebhook', () => {
       const headers = signedHeaders(body, { secrets: [] });
       const emptyKeySignature = createHmac('sha256', Buffer.alloc(0)).update(`${msgId}.${headers['webhook-timestamp']}.${body}`).digest('base64');
       headers['webhook-signature'] = `v1,${emptyKeySignature}`;
-      expect(deliver(body, headers, { cfg: { secrets: ['whsec_', ''] } })).toMatchObject({ kind: 'unauthorized' });
+      expect(deliver(body, headers, { cfg: { secrets: ['whsec_', ''], allowedIssuers: [] } })).toMatchObject({ kind: 'unauthorized' });
     });
 
     it.each([
@@ -145,17 +149,32 @@ describe('handleStandardWebhook', () => {
 
     it('is invalid when neither the payload nor the config names an issuer', () => {
       const body = fixture('standard/generic-user-deleted.json');
-      expect(deliver(body, signedHeaders(body), { cfg: { secrets: [current] } })).toEqual({
+      expect(deliver(body, signedHeaders(body), { cfg: { secrets: [current], allowedIssuers: [] } })).toEqual({
         kind: 'invalid',
         reason: 'payload of a user.deleted event has no user id or no issuer',
       });
     });
 
-    it.each(['user.tokens_revoked', 'user.disabled'])('revokes on %s and falls back to the webhook timestamp for occurredAt', (type) => {
+    it.each([
+      ['user.tokens_revoked', 'revoke'],
+      ['user.disabled', 'disable'],
+      ['user.enabled', 'enable'],
+    ])('maps %s to %s and falls back to the webhook timestamp for occurredAt', (type, action) => {
       const body = JSON.stringify({ type, data: { userId: 'u-42' } });
       expect(deliver(body, signedHeaders(body))).toMatchObject({
         kind: 'accepted',
-        events: [{ action: 'revoke', userId: 'u-42', type, occurredAt: '2026-08-20T10:00:00.000Z' }],
+        events: [{ action, userId: 'u-42', type, occurredAt: '2026-08-20T10:00:00.000Z' }],
+      });
+    });
+
+    it("refuses an event naming an issuer these secrets are not bound to (one provider's secret cannot reach another's users)", () => {
+      const body = JSON.stringify({ type: 'user.deleted', data: { userId: 'victim', issuer: 'https://login.microsoftonline.com/other/v2.0' } });
+      expect(deliver(body, signedHeaders(body))).toEqual({
+        kind: 'accepted',
+        events: [],
+        ignored: 0,
+        rejected: 1,
+        notes: ['warning: a user.deleted event names issuer https://login.microsoftonline.com/other/v2.0, which this webhook\'s secrets may not act on'],
       });
     });
 
@@ -223,7 +242,7 @@ describe('handleStandardWebhook', () => {
       } catch {
         libraryAccepts = false;
       }
-      const outcome = deliver(delivered, headers, { at: now, cfg: { secrets: [secret], defaultIssuer: 'https://idp.example' } });
+      const outcome = deliver(delivered, headers, { at: now, cfg: { secrets: [secret], defaultIssuer: 'https://idp.example', allowedIssuers: ['https://idp.example'] } });
       expect({ round, accepted: outcome.kind !== 'unauthorized' }).toEqual({ round, accepted: libraryAccepts });
     }
   });

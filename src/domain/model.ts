@@ -1,0 +1,82 @@
+/** The app user a mapping belongs to: `(issuer, userId)`, so that two identity providers can never collide. */
+export interface AppUser {
+  issuer: string;
+  userId: string;
+}
+
+export type MappingState = 'active' | 'deleting';
+
+/** The app user -> ACS identity mapping. */
+export interface IdentityMapping {
+  user: AppUser;
+  communicationUserId: string;
+  /** The ACS resource (endpoint origin) that owns the identity; absent on mappings written before it was recorded. */
+  resource?: string;
+  createdOn: Date;
+  state: MappingState;
+  /** When all tokens were last revoked. */
+  revokedAt?: Date;
+  /** The create intent that produced this mapping (lets the reconciler tell a finished create from an orphan). */
+  intentId?: string;
+  etag: string;
+}
+
+/**
+ * The latest decision of an identity provider (or an operator) about a user, kept after the identity itself is
+ * gone. While it is `disabled` or `deleted`, tokens of that provider issued at or before `at` get no ACS identity
+ * or token; `restored` (a later enable event or an admin) lifts it.
+ */
+export interface AccessDecision {
+  kind: 'disabled' | 'deleted' | 'restored';
+  /** When the provider made the decision (the event's time). */
+  at: Date;
+  source: string;
+  eventId: string;
+  eventType?: string;
+  etag: string;
+}
+
+/** Everything the token path needs about one user, read in one storage round trip. */
+export interface UserRecord {
+  mapping?: IdentityMapping;
+  decision?: AccessDecision;
+}
+
+/**
+ * A multi-step change in progress, written before its first external step so that a crash at any step can be
+ * finished or undone later by the reconciler: `create` before the ACS create call, `delete` before the mapping is
+ * marked `deleting`.
+ */
+export interface Intent {
+  id: string;
+  kind: 'create' | 'delete';
+  user: AppUser;
+  createdAt: Date;
+  /** Known once ACS has answered (create) or from the start (delete). */
+  communicationUserId?: string;
+  etag: string;
+}
+
+export type AuditAction = 'created' | 'tokens_revoked' | 'deleted' | 'stale_removed' | 'access_blocked' | 'access_restored' | 'orphan_deleted';
+
+export type AuditCause =
+  | { kind: 'caller' }
+  | { kind: 'admin'; actor: string }
+  | { kind: 'webhook'; source: string; eventId: string; eventType?: string }
+  | { kind: 'reconciler' };
+
+export interface AuditEntry {
+  action: AuditAction;
+  cause: AuditCause;
+  /** Empty for actions that concern the user rather than an identity (access blocked or restored). */
+  communicationUserId: string;
+  at: Date;
+}
+
+/** The mapping or decision changed between read and write (an ETag or create-only condition failed). */
+export class ConcurrentChangeError extends Error {
+  override name = 'ConcurrentChangeError';
+  constructor() {
+    super('The stored record changed concurrently.');
+  }
+}
