@@ -107,6 +107,7 @@ describe('OpenAPI contract', () => {
     await call('get', `/api/users/${target}`, '/api/users/{userId}', { token: admin }); // 200
     await call('get', `/api/users/${target}/audit`, '/api/users/{userId}/audit', { token: admin }); // 200
     await call('post', `/api/users/${target}/revoke`, '/api/users/{userId}/revoke', { token: admin }); // 204
+    await call('post', `/api/users/${target}/enable`, '/api/users/{userId}/enable', { token: admin }); // 204
     await call('delete', `/api/users/${target}`, '/api/users/{userId}', { token: admin }); // 204
     await call('get', `/api/users/${target}`, '/api/users/{userId}', { token: admin }); // 404
 

@@ -129,9 +129,9 @@ describe('event-driven revocation', () => {
     expect((await post('/api/webhooks/events', body, headers)).status).toBe(202);
     expect((await post('/api/webhooks/events', body, headers)).status).toBe(202);
     await tokenRevoked(user.token);
-    await waitFor('both deliveries to be processed', async () => stack.output().split('standard/msg_dup_1').length - 1 >= 2);
+    // The second delivery finds the first in progress (retried later) or done: either way it ends as a duplicate.
+    await waitFor('the second delivery to be found a duplicate', async () => /Event standard\/msg_dup_1 \(revoke\): duplicate/.test(stack.output()));
     expect((await stack.acsStats())['revokeTokens']! - before['revokeTokens']!).toBe(1);
-    expect(stack.output()).toMatch(/Event standard\/msg_dup_1 \(revoke\): duplicate/);
   });
 
   it('a replayed Standard Webhook outside the 5-minute tolerance is refused', async () => {
@@ -166,11 +166,11 @@ describe('event-driven revocation', () => {
     await tokenRevoked(user.token);
   });
 
-  it('a stale event never undoes a newer identity', async () => {
+  it('a delete event from before an identity existed leaves that newer identity alone', async () => {
     const user = await userWithToken('00uokta0stale001');
     const yesterday = new Date(Date.now() - 86_400_000).toISOString();
     expect((await post('/api/webhooks/okta', okta('user.lifecycle.delete.initiated', '00uokta0stale001', 'okta-evt-stale', yesterday), { authorization: 'okta-shared-secret' })).status).toBe(202);
-    await waitFor('the stale event to be processed', async () => /Event okta\/okta-evt-stale \(delete\): stale/.test(stack.output()));
+    await waitFor('the stale event to be processed', async () => /Event okta\/okta-evt-stale \(delete\): kept_newer_identity/.test(stack.output()));
     expect((await stack.api('/api/identities/me', { token: user.bearer })).status).toBe(200);
     expect((await stack.verifyAcsToken(user.token)).valid).toBe(true);
   });

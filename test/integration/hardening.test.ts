@@ -1,0 +1,249 @@
+import { CommunicationIdentityClient } from '@azure/communication-identity';
+import { Webhook } from 'standardwebhooks';
+
+import { SplitStack } from '../helpers/split-stack';
+import { sleep, waitFor } from '../helpers/wait';
+
+const STANDARD_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+/**
+ * As an attacker and as a crashing cloud would: races between creates and deletes, concurrent deletes, a host
+ * killed mid-request, revocations at the instant of creation, an identity provider's decision the user tries to
+ * undo, and cross-issuer webhooks. The end state is checked against the ACS emulator and the table, not the logs.
+ */
+describe('hardening: races, crashes and revocation that holds', () => {
+  let stack: SplitStack;
+  const fastQueue = {
+    AzureFunctionsJobHost__extensions__queues__visibilityTimeout: '00:00:00',
+    AzureFunctionsJobHost__extensions__queues__maxPollingInterval: '00:00:00.200',
+    STANDARD_WEBHOOK_SECRETS: STANDARD_SECRET,
+    RECONCILE_AFTER_SECONDS: '5',
+  };
+
+  beforeAll(async () => {
+    stack = await SplitStack.start();
+    await stack.startHost(fastQueue);
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const firstToken = (bearer: string) => stack.api('/api/tokens', { method: 'POST', token: bearer });
+  const verify = async (token: string) => (await stack.acsControl<{ valid: boolean }>('verify', { token })).valid;
+  const settled = async () => {
+    // Every request has returned; the table and ACS must now agree.
+    const state = await stack.consistency();
+    expect({ orphans: state.orphans, dangling: state.dangling, deleting: state.deleting }).toEqual({ orphans: [], dangling: [], deleting: 0 });
+    return state;
+  };
+
+  it('100 concurrent first requests for one user: one identity, one mapping, the losers cleaned up', async () => {
+    const bearer = await stack.token('race-100');
+    const responses = await Promise.all(Array.from({ length: 100 }, () => firstToken(bearer)));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(99);
+    const ids = new Set(await Promise.all(responses.map(async (response) => ((await response.json()) as { communicationUserId: string }).communicationUserId)));
+    expect(ids.size).toBe(1);
+    const state = await settled();
+    expect(state.live).toBe(1);
+    expect(await stack.intents()).toBe(0);
+  }, 60_000);
+
+  it('50 interleaved DELETE / first-token rounds for each of 10 users leave no orphan and no dangling mapping', async () => {
+    const users = await Promise.all(Array.from({ length: 10 }, (_, i) => stack.token(`interleave-${i}`)));
+    const statuses = new Map<number, number>();
+    await Promise.all(
+      users.map(async (bearer) => {
+        const inFlight: Array<Promise<Response>> = [];
+        for (let round = 0; round < 50; round += 1) {
+          inFlight.push(round % 2 === 0 ? firstToken(bearer) : stack.api('/api/identities/me', { method: 'DELETE', token: bearer }));
+          await sleep(8);
+        }
+        for (const response of await Promise.all(inFlight)) statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      }),
+    );
+    // 200/201 tokens, 204 deletes, 409 while a delete is in progress: never a 5xx.
+    expect([...statuses.keys()].filter((status) => status >= 500)).toEqual([]);
+    await settled();
+    expect(await stack.intents()).toBe(0);
+  }, 120_000);
+
+  it('10 parallel DELETEs of one identity all answer 204', async () => {
+    const bearer = await stack.token('parallel-delete');
+    const created = (await (await firstToken(bearer)).json()) as { communicationUserId: string; token: string };
+    const responses = await Promise.all(Array.from({ length: 10 }, () => stack.api('/api/identities/me', { method: 'DELETE', token: bearer })));
+    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(204));
+    expect(await verify(created.token)).toBe(false);
+    expect(await stack.liveIdentities()).not.toContain(created.communicationUserId);
+    await settled();
+  }, 60_000);
+
+  it('a revocation delivered 0 ms after the identity was created takes effect (whole-second webhook timestamps)', async () => {
+    const bearer = await stack.token('revoke-at-once');
+    const created = (await (await firstToken(bearer)).json()) as { token: string };
+    // No payload timestamp: the event time comes from the whole-second webhook-timestamp header, before createdOn.
+    const body = JSON.stringify({ type: 'user.tokens_revoked', data: { userId: 'revoke-at-once' } });
+    const id = `msg_revoke_${Date.now()}`;
+    const now = new Date();
+    const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(STANDARD_SECRET).sign(id, now, body) };
+    expect((await stack.api('/api/webhooks/events', { method: 'POST', body, headers })).status).toBe(202);
+    await waitFor('the token to be revoked', async () => !(await verify(created.token)));
+  }, 30_000);
+
+  it("an identity provider's disable is not undone by the user's older IdP token; an admin can lift it", async () => {
+    const bearer = await stack.token('disabled-user');
+    const created = (await (await firstToken(bearer)).json()) as { token: string; communicationUserId: string };
+    await sleep(1100); // the IdP token's iat has whole seconds: make the event clearly later
+    const event = { eventType: 'user.lifecycle.deactivate', uuid: `okta-${Date.now()}`, published: new Date().toISOString(), outcome: { result: 'SUCCESS' }, target: [{ id: 'disabled-user', type: 'User' }] };
+    const delivery = { eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', source: 'x', eventId: event.uuid, data: { events: [event] }, eventTime: event.published, contentType: 'application/json' };
+    const accepted = await stack.api('/api/webhooks/okta', { method: 'POST', json: delivery, headers: { authorization: 'local-okta-secret' } });
+    expect(accepted.status).toBeLessThan(300);
+    await waitFor('the ACS token to be revoked', async () => !(await verify(created.token)));
+
+    for (const attempt of [firstToken(bearer), stack.api('/api/tokens/refresh', { method: 'POST', token: bearer }), stack.api('/api/identities', { method: 'POST', token: bearer })]) {
+      const response = await attempt;
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { code: string }).code).toBe('user_disabled');
+    }
+    // Deleting the identity does not lift the decision either.
+    expect((await stack.api('/api/identities/me', { method: 'DELETE', token: bearer })).status).toBe(204);
+    expect((await firstToken(bearer)).status).toBe(403);
+
+    const admin = await stack.token('ops', { admin: true });
+    const user = await stack.api('/api/users/disabled-user', { token: admin });
+    expect(await user.json()).toMatchObject({ state: 'none', access: { decision: 'disabled', source: 'okta' } });
+    expect((await stack.api('/api/users/disabled-user/enable', { method: 'POST', token: admin })).status).toBe(204);
+    expect((await firstToken(bearer)).status).toBe(201);
+    const audit = (await (await stack.api('/api/users/disabled-user/audit', { token: admin })).json()) as { entries: Array<{ action: string }> };
+    expect(audit.entries.map((entry) => entry.action)).toEqual(['created', 'access_restored', 'deleted', 'tokens_revoked', 'access_blocked', 'created']);
+  }, 30_000);
+
+  it("a Standard Webhooks event naming another issuer is refused: one provider's secret cannot reach another's users", async () => {
+    const body = JSON.stringify({ type: 'user.deleted', data: { userId: 'victim', issuer: 'https://login.microsoftonline.com/other-tenant/v2.0' } });
+    const id = `msg_cross_${Date.now()}`;
+    const now = new Date();
+    const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(STANDARD_SECRET).sign(id, now, body) };
+    const response = await stack.api('/api/webhooks/events', { method: 'POST', body, headers });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ accepted: 0, ignored: 0, rejected: 1 });
+    expect(stack.host_output()).toMatch(/which this webhook's secrets may not act on/);
+  });
+
+  it('an identity deleted outside the service is replaced by POST /api/tokens (201) and refresh answers 404', async () => {
+    const bearer = await stack.token('deleted-out-of-band');
+    const created = (await (await firstToken(bearer)).json()) as { communicationUserId: string };
+    await new CommunicationIdentityClient(stack.acs.connectionString, { allowInsecureConnection: true }).deleteUser({ communicationUserId: created.communicationUserId });
+    const refresh = await stack.api('/api/tokens/refresh', { method: 'POST', token: bearer });
+    expect(refresh.status).toBe(404);
+    const replaced = await firstToken(bearer);
+    expect(replaced.status).toBe(201);
+    expect(((await replaced.json()) as { communicationUserId: string }).communicationUserId).not.toBe(created.communicationUserId);
+    await settled();
+  }, 30_000);
+
+  /** A GET with the path sent byte for byte (fetch would resolve `%2E%2E` as a dot segment). */
+  const rawGet = async (path: string, bearer: string) => {
+    const { request } = await import('node:http');
+    const url = new URL(stack.hostUrl());
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path, headers: { authorization: `Bearer ${bearer}` } }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  };
+
+  it('admin routes decode the user id exactly once', async () => {
+    const admin = await stack.token('ops', { admin: true });
+    for (const userId of ['slash/user', 'literal%2Fuser', 'dots..%2E', 'ünïcødé ✓', 'a?b#c']) {
+      const bearer = await stack.token(userId);
+      expect((await firstToken(bearer)).status).toBe(201);
+      const response = await rawGet(`/api/users/${encodeURIComponent(userId).replace(/\./g, '%2E')}`, admin);
+      expect(response.status).toBe(200);
+      expect((JSON.parse(response.body) as { userId: string }).userId).toBe(userId);
+    }
+    expect((await stack.api('/api/users/slash%252Fuser', { token: admin })).status).toBe(404); // "slash%2Fuser", not "slash/user"
+    expect((await stack.api('/api/users/bad%ZZ', { token: admin })).status).toBe(400);
+    // `..` as a whole segment is a dot segment to every URL parser (the Functions library's Request included, as
+    // %2E%2E too): it can never name a user, and reaches no other operation (404 from routing or 400 from us).
+    for (const path of ['/api/users/%2E%2E', '/api/users/%2E%2E/revoke', '/api/users/..%2Fdisabled-user']) {
+      expect([400, 404]).toContain((await rawGet(path, admin)).status);
+    }
+  }, 30_000);
+
+  it('accepts only the canonical base64url spelling of a JWT', async () => {
+    const bearer = await stack.token('canonical');
+    expect((await stack.api('/api/identities', { method: 'POST', token: bearer })).status).toBe(201);
+    const [header, payload, signature] = bearer.split('.') as [string, string, string];
+    const standardAlphabet = Buffer.from(signature, 'base64url').toString('base64');
+    const variants = [
+      `${bearer}==`,
+      `${header}.${payload}.${standardAlphabet}`,
+      `${header}=.${payload}.${signature}`,
+      // The same bytes with non-zero unused trailing bits in the last character.
+      `${header}.${payload}.${signature.slice(0, -1)}${String.fromCharCode(signature.charCodeAt(signature.length - 1) + 1)}`,
+    ].filter((variant) => variant !== bearer);
+    for (const variant of variants) expect((await stack.api('/api/identities/me', { token: variant })).status).toBe(401);
+  });
+
+  it('the local host answers an invalid Host header with 400', async () => {
+    const { request } = await import('node:http');
+    const url = new URL(stack.hostUrl());
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path: '/api/health', headers: { host: 'bad host/x' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+  });
+
+  it('a host killed with 30 first requests and 10 deletes in flight: the reconciler leaves 0 orphans and 0 mappings stuck', async () => {
+    const deleters = await Promise.all(Array.from({ length: 10 }, (_, i) => stack.token(`crash-delete-${i}`)));
+    for (const bearer of deleters) expect((await firstToken(bearer)).status).toBe(201);
+    const creators = await Promise.all(Array.from({ length: 30 }, (_, i) => stack.token(`crash-create-${i}`)));
+
+    const statsBefore = await stack.acsControl<Record<string, number>>('stats');
+    await stack.acsControl('faults', [
+      { operation: 'createUserAndToken', delayMs: 1500, count: 30 },
+      { operation: 'deleteUser', delayMs: 1500, count: 10 },
+    ]);
+    const inFlight = [...creators.map((bearer) => firstToken(bearer)), ...deleters.map((bearer) => stack.api('/api/identities/me', { method: 'DELETE', token: bearer }))].map((request) =>
+      request.catch(() => undefined),
+    );
+    await waitFor('all 40 ACS calls to be in flight', async () => {
+      const stats = await stack.acsControl<Record<string, number>>('stats');
+      return stats['createUserAndToken']! - statsBefore['createUserAndToken']! >= 30 && stats['deleteUser']! - statsBefore['deleteUser']! >= 10;
+    });
+    await stack.killHost();
+    await Promise.all(inFlight);
+    await sleep(1700); // ACS finishes the calls it had received: 30 identities nobody knows, 10 deletes done
+
+    const crashed = await stack.consistency();
+    expect(crashed.orphans.length).toBeGreaterThanOrEqual(30);
+    expect(crashed.deleting).toBe(10);
+
+    await stack.startHost(fastQueue);
+    await sleep(5200); // past RECONCILE_AFTER_SECONDS
+    expect(await stack.runFunction('reconcileIdentities')).toBe(202);
+    const state = await settled();
+    expect(state.orphans).toEqual([]);
+    expect(await stack.intents()).toBe(0);
+    for (const bearer of deleters) expect((await stack.api('/api/identities/me', { token: bearer })).status).toBe(404);
+    for (const bearer of creators.slice(0, 3)) expect((await firstToken(bearer)).status).toBe(201);
+    await settled();
+  }, 90_000);
+
+  it('never logs tokens, JWTs or keys', () => {
+    const output = stack.host_output();
+    expect(output).toContain('Executed');
+    expect(output).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
+    expect(output).not.toMatch(/accesskey=|AccountKey=|whsec_/i);
+  });
+});
