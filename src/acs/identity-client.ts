@@ -1,53 +1,17 @@
-import { CommunicationIdentityClient, type TokenScope } from '@azure/communication-identity';
+import { CommunicationIdentityClient } from '@azure/communication-identity';
+import type { TokenScope } from '@azure/communication-identity';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 
 import type { Connection } from '../config/config';
 import { acsConnectionStringEndpoint, isLoopbackHttp } from '../config/urls';
-import { UpstreamError } from '../errors/errors';
+import { AcsBadRequestError, AcsUnauthorizedError, UpstreamError } from '../domain/errors';
+import type { AccessToken, CreateOptions, IdentityGateway } from '../domain/ports';
 import { boundedRetryOptions, failFastOnLongRetryAfter, throttledRetryAfterInMs } from './retry';
 
-export interface AccessToken {
-  token: string;
-  expiresOn: Date;
-}
+export type { AccessToken, CreateOptions, IdentityGateway } from '../domain/ports';
 
-/**
- * `customId` makes a create idempotent: ACS answers a repeated create with the same customId with the same identity
- * (REST api-version {@link customIdApiVersion}, a preview; SDK 1.3.1 cannot send it, a pipeline policy does).
- */
-export interface CreateOptions {
-  customId?: string;
-}
-
-/** What the service needs from ACS identity: one method per REST operation, errors already translated. */
-export interface IdentityGateway {
-  /** The ACS resource this gateway talks to (endpoint origin), recorded in each mapping. */
-  readonly resource: string;
-  createUser(options?: CreateOptions): Promise<string>;
-  createUserAndToken(scopes: TokenScope[], expiresInMinutes?: number, options?: CreateOptions): Promise<AccessToken & { communicationUserId: string }>;
-  getToken(communicationUserId: string, scopes: TokenScope[], expiresInMinutes?: number): Promise<AccessToken>;
-  revokeTokens(communicationUserId: string): Promise<void>;
-  deleteUser(communicationUserId: string): Promise<void>;
-  exchangeTeamsToken(teamsUserAadToken: string, clientId: string, userObjectId: string): Promise<AccessToken>;
-}
-
-/**
- * ACS answers 401 both for "no such identity" and for "bad credentials". Callers that must tell the two apart
- * catch this and decide (see `IdentityService.deleteIdentity`).
- */
-export class AcsUnauthorizedError extends UpstreamError {
-  constructor() {
-    super('acs', 'rejected', 401);
-  }
-}
-
-/** ACS refused the request's content (400), e.g. a Teams token for another app or user. */
-export class AcsBadRequestError extends UpstreamError {
-  constructor(readonly upstreamCode: string | undefined) {
-    super('acs', 'rejected', 400);
-  }
-}
+export { AcsBadRequestError, AcsUnauthorizedError } from '../domain/errors';
 
 /** The identity API version that accepts `customId` on create (preview; the GA versions up to 2026-09-23 do not). */
 export const customIdApiVersion = '2025-03-02-preview';

@@ -1,5 +1,5 @@
 import type { AuthConfig } from '../config/config';
-import { forbidden, unauthenticated } from '../errors/errors';
+import { forbidden, unauthenticated } from '../domain/errors';
 import type { Authenticator, Principal } from './principal';
 
 interface ClientPrincipal {

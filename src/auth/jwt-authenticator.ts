@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
 
 import type { AuthConfig } from '../config/config';
-import { forbidden, unauthenticated, UpstreamError } from '../errors/errors';
+import { forbidden, unauthenticated, UpstreamError } from '../domain/errors';
 import type { Authenticator, Principal } from './principal';
 
 type KeySet = ReturnType<typeof createRemoteJWKSet>;

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 
+import { tokenScopes, type TokenScope } from '../domain/model';
 import { acsConnectionStringEndpoint, isSecureOrLoopback, storageConnectionStringEndpoints } from './urls';
 
-/** The five scopes an ACS access token can carry. */
-export const tokenScopes = ['chat', 'chat.join', 'chat.join.limited', 'voip', 'voip.join'] as const;
-export type TokenScope = (typeof tokenScopes)[number];
+export { tokenScopes, type TokenScope } from '../domain/model';
 
 /** Asymmetric JWS algorithms a caller's token may be signed with. `none` and HMAC are never accepted. */
 export const asymmetricAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;

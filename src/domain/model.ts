@@ -1,7 +1,24 @@
+/** The five scopes an ACS access token can carry. */
+export const tokenScopes = ['chat', 'chat.join', 'chat.join.limited', 'voip', 'voip.join'] as const;
+export type TokenScope = (typeof tokenScopes)[number];
+
 /** The app user a mapping belongs to: `(issuer, userId)`, so that two identity providers can never collide. */
 export interface AppUser {
   issuer: string;
   userId: string;
+}
+
+/** An authenticated caller: the app user is `(issuer, userId)`. */
+export interface Principal {
+  issuer: string;
+  userId: string;
+  roles: readonly string[];
+  scopes: readonly string[];
+  /** Entra object id and tenant id when the token carries them (used by the Teams exchange). */
+  objectId?: string;
+  tenantId?: string;
+  /** When the identity provider issued the caller's token (`iat`, seconds resolution); undefined when absent. */
+  issuedAt?: Date;
 }
 
 export type MappingState = 'active' | 'deleting';

@@ -1,4 +1,4 @@
-import type { AccessDecision, AppUser, AuditCause, AuditEntry, IdentityMapping, Intent, UserRecord } from './model';
+import type { AccessDecision, AppUser, AuditCause, AuditEntry, IdentityMapping, Intent, TokenScope, UserRecord } from './model';
 
 /** What a new mapping records besides the user. */
 export interface NewMapping {
@@ -29,4 +29,46 @@ export interface MappingStore {
   deleteIntent(intent: Pick<Intent, 'id'>): Promise<void>;
   listIntentsBefore(cutoff: Date, limit?: number): Promise<Intent[]>;
   listAudit(user: AppUser, limit?: number): Promise<AuditEntry[]>;
+}
+
+export interface AccessToken {
+  token: string;
+  expiresOn: Date;
+}
+
+/**
+ * `customId` makes a create idempotent: ACS answers a repeated create with the same customId with the same identity
+ * (REST api-version 2025-03-02-preview, a preview; SDK 1.3.1 cannot send it, a pipeline policy does).
+ */
+export interface CreateOptions {
+  customId?: string;
+}
+
+/** What the service needs from ACS identity: one method per REST operation, errors already translated. */
+export interface IdentityGateway {
+  /** The ACS resource this gateway talks to (endpoint origin), recorded in each mapping. */
+  readonly resource: string;
+  createUser(options?: CreateOptions): Promise<string>;
+  createUserAndToken(scopes: TokenScope[], expiresInMinutes?: number, options?: CreateOptions): Promise<AccessToken & { communicationUserId: string }>;
+  getToken(communicationUserId: string, scopes: TokenScope[], expiresInMinutes?: number): Promise<AccessToken>;
+  revokeTokens(communicationUserId: string): Promise<void>;
+  deleteUser(communicationUserId: string): Promise<void>;
+  exchangeTeamsToken(teamsUserAadToken: string, clientId: string, userObjectId: string): Promise<AccessToken>;
+}
+
+
+/** The slice of InvocationContext the use cases log through (so every line carries the invocation id). */
+export interface Logger {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+export type Claim = { status: 'claimed'; etag: string } | { status: 'done' } | { status: 'busy' };
+
+/** Idempotency for queued events, keyed by `(source, eventId)` (Table Storage in `src/storage`). */
+export interface ProcessedEventStore {
+  claim(source: string, eventId: string, now?: Date): Promise<Claim>;
+  complete(source: string, eventId: string, outcome: string): Promise<void>;
+  release(source: string, eventId: string): Promise<void>;
 }

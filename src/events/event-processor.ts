@@ -1,9 +1,9 @@
 import type { AuditCause } from '../domain/model';
-import { AppError } from '../errors/errors';
+import { ServiceError } from '../domain/errors';
 import type { IdentityService } from '../identity/identity-service';
-import type { Logger } from '../identity/logger';
-import type { ProcessedEventRepository } from '../storage/processed-events';
-import type { IdentityEvent } from '../webhooks/types';
+import type { Logger, ProcessedEventStore } from '../domain/ports';
+
+import type { IdentityEvent } from '../domain/events';
 
 export type EventOutcome =
   | 'revoked'
@@ -19,9 +19,9 @@ export type EventOutcome =
   | 'duplicate';
 
 /** Another delivery of the same event is being processed right now: retry this one later. */
-export class EventBusyError extends AppError {
+export class EventBusyError extends ServiceError {
   constructor() {
-    super(409, 'event_in_progress', 'Conflict', 'The same event is being processed by another delivery.');
+    super('conflict', 'event_in_progress', 'The same event is being processed by another delivery.');
   }
 }
 
@@ -43,7 +43,7 @@ export const deleteClockToleranceInMs = 5 * 60_000;
 export class EventProcessor {
   constructor(
     private readonly identities: IdentityService,
-    private readonly processed: ProcessedEventRepository,
+    private readonly processed: ProcessedEventStore,
   ) {}
 
   async process(event: IdentityEvent, log: Logger): Promise<EventOutcome> {

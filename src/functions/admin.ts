@@ -1,7 +1,7 @@
 import { app, type HttpRequest } from '@azure/functions';
 
 import type { AppUser, Principal } from '../auth/principal';
-import { badRequest, notFound } from '../errors/errors';
+import { badRequest, notFound } from '../domain/errors';
 import { parseJsonBody } from '../http/body';
 import { adminOnly, json } from '../http/handler';
 import { emptyRequestSchema } from '../http/schemas';

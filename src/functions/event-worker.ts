@@ -1,18 +1,8 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { z } from 'zod';
 
 import { getServices } from '../app/services';
+import { identityEventSchema } from '../domain/events';
 import { describeError } from '../http/problem';
-
-const eventSchema = z.object({
-  source: z.enum(['graph', 'okta', 'standard', 'eventgrid']),
-  eventId: z.string().min(1),
-  issuer: z.string().min(1),
-  userId: z.string().min(1),
-  action: z.enum(['revoke', 'disable', 'delete', 'enable']),
-  occurredAt: z.iso.datetime({ offset: true }),
-  type: z.string(),
-});
 
 /**
  * Applies one identity-provider event (revoke or delete) from the queue. A failure is thrown back to the host,
@@ -24,7 +14,7 @@ app.storageQueue('processIdentityEvent', {
   connection: 'IdentityStorage',
   handler: async (message: unknown, context: InvocationContext) => {
     const attempt = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
-    const parsed = eventSchema.safeParse(message);
+    const parsed = identityEventSchema.safeParse(message);
     if (!parsed.success) {
       context.error(`Malformed identity event (message ${String(context.triggerMetadata?.['id'] ?? '?')}, attempt ${attempt}); it will end in the poison queue.`);
       throw new Error('Malformed identity event');

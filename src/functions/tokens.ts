@@ -2,7 +2,7 @@ import { app } from '@azure/functions';
 
 import { parseJsonBody } from '../http/body';
 import { authenticated, json } from '../http/handler';
-import { notFound } from '../errors/errors';
+import { notFound } from '../domain/errors';
 import { teamsTokenRequestSchema, tokenRequestSchema } from '../http/schemas';
 import { exchangeTeamsToken } from '../teams/teams-exchange';
 import type { IssuedToken } from '../identity/identity-service';

@@ -2,7 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 
 import type { Services } from '../app/services';
 import type { WebhookConfig } from '../config/config';
-import { AppError, notFound } from '../errors/errors';
+import { badRequest, notFound, ServiceError } from '../domain/errors';
 import { readBody } from '../http/body';
 import { handle, json } from '../http/handler';
 import { handleEventGridWebhook, handleGraphWebhook, handleOktaWebhook, handleStandardWebhook } from '../webhooks';
@@ -29,10 +29,10 @@ function webhook<K extends keyof WebhookConfig>(source: K, verify: Verify<NonNul
         return { status: outcome.status, headers: outcome.headers, body: outcome.body };
       case 'unauthorized':
         context.warn(`${source} webhook: refused (${outcome.reason})`);
-        throw new AppError(401, 'webhook_unauthorized', 'Unauthorized', 'The webhook signature or secret is missing or wrong.');
+        throw new ServiceError('unauthenticated', 'webhook_unauthorized', 'The webhook signature or secret is missing or wrong.');
       case 'invalid':
         context.warn(`${source} webhook: invalid delivery (${outcome.reason})`);
-        throw new AppError(400, 'invalid_webhook_payload', 'Bad request', outcome.reason);
+        throw badRequest('invalid_webhook_payload', outcome.reason);
       case 'accepted': {
         for (const note of outcome.notes) (note.startsWith('warning:') ? context.warn : context.info).call(context, `${source} webhook: ${note}`);
         if (outcome.events.length > 0) {

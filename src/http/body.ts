@@ -1,7 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
 
-import { AppError, badRequest } from '../errors/errors';
+import { badRequest, ServiceError } from '../domain/errors';
 
 export const maxJsonBodyInBytes = 16 * 1024;
 
@@ -24,7 +24,7 @@ export async function readBody(request: HttpRequest, limitInBytes: number): Prom
 }
 
 const tooLarge = (limitInBytes: number) =>
-  new AppError(413, 'payload_too_large', 'Payload too large', `The request body must not exceed ${limitInBytes} bytes.`);
+  new ServiceError('payload_too_large', 'payload_too_large', `The request body must not exceed ${limitInBytes} bytes.`);
 
 /**
  * Parses an optional JSON body and validates it with `schema`. An empty body is `{}`; a body needs
@@ -36,7 +36,7 @@ export async function parseJsonBody<T extends z.ZodType>(request: HttpRequest, s
   if (raw.length > 0) {
     const contentType = request.headers.get('content-type') ?? '';
     if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType.trim())) {
-      throw new AppError(415, 'unsupported_media_type', 'Unsupported media type', 'Send the body as application/json.');
+      throw new ServiceError('unsupported_media_type', 'unsupported_media_type', 'Send the body as application/json.');
     }
     try {
       value = JSON.parse(raw.toString('utf8'));

@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 
 import { getServices, type Services } from '../app/services';
 import type { Principal } from '../auth/principal';
-import { forbidden } from '../errors/errors';
+import { forbidden } from '../domain/errors';
 import { errorToResponse } from './problem';
 
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;

@@ -1,6 +1,7 @@
 import type { TokenScope } from '@azure/communication-identity';
 
-import { AcsUnauthorizedError, type IdentityGateway } from '../acs/identity-client';
+import { AcsUnauthorizedError } from '../domain/errors';
+import type { IdentityGateway } from '../domain/ports';
 import {
   type AccessDecision,
   type AppUser,
@@ -11,10 +12,9 @@ import {
   type Intent,
   type UserRecord,
 } from '../domain/model';
-import { AppError, conflict, forbidden, notFound, UpstreamError } from '../errors/errors';
-import { describeError } from '../http/problem';
+import { conflict, describeError, forbidden, notFound, UpstreamError } from '../domain/errors';
 import type { MappingStore } from '../domain/ports';
-import type { Logger } from './logger';
+import type { Logger } from '../domain/ports';
 
 export interface TokenRequest {
   scopes: TokenScope[];
@@ -431,4 +431,4 @@ function active(mapping: IdentityMapping): IdentityMapping {
 const raceLost = () => conflict('identity_conflict', 'The identity changed concurrently; retry the request.', 1);
 
 /** ACS refused the request itself (4xx other than throttling): nothing was created. */
-const isRefusal = (error: unknown) => error instanceof AppError && error.status === 502 && error instanceof UpstreamError && error.kind === 'rejected';
+const isRefusal = (error: unknown) => error instanceof UpstreamError && error.kind === 'rejected';

@@ -1,6 +1,6 @@
 import type { TokenScope } from '@azure/communication-identity';
 
-import { forbidden } from '../errors/errors';
+import { forbidden } from '../domain/errors';
 import type { TokenRequest } from './identity-service';
 
 /** Applies the configured scope policy: defaults when none are asked for, 403 for a known scope not allowed here. */

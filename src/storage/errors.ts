@@ -1,4 +1,4 @@
-import { UpstreamError } from '../errors/errors';
+import { UpstreamError } from '../domain/errors';
 
 export interface StorageRestError extends Error {
   statusCode?: number;

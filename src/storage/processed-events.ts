@@ -1,5 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 
+import type { Claim, ProcessedEventStore } from '../domain/ports';
 import { isStorageStatus, storageCall } from './errors';
 import { eventRowKey } from './keys';
 
@@ -8,13 +9,13 @@ export const claimLeaseInMs = 2 * 60_000;
 
 type ClaimEntity = { partitionKey: string; rowKey: string; eventId: string; state: 'processing' | 'done'; claimedAt: Date; outcome?: string };
 
-export type Claim = { status: 'claimed'; etag: string } | { status: 'done' } | { status: 'busy' };
+export type { Claim } from '../domain/ports';
 
 /**
  * Idempotency for queued events, keyed by `(source, eventId)`: a create-only insert claims the event; a second
  * delivery finds it `done` (skip) or still `processing` (retry later, unless the first claim's lease ran out).
  */
-export class ProcessedEventRepository {
+export class ProcessedEventRepository implements ProcessedEventStore {
   constructor(
     private readonly table: TableClient,
     private readonly timeoutInMs: number,

@@ -1,8 +1,8 @@
 import { decodeJwt } from 'jose';
 
-import { AcsBadRequestError, AcsUnauthorizedError, type IdentityGateway } from '../acs/identity-client';
-import type { Principal } from '../auth/principal';
-import { AppError, badRequest, forbidden } from '../errors/errors';
+import { AcsBadRequestError, AcsUnauthorizedError, badRequest, forbidden } from '../domain/errors';
+import type { Principal } from '../domain/model';
+import type { IdentityGateway } from '../domain/ports';
 
 export interface TeamsToken {
   communicationUserId: string;
@@ -30,7 +30,7 @@ export async function exchangeTeamsToken(acs: IdentityGateway, appId: string, ca
   } catch (error) {
     // For an exchange, ACS refusing the request means the Teams token is expired, for another app, or otherwise invalid.
     if (error instanceof AcsBadRequestError || error instanceof AcsUnauthorizedError) {
-      throw new AppError(400, 'teams_token_rejected', 'Bad request', 'ACS refused the Teams user token (expired, issued for another app, or invalid).');
+      throw badRequest('teams_token_rejected', 'ACS refused the Teams user token (expired, issued for another app, or invalid).');
     }
     throw error;
   }

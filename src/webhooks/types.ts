@@ -1,24 +1,7 @@
 import type { WebhookConfig } from '../config/config';
+import type { IdentityEvent } from '../domain/events';
 
-export type WebhookSource = 'graph' | 'okta' | 'standard' | 'eventgrid';
-
-/** One identity-provider event, normalised: what the queue-triggered function acts on. */
-export interface IdentityEvent {
-  source: WebhookSource;
-  /** Stable per provider event, for deduplication on `(source, eventId)`. */
-  eventId: string;
-  issuer: string;
-  userId: string;
-  /**
-   * revoke: the user's tokens; disable: revoke and refuse tokens issued before the event; delete: delete the
-   * identity and refuse tokens issued before the event; enable: lift an earlier disable or delete.
-   */
-  action: 'revoke' | 'disable' | 'delete' | 'enable';
-  /** ISO 8601. */
-  occurredAt: string;
-  /** The provider's event type, for the audit trail. */
-  type: string;
-}
+export type { IdentityEvent, WebhookSource } from '../domain/events';
 
 /** The parts of an HTTP request the webhook handlers read. The query accessor returns decoded values. */
 export interface WebhookRequest {

@@ -2,7 +2,8 @@ import { createHttpHeaders, createPipelineRequest, type PipelineResponse, RestEr
 
 import { AcsBadRequestError, AcsUnauthorizedError, translateAcsError } from '../../../src/acs/identity-client';
 import { failFastOnLongRetryAfter, retryAfterInMs } from '../../../src/acs/retry';
-import { UpstreamError } from '../../../src/errors/errors';
+import { UpstreamError } from '../../../src/domain/errors';
+import { problemFor } from '../../../src/http/problem';
 
 const request = createPipelineRequest({ url: 'https://acs.example.com/identities' });
 const response = (status: number, headers: Record<string, string> = {}): PipelineResponse => ({ status, headers: createHttpHeaders(headers), request });
@@ -21,13 +22,13 @@ describe('translateAcsError', () => {
   ])('maps status %i', (status, type, answer, code) => {
     const translated = translateAcsError(rest(status)) as UpstreamError;
     expect(translated).toBeInstanceOf(type);
-    expect(translated.status).toBe(answer);
+    expect(problemFor(translated).status).toBe(answer);
     expect(translated.code).toBe(code);
     expect(translated.message).not.toContain('SECRET');
   });
 
   it('keeps the Retry-After of a throttled answer', () => {
-    expect((translateAcsError(rest(429, { 'retry-after': '7' })) as UpstreamError).headers['Retry-After']).toBe('7');
+    expect(problemFor(translateAcsError(rest(429, { 'retry-after': '7' })) as UpstreamError).headers['Retry-After']).toBe('7');
   });
 
   it('maps network failures and timeouts to 503, and rethrows unknown errors unchanged', () => {
@@ -50,7 +51,7 @@ describe('failFastOnLongRetryAfter', () => {
     const error = await policy.sendRequest(request, async () => response(429, { 'retry-after': '30' })).catch((e: unknown) => e);
     const translated = translateAcsError(error) as UpstreamError;
     expect(translated.code).toBe('acs_throttled');
-    expect(translated.headers['Retry-After']).toBe('30');
+    expect(problemFor(translated).headers['Retry-After']).toBe('30');
   });
 
   it('reads every Retry-After form', () => {

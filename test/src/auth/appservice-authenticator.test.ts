@@ -28,8 +28,8 @@ describe('AppServiceAuthenticator', () => {
 
   it('refuses a missing or malformed principal, and an untrusted issuer', async () => {
     const authenticator = new AppServiceAuthenticator(config);
-    await expect(authenticator.authenticate(new Headers())).rejects.toMatchObject({ status: 401 });
-    await expect(authenticator.authenticate(new Headers({ 'x-ms-client-principal': '%%%' }))).rejects.toMatchObject({ status: 401 });
-    await expect(authenticator.authenticate(principalHeader([{ typ: 'iss', val: 'https://evil.example.com' }, { typ: 'oid', val: 'x' }]))).rejects.toMatchObject({ status: 401 });
+    await expect(authenticator.authenticate(new Headers())).rejects.toMatchObject({ kind: 'unauthenticated' });
+    await expect(authenticator.authenticate(new Headers({ 'x-ms-client-principal': '%%%' }))).rejects.toMatchObject({ kind: 'unauthenticated' });
+    await expect(authenticator.authenticate(principalHeader([{ typ: 'iss', val: 'https://evil.example.com' }, { typ: 'oid', val: 'x' }]))).rejects.toMatchObject({ kind: 'unauthenticated' });
   });
 });

@@ -51,21 +51,21 @@ describe('JwtAuthenticator', () => {
 
   it('falls back to sub, and refuses a token with none of the claims', async () => {
     expect((await new JwtAuthenticator(config()).authenticate(headers(await sign({})))).userId).toBe('sub-1');
-    await expect(new JwtAuthenticator(config({ userIdClaims: ['oid'] })).authenticate(headers(await sign({})))).rejects.toMatchObject({ status: 401 });
+    await expect(new JwtAuthenticator(config({ userIdClaims: ['oid'] })).authenticate(headers(await sign({})))).rejects.toMatchObject({ kind: 'unauthenticated' });
   });
 
   it('enforces the optional required scope and role with 403', async () => {
     const withScope = new JwtAuthenticator(config({ requiredScope: 'access_as_user' }));
-    await expect(withScope.authenticate(headers(await sign({ scp: 'other' })))).rejects.toMatchObject({ status: 403, code: 'missing_scope' });
+    await expect(withScope.authenticate(headers(await sign({ scp: 'other' })))).rejects.toMatchObject({ kind: 'forbidden', code: 'missing_scope' });
     await expect(withScope.authenticate(headers(await sign({ scp: 'access_as_user' })))).resolves.toBeDefined();
     const withRole = new JwtAuthenticator(config({ requiredRole: 'App.User' }));
-    await expect(withRole.authenticate(headers(await sign({ roles: ['Other'] })))).rejects.toMatchObject({ status: 403, code: 'missing_role' });
+    await expect(withRole.authenticate(headers(await sign({ roles: ['Other'] })))).rejects.toMatchObject({ kind: 'forbidden', code: 'missing_role' });
   });
 
   it('allows bounded clock skew only', async () => {
     const past = (seconds: number) => new SignJWT({ iss: issuer, aud: 'api://svc', sub: 's' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime(Math.floor(Date.now() / 1000) - seconds).sign(privateKey);
     await expect(new JwtAuthenticator(config()).authenticate(headers(await past(30)))).resolves.toBeDefined();
-    await expect(new JwtAuthenticator(config()).authenticate(headers(await past(120)))).rejects.toMatchObject({ status: 401 });
+    await expect(new JwtAuthenticator(config()).authenticate(headers(await past(120)))).rejects.toMatchObject({ kind: 'unauthenticated' });
   });
 
   it('fetches the JWKS once per process, not per request', async () => {

@@ -1,6 +1,6 @@
 import { InvocationContext } from '@azure/functions';
 
-import { AppError, UpstreamError } from '../../../src/errors/errors';
+import { notFound, ServiceError, unauthenticated, UpstreamError } from '../../../src/domain/errors';
 import { errorToResponse } from '../../../src/http/problem';
 
 const contextWithLogs = () => {
@@ -10,9 +10,9 @@ const contextWithLogs = () => {
 };
 
 describe('errorToResponse', () => {
-  it('turns an AppError into Problem Details with its status and code', () => {
+  it('turns a ServiceError into Problem Details with the status of its kind and its code', () => {
     const { context } = contextWithLogs();
-    const response = errorToResponse(new AppError(404, 'identity_not_found', 'Not found', 'No identity.'), context);
+    const response = errorToResponse(notFound('identity_not_found', 'No identity.'), context);
     expect(response.status).toBe(404);
     expect((response.headers as Record<string, string>)['Content-Type']).toBe('application/problem+json');
     expect(JSON.parse(response.body as string)).toEqual({
@@ -23,6 +23,23 @@ describe('errorToResponse', () => {
       detail: 'No identity.',
       instance: 'urn:invocation:inv-1',
     });
+  });
+
+  it.each([
+    ['invalid_request', 400],
+    ['unauthenticated', 401],
+    ['forbidden', 403],
+    ['not_found', 404],
+    ['conflict', 409],
+    ['payload_too_large', 413],
+    ['unsupported_media_type', 415],
+  ] as const)('answers a %s refusal with %d', (kind, status) => {
+    expect(errorToResponse(new ServiceError(kind, 'some_code', 'detail'), contextWithLogs().context).status).toBe(status);
+  });
+
+  it('challenges an unauthenticated caller with WWW-Authenticate', () => {
+    const response = errorToResponse(unauthenticated('The token has expired.'), contextWithLogs().context);
+    expect((response.headers as Record<string, string>)['WWW-Authenticate']).toBe('Bearer error="invalid_token", error_description="The token has expired."');
   });
 
   it('answers upstream throttling with 503 and Retry-After, and refusals with 502', () => {

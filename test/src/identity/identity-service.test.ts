@@ -1,7 +1,7 @@
 import type { TokenScope } from '@azure/communication-identity';
 
 import { AcsUnauthorizedError, type IdentityGateway } from '../../../src/acs/identity-client';
-import { UpstreamError } from '../../../src/errors/errors';
+import { UpstreamError } from '../../../src/domain/errors';
 import { IdentityService } from '../../../src/identity/identity-service';
 import { InMemoryMappingStore } from '../../support/in-memory-mapping-store';
 
@@ -86,7 +86,7 @@ describe('IdentityService.issueToken', () => {
     store.beforeCall = (method) => {
       if (method === 'create') throw new UpstreamError('storage', 'unavailable');
     };
-    await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ status: 503 });
+    await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ service: 'storage', kind: 'unavailable' });
     expect(acs.deleteUser).toHaveBeenCalledWith('8:acs:new-1');
     expect(live.size).toBe(0);
   });
@@ -105,7 +105,7 @@ describe('IdentityService.issueToken', () => {
     const { store, service } = setup();
     await store.create(user, { communicationUserId: '8:acs:x', resource }, caller.cause);
     await store.markDeleting((await store.get(user))!);
-    await expect(service.refreshToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ status: 409, code: 'deletion_in_progress' });
+    await expect(service.refreshToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ kind: 'conflict', code: 'deletion_in_progress' });
   });
 
   it('replaces a mapping whose identity ACS no longer has, in the same request', async () => {
@@ -120,7 +120,7 @@ describe('IdentityService.issueToken', () => {
   it('treats a mapping of another ACS resource as stale without asking ACS', async () => {
     const { acs, store, service } = setup();
     await store.create(user, { communicationUserId: '8:acs:elsewhere', resource: 'https://old.communication.azure.com' }, caller.cause);
-    await expect(service.refreshToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ status: 404 });
+    await expect(service.refreshToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ kind: 'not_found' });
     expect(acs.getToken).not.toHaveBeenCalled();
     expect(await store.get(user)).toBeUndefined();
   });
@@ -142,7 +142,7 @@ describe('access decisions', () => {
     const { store, service } = setup();
     await service.decide(user, disabled, caller.cause);
     await expect(service.issueToken({ ...user, issuedAt: new Date('2026-06-01T11:00:00Z') }, { scopes: ['chat'] }, caller)).rejects.toMatchObject({
-      status: 403,
+      kind: 'forbidden',
       code: 'user_disabled',
     });
     // iat has whole seconds: the decision's own second counts as before it.

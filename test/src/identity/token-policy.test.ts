@@ -16,7 +16,7 @@ describe('resolveTokenRequest', () => {
 
   it('answers 403 naming a known scope that this service does not allow', () => {
     expect(() => resolveTokenRequest({ scopes: ['chat', 'voip.join'] }, { allowedScopes: [...policy.allowedScopes], defaultScopes: [...policy.defaultScopes] })).toThrow(
-      expect.objectContaining({ status: 403, code: 'scope_not_allowed', detail: expect.stringContaining('voip.join') }),
+      expect.objectContaining({ kind: 'forbidden', code: 'scope_not_allowed', detail: expect.stringContaining('voip.join') }),
     );
   });
 });
