@@ -5,6 +5,7 @@ import { AppServiceAuthenticator } from '../auth/appservice-authenticator';
 import { JwtAuthenticator } from '../auth/jwt-authenticator';
 import type { Authenticator } from '../auth/principal';
 import { type Config, type Connection, loadConfig } from '../config/config';
+import type { IdentityEventQueue, MappingStore, ProcessedEventStore } from '../domain/ports';
 import { EventProcessor } from '../events/event-processor';
 import { IdentityService } from '../identity/identity-service';
 import { createQueueClient, createTableClient } from '../storage/clients';
@@ -17,11 +18,11 @@ export interface Services {
   config: Config;
   authenticator: Authenticator;
   identities: IdentityService;
-  mappings: MappingRepository;
+  mappings: MappingStore;
   acs: IdentityGateway;
-  eventQueue: EventQueue;
+  eventQueue: IdentityEventQueue;
   events: EventProcessor;
-  processedEvents: ProcessedEventRepository;
+  processedEvents: ProcessedEventStore;
   /** Resolves once the tables and the queue exist (created on first use per process; a failure is retried). */
   ready(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type { IdentityEvent } from './events';
 import type { AccessDecision, AppUser, AuditCause, AuditEntry, IdentityMapping, Intent, TokenScope, UserRecord } from './model';
 
 /** What a new mapping records besides the user. */
@@ -71,4 +72,11 @@ export interface ProcessedEventStore {
   claim(source: string, eventId: string, now?: Date): Promise<Claim>;
   complete(source: string, eventId: string, outcome: string): Promise<void>;
   release(source: string, eventId: string): Promise<void>;
+  /** Forgets records of events processed before `cutoff`; returns how many. */
+  purgeOlderThan(cutoff: Date): Promise<number>;
+}
+
+/** Where verified webhook events wait for the worker (a Storage queue in `src/storage`). */
+export interface IdentityEventQueue {
+  enqueue(events: readonly IdentityEvent[]): Promise<void>;
 }

@@ -1,50 +1,32 @@
 import { app } from '@azure/functions';
 
-import { parseJsonBody } from '../http/body';
-import { authenticated, json } from '../http/handler';
-import { emptyRequestSchema } from '../http/schemas';
-
-const asUser = (principal: { issuer: string; userId: string }) => ({ issuer: principal.issuer, userId: principal.userId });
-const caller = { kind: 'caller' } as const;
+import { fromRoot } from '../app/bind';
+import { createIdentity, deleteIdentity, getIdentity, revokeTokens } from '../handlers/identities';
 
 app.http('createIdentity', {
   methods: ['POST'],
   route: 'identities',
   authLevel: 'anonymous',
-  handler: authenticated(async (request, context, { identities }, principal) => {
-    await parseJsonBody(request, emptyRequestSchema);
-    const identity = await identities.createIdentity(principal, { cause: caller, log: context });
-    return json(identity.created ? 201 : 200, { communicationUserId: identity.communicationUserId, createdOn: identity.createdOn.toISOString() });
-  }),
+  handler: fromRoot(createIdentity),
 });
 
 app.http('getIdentity', {
   methods: ['GET'],
   route: 'identities/me',
   authLevel: 'anonymous',
-  handler: authenticated(async (_request, _context, { identities }, principal) => {
-    const identity = await identities.getIdentity(asUser(principal));
-    return json(200, { communicationUserId: identity.communicationUserId, createdOn: identity.createdOn.toISOString() });
-  }),
+  handler: fromRoot(getIdentity),
 });
 
 app.http('revokeTokens', {
   methods: ['POST'],
   route: 'identities/me/revoke',
   authLevel: 'anonymous',
-  handler: authenticated(async (request, context, { identities }, principal) => {
-    await parseJsonBody(request, emptyRequestSchema);
-    await identities.revokeTokens(asUser(principal), { cause: caller, log: context });
-    return { status: 204 };
-  }),
+  handler: fromRoot(revokeTokens),
 });
 
 app.http('deleteIdentity', {
   methods: ['DELETE'],
   route: 'identities/me',
   authLevel: 'anonymous',
-  handler: authenticated(async (_request, context, { identities }, principal) => {
-    await identities.deleteIdentity(asUser(principal), { cause: caller, log: context });
-    return { status: 204 };
-  }),
+  handler: fromRoot(deleteIdentity),
 });

@@ -1,11 +1,6 @@
 import { app } from '@azure/functions';
 
-import { openApiDocument } from '../openapi/document';
+import { fromRoot } from '../app/bind';
+import { openApi } from '../handlers/health';
 
-/** The machine-readable contract, anonymous (it describes endpoints, never data). */
-app.http('openApi', {
-  methods: ['GET'],
-  route: 'openapi.json',
-  authLevel: 'anonymous',
-  handler: async () => ({ status: 200, jsonBody: openApiDocument(), headers: { 'Cache-Control': 'public, max-age=300' } }),
-});
+app.http('openApi', { methods: ['GET'], route: 'openapi.json', authLevel: 'anonymous', handler: fromRoot(openApi) });

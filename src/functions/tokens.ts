@@ -1,49 +1,25 @@
 import { app } from '@azure/functions';
 
-import { parseJsonBody } from '../http/body';
-import { authenticated, json } from '../http/handler';
-import { notFound } from '../domain/errors';
-import { teamsTokenRequestSchema, tokenRequestSchema } from '../http/schemas';
-import { exchangeTeamsToken } from '../teams/teams-exchange';
-import type { IssuedToken } from '../identity/identity-service';
-import { resolveTokenRequest } from '../identity/token-policy';
-
-const tokenBody = (token: IssuedToken) => ({
-  communicationUserId: token.communicationUserId,
-  token: token.token,
-  expiresOn: token.expiresOn.toISOString(),
-  scopes: token.scopes,
-});
+import { fromRoot } from '../app/bind';
+import { exchangeTeamsToken, issueToken, refreshToken } from '../handlers/tokens';
 
 app.http('issueToken', {
   methods: ['POST'],
   route: 'tokens',
   authLevel: 'anonymous',
-  handler: authenticated(async (request, context, { identities, config }, principal) => {
-    const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
-    const token = await identities.issueToken(principal, tokenRequest, { cause: { kind: 'caller' }, log: context });
-    return json(token.created ? 201 : 200, tokenBody(token));
-  }),
+  handler: fromRoot(issueToken),
 });
 
 app.http('refreshToken', {
   methods: ['POST'],
   route: 'tokens/refresh',
   authLevel: 'anonymous',
-  handler: authenticated(async (request, context, { identities, config }, principal) => {
-    const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
-    return json(200, tokenBody(await identities.refreshToken(principal, tokenRequest, { cause: { kind: 'caller' }, log: context })));
-  }),
+  handler: fromRoot(refreshToken),
 });
 
 app.http('exchangeTeamsToken', {
   methods: ['POST'],
   route: 'tokens/teams',
   authLevel: 'anonymous',
-  handler: authenticated(async (request, _context, { acs, config }, principal) => {
-    if (!config.teams) throw notFound('teams_disabled', 'The Teams token exchange is not configured (TEAMS_APP_ID).');
-    const { teamsUserAadToken } = await parseJsonBody(request, teamsTokenRequestSchema);
-    const token = await exchangeTeamsToken(acs, config.teams.appId, principal, teamsUserAadToken);
-    return json(200, { communicationUserId: token.communicationUserId, token: token.token, expiresOn: token.expiresOn.toISOString() });
-  }),
+  handler: fromRoot(exchangeTeamsToken),
 });

@@ -1,52 +1,9 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { app } from '@azure/functions';
 
-import type { Services } from '../app/services';
-import type { WebhookConfig } from '../config/config';
-import { badRequest, notFound, ServiceError } from '../domain/errors';
-import { readBody } from '../http/body';
-import { handle, json } from '../http/handler';
-import { handleEventGridWebhook, handleGraphWebhook, handleOktaWebhook, handleStandardWebhook } from '../webhooks';
-import type { WebhookOutcome, WebhookRequest } from '../webhooks/types';
+import { fromRoot } from '../app/bind';
+import { eventGridWebhook, graphWebhook, oktaWebhook, standardWebhook } from '../handlers/webhooks';
 
-export const maxWebhookBodyInBytes = 1024 * 1024;
-
-type Verify<C> = (request: WebhookRequest, config: C) => WebhookOutcome;
-
-/**
- * A webhook verifies and normalises (pure code in src/webhooks), enqueues, and answers 202 within milliseconds;
- * the queue worker does the ACS work. A webhook whose secret is not configured does not exist (404). When the
- * events cannot be enqueued the answer is 503, so the provider delivers again.
- */
-function webhook<K extends keyof WebhookConfig>(source: K, verify: Verify<NonNullable<WebhookConfig[K]>>) {
-  return handle(async (request: HttpRequest, context: InvocationContext, services: Services): Promise<HttpResponseInit> => {
-    const config = services.config.webhooks[source];
-    if (!config) throw notFound('webhook_disabled', `The ${source} webhook is not configured.`);
-    const rawBody = (await readBody(request, maxWebhookBodyInBytes)).toString('utf8');
-    const outcome = verify({ method: request.method, headers: request.headers, query: request.query, rawBody, receivedAt: new Date() }, config as NonNullable<WebhookConfig[K]>);
-    switch (outcome.kind) {
-      case 'handshake':
-        context.info(`${source} webhook: answered a validation handshake`);
-        return { status: outcome.status, headers: outcome.headers, body: outcome.body };
-      case 'unauthorized':
-        context.warn(`${source} webhook: refused (${outcome.reason})`);
-        throw new ServiceError('unauthenticated', 'webhook_unauthorized', 'The webhook signature or secret is missing or wrong.');
-      case 'invalid':
-        context.warn(`${source} webhook: invalid delivery (${outcome.reason})`);
-        throw badRequest('invalid_webhook_payload', outcome.reason);
-      case 'accepted': {
-        for (const note of outcome.notes) (note.startsWith('warning:') ? context.warn : context.info).call(context, `${source} webhook: ${note}`);
-        if (outcome.events.length > 0) {
-          await services.ready();
-          await services.eventQueue.enqueue(outcome.events);
-        }
-        context.info(`${source} webhook: enqueued ${outcome.events.length} event(s) [${outcome.events.map((event) => event.eventId).join(', ')}]`);
-        return json(202, { accepted: outcome.events.length, ignored: outcome.ignored, rejected: outcome.rejected });
-      }
-    }
-  });
-}
-
-app.http('graphWebhook', { methods: ['POST'], route: 'webhooks/graph', authLevel: 'anonymous', handler: webhook('graph', handleGraphWebhook) });
-app.http('oktaWebhook', { methods: ['GET', 'POST'], route: 'webhooks/okta', authLevel: 'anonymous', handler: webhook('okta', handleOktaWebhook) });
-app.http('standardWebhook', { methods: ['POST'], route: 'webhooks/events', authLevel: 'anonymous', handler: webhook('standard', handleStandardWebhook) });
-app.http('eventGridWebhook', { methods: ['OPTIONS', 'POST'], route: 'webhooks/eventgrid', authLevel: 'anonymous', handler: webhook('eventGrid', handleEventGridWebhook) });
+app.http('graphWebhook', { methods: ['POST'], route: 'webhooks/graph', authLevel: 'anonymous', handler: fromRoot(graphWebhook) });
+app.http('oktaWebhook', { methods: ['GET', 'POST'], route: 'webhooks/okta', authLevel: 'anonymous', handler: fromRoot(oktaWebhook) });
+app.http('standardWebhook', { methods: ['POST'], route: 'webhooks/events', authLevel: 'anonymous', handler: fromRoot(standardWebhook) });
+app.http('eventGridWebhook', { methods: ['OPTIONS', 'POST'], route: 'webhooks/eventgrid', authLevel: 'anonymous', handler: fromRoot(eventGridWebhook) });

@@ -1,17 +1,24 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
-import { getServices, type Services } from '../app/services';
+import type { Services } from '../app/services';
 import type { Principal } from '../auth/principal';
 import { forbidden } from '../domain/errors';
 import { errorToResponse } from './problem';
 
+/** An HTTP handler as the Functions runtime calls it. */
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
+/**
+ * A named handler: given its services (the composition root passes the real ones, a test passes its own), the
+ * HTTP handler. Every function's handler is one of these, exported from `src/handlers`.
+ */
+export type ServiceHandler = (services: Services) => Handler;
+
 /** Wraps a handler so that every error becomes a Problem Details answer (the one place errors become HTTP). */
-export function handle(run: (request: HttpRequest, context: InvocationContext, services: Services) => Promise<HttpResponseInit>): Handler {
-  return async (request, context) => {
+export function handle(run: (request: HttpRequest, context: InvocationContext, services: Services) => Promise<HttpResponseInit>): ServiceHandler {
+  return (services) => async (request, context) => {
     try {
-      return await run(request, context, getServices());
+      return await run(request, context, services);
     } catch (error) {
       return errorToResponse(error, context);
     }
@@ -21,7 +28,7 @@ export function handle(run: (request: HttpRequest, context: InvocationContext, s
 /** As {@link handle}, for endpoints that need an authenticated caller. */
 export function authenticated(
   run: (request: HttpRequest, context: InvocationContext, services: Services, principal: Principal) => Promise<HttpResponseInit>,
-): Handler {
+): ServiceHandler {
   return handle(async (request, context, services) => {
     const principal = await services.authenticator.authenticate(request.headers);
     await services.ready();
@@ -32,7 +39,7 @@ export function authenticated(
 /** As {@link authenticated}, for operators: the caller must carry the configured admin role. */
 export function adminOnly(
   run: (request: HttpRequest, context: InvocationContext, services: Services, principal: Principal) => Promise<HttpResponseInit>,
-): Handler {
+): ServiceHandler {
   return authenticated(async (request, context, services, principal) => {
     if (!principal.roles.includes(services.config.auth.adminRole)) throw forbidden('admin_role_required', `This operation requires the ${services.config.auth.adminRole} role.`);
     return run(request, context, services, principal);

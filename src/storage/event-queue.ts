@@ -1,10 +1,11 @@
 import type { QueueClient } from '@azure/storage-queue';
 
-import type { IdentityEvent } from '../webhooks/types';
+import type { IdentityEvent } from '../domain/events';
+import type { IdentityEventQueue } from '../domain/ports';
 import { storageCall } from './errors';
 
 /** The queue between the webhooks and the worker. Messages are base64 JSON, as host.json's messageEncoding expects. */
-export class EventQueue {
+export class EventQueue implements IdentityEventQueue {
   constructor(
     private readonly queue: QueueClient,
     private readonly timeoutInMs: number,

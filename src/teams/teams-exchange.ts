@@ -15,7 +15,7 @@ export interface TeamsToken {
  * Teams token must belong to the same Entra user (`oid`) as the caller's own token. ACS verifies the Teams token
  * itself (signature, audience, app); here it is only decoded to compare users.
  */
-export async function exchangeTeamsToken(acs: IdentityGateway, appId: string, caller: Principal, teamsUserAadToken: string): Promise<TeamsToken> {
+export async function exchangeTeamsUserToken(acs: IdentityGateway, appId: string, caller: Principal, teamsUserAadToken: string): Promise<TeamsToken> {
   if (!caller.objectId) throw forbidden('teams_requires_entra_caller', 'Only callers signed in with Entra ID (an oid claim) can exchange Teams tokens.');
   let teamsObjectId: unknown;
   try {

@@ -1,8 +1,7 @@
-import type { TokenScope } from '@azure/communication-identity';
-
-import { AcsUnauthorizedError, type IdentityGateway } from '../../../src/acs/identity-client';
+import { AcsUnauthorizedError } from '../../../src/acs/identity-client';
 import { UpstreamError } from '../../../src/domain/errors';
 import { IdentityService } from '../../../src/identity/identity-service';
+import { fakeIdentityGateway, fakeResource as resource } from '../../support/fake-identity-gateway';
 import { InMemoryMappingStore } from '../../support/in-memory-mapping-store';
 
 // The use-case logic over an in-memory store with the adapter's conditions and a scripted ACS gateway; the real
@@ -10,35 +9,9 @@ import { InMemoryMappingStore } from '../../support/in-memory-mapping-store';
 const user = { issuer: 'https://issuer.example.com', userId: 'u1' };
 const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 const caller = { cause: { kind: 'caller' as const }, log };
-const resource = 'https://acs.example.communication.azure.com';
 
 function setup(options: { idempotentCreate?: boolean } = {}) {
-  let next = 0;
-  const live = new Set<string>();
-  const acs: jest.Mocked<IdentityGateway> = {
-    resource,
-    createUser: jest.fn(async () => {
-      const id = `8:acs:probe-${++next}`;
-      live.add(id);
-      return id;
-    }),
-    createUserAndToken: jest.fn(async (_scopes: TokenScope[]) => {
-      const id = `8:acs:new-${++next}`;
-      live.add(id);
-      return { communicationUserId: id, token: `t-${id}`, expiresOn: new Date() };
-    }),
-    getToken: jest.fn(async (id: string, _scopes: TokenScope[], _expiresInMinutes?: number) => {
-      if (!live.has(id)) throw new AcsUnauthorizedError();
-      return { token: `t-${id}`, expiresOn: new Date() };
-    }),
-    revokeTokens: jest.fn(async (id: string) => {
-      if (!live.has(id)) throw new AcsUnauthorizedError();
-    }),
-    deleteUser: jest.fn(async (id: string) => {
-      if (!live.delete(id)) throw new AcsUnauthorizedError();
-    }),
-    exchangeTeamsToken: jest.fn(),
-  };
+  const { acs, live } = fakeIdentityGateway();
   const store = new InMemoryMappingStore();
   const service = new IdentityService(store, acs, { idempotentCreate: options.idempotentCreate ?? false, reconcileAfterInMs: 600_000 });
   return { acs, store, service, live };

@@ -1,0 +1,32 @@
+import { parseJsonBody } from '../http/body';
+import { authenticated, json } from '../http/handler';
+import { notFound } from '../domain/errors';
+import { teamsTokenRequestSchema, tokenRequestSchema } from '../http/schemas';
+import { exchangeTeamsUserToken } from '../teams/teams-exchange';
+import type { IssuedToken } from '../identity/identity-service';
+import { resolveTokenRequest } from '../identity/token-policy';
+
+const tokenBody = (token: IssuedToken) => ({
+  communicationUserId: token.communicationUserId,
+  token: token.token,
+  expiresOn: token.expiresOn.toISOString(),
+  scopes: token.scopes,
+});
+
+export const issueToken = authenticated(async (request, context, { identities, config }, principal) => {
+    const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
+    const token = await identities.issueToken(principal, tokenRequest, { cause: { kind: 'caller' }, log: context });
+    return json(token.created ? 201 : 200, tokenBody(token));
+  });
+
+export const refreshToken = authenticated(async (request, context, { identities, config }, principal) => {
+    const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
+    return json(200, tokenBody(await identities.refreshToken(principal, tokenRequest, { cause: { kind: 'caller' }, log: context })));
+  });
+
+export const exchangeTeamsToken = authenticated(async (request, _context, { acs, config }, principal) => {
+    if (!config.teams) throw notFound('teams_disabled', 'The Teams token exchange is not configured (TEAMS_APP_ID).');
+    const { teamsUserAadToken } = await parseJsonBody(request, teamsTokenRequestSchema);
+    const token = await exchangeTeamsUserToken(acs, config.teams.appId, principal, teamsUserAadToken);
+    return json(200, { communicationUserId: token.communicationUserId, token: token.token, expiresOn: token.expiresOn.toISOString() });
+  });

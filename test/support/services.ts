@@ -1,0 +1,110 @@
+import { HttpRequest, InvocationContext } from '@azure/functions';
+
+import type { Services } from '../../src/app/services';
+import { loadConfig } from '../../src/config/config';
+import type { IdentityEvent } from '../../src/domain/events';
+import { unauthenticated } from '../../src/domain/errors';
+import type { Principal } from '../../src/domain/model';
+import type { Claim, ProcessedEventStore } from '../../src/domain/ports';
+import { EventProcessor } from '../../src/events/event-processor';
+import { IdentityService } from '../../src/identity/identity-service';
+import { fakeIdentityGateway } from './fake-identity-gateway';
+import { InMemoryMappingStore } from './in-memory-mapping-store';
+
+export const issuer = 'https://issuer.example.com';
+
+/** Settings for in-process tests: every webhook on, fake endpoints that nothing calls. */
+export const testSettings: Record<string, string> = {
+  ACS_CONNECTION_STRING: 'endpoint=https://acs.example.communication.azure.com/;accesskey=a2V5',
+  IdentityStorage: 'UseDevelopmentStorage=true',
+  AUTH_ISSUERS: issuer,
+  AUTH_AUDIENCES: 'api://test',
+  GRAPH_CLIENT_STATE: 'graph-state',
+  GRAPH_ISSUER_TEMPLATE: issuer,
+  OKTA_WEBHOOK_SECRET: 'okta-secret',
+  OKTA_ISSUER: issuer,
+  STANDARD_WEBHOOK_SECRETS: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  STANDARD_WEBHOOK_ISSUER: issuer,
+  EVENTGRID_WEBHOOK_SECRET: 'eventgrid-secret',
+  TEAMS_APP_ID: '00000000-0000-0000-0000-00000000a11d',
+};
+
+/**
+ * Bearer tokens of in-process tests: `user:<id>` or `admin:<id>` (optionally `;iat=<ISO time>`). Real JWT
+ * verification is tested in test/src/auth and through the OIDC issuer in test/integration.
+ */
+export const fakeAuthenticator = {
+  async authenticate(headers: { get(name: string): string | null }): Promise<Principal> {
+    const match = /^Bearer (user|admin):([^;]+)(?:;iat=(.+))?$/.exec(headers.get('authorization') ?? '');
+    if (!match) throw unauthenticated('A bearer token is required.', 'invalid_request');
+    const issuedAt = match[3] ? new Date(match[3]) : new Date();
+    return { issuer, userId: decodeURIComponent(match[2]!), roles: match[1] === 'admin' ? ['Identity.Admin'] : [], scopes: [], objectId: 'oid-1', issuedAt };
+  },
+};
+
+export class InMemoryProcessedEvents implements ProcessedEventStore {
+  readonly records = new Map<string, string>();
+  async claim(source: string, eventId: string): Promise<Claim> {
+    const key = `${source}/${eventId}`;
+    if (this.records.get(key) === 'processing') return { status: 'busy' };
+    if (this.records.has(key)) return { status: 'done' };
+    this.records.set(key, 'processing');
+    return { status: 'claimed', etag: '*' };
+  }
+  async complete(source: string, eventId: string, outcome: string) {
+    this.records.set(`${source}/${eventId}`, outcome);
+  }
+  async release(source: string, eventId: string) {
+    this.records.delete(`${source}/${eventId}`);
+  }
+  async purgeOlderThan() {
+    return 0;
+  }
+}
+
+/** Services for in-process handler tests: in-memory store and queue, scripted ACS, a fake authenticator. */
+export function testServices(settings: Record<string, string> = {}) {
+  const config = loadConfig({ ...testSettings, ...settings });
+  const { acs, live } = fakeIdentityGateway();
+  const mappings = new InMemoryMappingStore();
+  const identities = new IdentityService(mappings, acs, { idempotentCreate: false, reconcileAfterInMs: 600_000 });
+  const queued: IdentityEvent[] = [];
+  const processedEvents = new InMemoryProcessedEvents();
+  const services: Services = {
+    config,
+    authenticator: fakeAuthenticator,
+    identities,
+    mappings,
+    acs,
+    eventQueue: { enqueue: async (events) => void queued.push(...events) },
+    events: new EventProcessor(identities, processedEvents),
+    processedEvents,
+    ready: async () => undefined,
+  };
+  return { services, acs, live, mappings, queued };
+}
+
+/** A real `HttpRequest` as the Functions library builds it. */
+export function request(method: string, path: string, options: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {}): HttpRequest {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers['authorization'] = `Bearer ${options.token}`;
+  let body = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  return new HttpRequest({ method, url: `https://app.example.com${path}`, headers, ...(body !== undefined ? { body: { string: body } } : {}) });
+}
+
+/** A real `InvocationContext` whose log lines are kept. */
+export function context(): InvocationContext & { lines: string[] } {
+  const lines: string[] = [];
+  const invocation = new InvocationContext({ invocationId: 'test-invocation', functionName: 'test', logHandler: (level, ...args) => lines.push(`${level} ${args.join(' ')}`) });
+  return Object.assign(invocation, { lines });
+}
+
+/** The body of a response built by a handler (`jsonBody` or a JSON string body). */
+export function bodyOf(response: { jsonBody?: unknown; body?: unknown }): Record<string, unknown> {
+  if (response.jsonBody !== undefined) return response.jsonBody as Record<string, unknown>;
+  return JSON.parse(String(response.body)) as Record<string, unknown>;
+}
