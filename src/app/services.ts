@@ -11,6 +11,7 @@ import { IdentityService } from '../identity/identity-service';
 import { createQueueClient, createTableClient } from '../storage/clients';
 import { storageCall } from '../storage/errors';
 import { EventQueue } from '../storage/event-queue';
+import { CachedMappingStore } from '../storage/cached-mapping-store';
 import { MappingRepository } from '../storage/mapping-repository';
 import { ProcessedEventRepository } from '../storage/processed-events';
 
@@ -55,7 +56,8 @@ export function createServices(config: Config): Services {
   const queueClient = createQueueClient(config.storage.queue, config.eventsQueue, credentialFactory(config.storage.queue));
   const acs = new AcsIdentityGateway(createIdentityClient(config.acs, credentialFactory(config.acs)), config.upstreamTimeoutInMs, resourceOf(acsEndpointOf(config.acs)));
   const mappings = new MappingRepository(mappingTable, storageTimeoutInMs);
-  const identities = new IdentityService(mappings, acs, { idempotentCreate: config.idempotentCreate, reconcileAfterInMs: config.reconcileAfterInMs });
+  const cached = config.mappingCache.maxAgeInMs > 0 ? new CachedMappingStore(mappings, config.mappingCache) : mappings;
+  const identities = new IdentityService(cached, acs, { idempotentCreate: config.idempotentCreate, reconcileAfterInMs: config.reconcileAfterInMs });
   const processedEvents = new ProcessedEventRepository(eventsTable, storageTimeoutInMs);
 
   let readiness: Promise<void> | undefined;

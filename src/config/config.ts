@@ -46,6 +46,8 @@ export interface Config {
   upstreamTimeoutInMs: number;
   /** Send a `customId` with every create (see ACS_IDEMPOTENT_CREATE). */
   idempotentCreate: boolean;
+  /** The instance's cache of user records (see MAPPING_CACHE_SECONDS). */
+  mappingCache: { maxAgeInMs: number; maxEntries: number };
   /** How old an unfinished change must be before the reconciler finishes or undoes it. */
   reconcileAfterInMs: number;
   webhooks: WebhookConfig;
@@ -126,6 +128,7 @@ function toConfig(s: Settings): Config {
     upstreamTimeoutInMs: s.UPSTREAM_TIMEOUT_MS,
     idempotentCreate: s.ACS_IDEMPOTENT_CREATE,
     reconcileAfterInMs: s.RECONCILE_AFTER_SECONDS * 1000,
+    mappingCache: { maxAgeInMs: s.MAPPING_CACHE_SECONDS * 1000, maxEntries: s.MAPPING_CACHE_SIZE },
     webhooks,
     ...(s.TEAMS_APP_ID ? { teams: { appId: s.TEAMS_APP_ID } } : {}),
   };

@@ -82,6 +82,9 @@ export const settingsSchema = z
       .enum(['true', 'false', ''])
       .optional()
       .transform((value) => value === 'true'),
+    /** How long an instance may serve a user's mapping and access decision from memory (0 = always read the table). */
+    MAPPING_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+    MAPPING_CACHE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
     /** The reconciler finishes or undoes a change left unfinished this long (well past functionTimeout). */
     RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(5).max(86400).default(600),
 

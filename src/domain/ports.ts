@@ -30,6 +30,8 @@ export interface MappingStore {
   deleteIntent(intent: Pick<Intent, 'id'>): Promise<void>;
   listIntentsBefore(cutoff: Date, limit?: number): Promise<Intent[]>;
   listAudit(user: AppUser, limit?: number): Promise<AuditEntry[]>;
+  /** Stores that cache `read` drop the user's entry (after ACS said the mapped identity is unknown). */
+  forget?(user: AppUser): void;
 }
 
 export interface AccessToken {
@@ -78,5 +80,6 @@ export interface ProcessedEventStore {
 
 /** Where verified webhook events wait for the worker (a Storage queue in `src/storage`). */
 export interface IdentityEventQueue {
-  enqueue(events: readonly IdentityEvent[]): Promise<void>;
+  /** `delayInSeconds`: the events become visible to the worker only after this long. */
+  enqueue(events: readonly IdentityEvent[], options?: { delayInSeconds?: number }): Promise<void>;
 }

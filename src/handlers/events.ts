@@ -9,6 +9,9 @@ import { describeError } from '../domain/errors';
  * which makes the message visible again after host.json's visibilityTimeout and, after maxDequeueCount attempts,
  * moves it to the poison queue. Logs carry the event id, never the payload.
  */
+/** Marks the follow-up revocation queued after a disable (see below). */
+export const followUpSuffix = '#after-cache';
+
 export const processIdentityEvent = (services: Services) => async (message: unknown, context: InvocationContext): Promise<void> => {
     const attempt = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
     const parsed = identityEventSchema.safeParse(message);
@@ -21,6 +24,12 @@ export const processIdentityEvent = (services: Services) => async (message: unkn
       await services.ready();
       const outcome = await services.events.process(event, context);
       context.info(`Event ${event.source}/${event.eventId} (${event.action}): ${outcome}`);
+      const followUpInMs = services.config.mappingCache.maxAgeInMs;
+      if (outcome === 'disabled' && followUpInMs > 0 && !event.eventId.endsWith(followUpSuffix)) {
+        // Other instances may hold the user's record in their cache for up to its max age and mint a token meanwhile:
+        // one more revocation after that age kills such a token too.
+        await services.eventQueue.enqueue([{ ...event, eventId: `${event.eventId}${followUpSuffix}`, action: 'revoke' }], { delayInSeconds: followUpInMs / 1000 + 5 });
+      }
     } catch (error) {
       // The host retries after host.json's visibilityTimeout; after maxDequeueCount attempts it moves the message to the poison queue.
       context.error(`Event ${event.source}/${event.eventId} failed on attempt ${attempt}: ${describeError(error)}`);

@@ -64,6 +64,8 @@ const userDisabled = () =>
 
 /** Marks a mapping that pointed at an identity ACS no longer has (removed; the caller decides what comes next). */
 const STALE = Symbol('stale');
+/** The mapping read (possibly from the instance's cache) is no longer the stored one: read again and retry. */
+const CHANGED = Symbol('changed');
 
 /**
  * The identity lifecycle: each method reads the user's record, decides, calls ACS, and saves under a condition.
@@ -110,8 +112,8 @@ export class IdentityService {
       const { mapping } = await this.readAllowed(requester);
       if (mapping) {
         const token = await this.tokenFor(active(mapping), request, caller);
-        if (token !== STALE) return { ...token, created: false };
-        continue; // the mapping pointed at an identity ACS no longer has: it is removed, create a new one
+        if (token !== STALE && token !== CHANGED) return { ...token, created: false };
+        continue; // changed meanwhile, or it pointed at an identity ACS no longer has (removed): read again
       }
       const saved = await this.createNew(user, request, caller);
       if (saved?.token) return { ...saved.token, created: true };
@@ -121,11 +123,14 @@ export class IdentityService {
 
   /** Re-issues a token for an existing identity; never creates one. */
   async refreshToken(requester: Requester, request: TokenRequest, caller: Caller): Promise<IssuedToken> {
-    const { mapping } = await this.readAllowed(requester);
-    if (!mapping) throw noIdentity('No ACS identity exists for this user; request POST /api/tokens first.');
-    const token = await this.tokenFor(active(mapping), request, caller);
-    if (token === STALE) throw noIdentity('The ACS identity of this user no longer exists; request POST /api/tokens for a new one.');
-    return token;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const { mapping } = await this.readAllowed(requester);
+      if (!mapping) throw noIdentity('No ACS identity exists for this user; request POST /api/tokens first.');
+      const token = await this.tokenFor(active(mapping), request, caller);
+      if (token === STALE) throw noIdentity('The ACS identity of this user no longer exists; request POST /api/tokens for a new one.');
+      if (token !== CHANGED) return token;
+    }
+    throw raceLost();
   }
 
   /** Revokes every token issued so far for the user's identity. */
@@ -144,6 +149,10 @@ export class IdentityService {
     if (mapping.state === 'deleting') return 'deleting';
     const revoked = await this.withLiveIdentity(mapping, caller, (id) => this.acs.revokeTokens(id));
     if (revoked === STALE) return 'stale_removed';
+    if (revoked === CHANGED) {
+      const current = await this.mappings.get(mapping.user);
+      return current ? this.revokeMapped(current, caller) : 'stale_removed';
+    }
     await this.mappings.recordRevocation(mapping, caller.cause);
     return 'revoked';
   }
@@ -246,17 +255,23 @@ export class IdentityService {
     return mapping.resource === undefined || mapping.resource === this.acs.resource;
   }
 
-  private async tokenFor(mapping: IdentityMapping, request: TokenRequest, caller: Caller): Promise<IssuedToken | typeof STALE> {
+  private async tokenFor(mapping: IdentityMapping, request: TokenRequest, caller: Caller): Promise<IssuedToken | typeof STALE | typeof CHANGED> {
     const token = await this.withLiveIdentity(mapping, caller, (id) => this.acs.getToken(id, request.scopes, request.expiresInMinutes));
-    if (token === STALE) return STALE;
+    if (token === STALE || token === CHANGED) return token;
     return { communicationUserId: mapping.communicationUserId, token: token.token, expiresOn: token.expiresOn, scopes: request.scopes };
   }
 
   /**
    * Runs an ACS call on the mapped identity. A mapping of another ACS resource, or an identity ACS answers 401 for
-   * twice while our credentials demonstrably work, is stale: it is removed (audited) and STALE returned.
+   * twice while our credentials demonstrably work, is stale: it is removed (audited) and STALE returned. On a 401
+   * the cached record is dropped first: when the stored mapping differs from the one read, CHANGED is returned.
    */
-  private async withLiveIdentity<T>(mapping: IdentityMapping, caller: Caller, call: (communicationUserId: string) => Promise<T>): Promise<T | typeof STALE> {
+  private async withLiveIdentity<T>(
+    found: IdentityMapping,
+    caller: Caller,
+    call: (communicationUserId: string) => Promise<T>,
+  ): Promise<T | typeof STALE | typeof CHANGED> {
+    let mapping = found;
     if (!this.ownedHere(mapping)) {
       await this.dropStale(mapping, caller);
       return STALE;
@@ -264,8 +279,15 @@ export class IdentityService {
     try {
       return await call(mapping.communicationUserId);
     } catch (error) {
-      if (!(error instanceof AcsUnauthorizedError) || !(await this.credentialsWork(caller.log))) throw error;
+      if (!(error instanceof AcsUnauthorizedError)) throw error;
     }
+    if (this.mappings.forget) {
+      this.mappings.forget(mapping.user);
+      const stored = await this.mappings.get(mapping.user);
+      if (!stored || stored.communicationUserId !== mapping.communicationUserId || stored.state !== mapping.state) return CHANGED;
+      mapping = stored;
+    }
+    if (!(await this.credentialsWork(caller.log))) throw new AcsUnauthorizedError();
     try {
       return await call(mapping.communicationUserId);
     } catch (again) {
@@ -321,8 +343,9 @@ export class IdentityService {
     try {
       saved = await this.mappings.create(user, { communicationUserId, resource: this.acs.resource, intentId: intent.id }, caller.cause, createdOn);
     } catch (error) {
-      await this.discard(communicationUserId, intent, caller.log);
-      throw error;
+      const outcome = await this.settleUncertainWrite(user, intent, communicationUserId, error, caller.log);
+      if (outcome !== 'saved') throw error;
+      saved = true;
     }
     if (!saved) {
       await this.discard(communicationUserId, intent, caller.log);
@@ -331,6 +354,31 @@ export class IdentityService {
     await this.forgetIntent(intent, caller.log);
     const token = created.token && request ? { communicationUserId, ...created.token, scopes: request.scopes } : undefined;
     return { communicationUserId, createdOn, token };
+  }
+
+  /**
+   * A mapping write failed, but a timeout or a server error does not say whether it was committed: read it back.
+   * Ours (same intent) counts as saved; another or none means it was not, and the identity is discarded. When even
+   * the read fails after an ambiguous error, the identity is left to the reconciler (recorded in its intent), which
+   * keeps it if the mapping turns out to be saved and deletes it otherwise.
+   */
+  private async settleUncertainWrite(user: AppUser, intent: Intent, communicationUserId: string, error: unknown, log: Logger): Promise<'saved' | 'not_saved' | 'unknown'> {
+    let stored: IdentityMapping | undefined;
+    try {
+      stored = await this.mappings.get(user);
+    } catch {
+      const ambiguous = error instanceof UpstreamError && (error.kind === 'timeout' || (error.upstreamStatus ?? 0) >= 500);
+      if (!ambiguous) {
+        await this.discard(communicationUserId, intent, log);
+        return 'not_saved';
+      }
+      log.warn(`The mapping write for identity ${communicationUserId} may or may not have been committed; the reconciler will settle it.`);
+      await this.mappings.recordIntentIdentity(intent, communicationUserId).catch(() => undefined);
+      return 'unknown';
+    }
+    if (stored?.intentId === intent.id) return 'saved';
+    await this.discard(communicationUserId, intent, log);
+    return 'not_saved';
   }
 
   /** Marks the mapping `deleting` on its ETag; undefined when it was deleted or replaced meanwhile. */

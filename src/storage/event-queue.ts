@@ -12,10 +12,15 @@ export class EventQueue implements IdentityEventQueue {
   ) {}
 
   /** Enqueues every event; throws an UpstreamError('queue') when any cannot be enqueued, so the provider retries. */
-  async enqueue(events: readonly IdentityEvent[]): Promise<void> {
+  async enqueue(events: readonly IdentityEvent[], options: { delayInSeconds?: number } = {}): Promise<void> {
+    const visibility = options.delayInSeconds ? { visibilityTimeout: Math.ceil(options.delayInSeconds) } : {};
     await Promise.all(
       events.map((event) =>
-        storageCall(this.timeoutInMs, (abortSignal) => this.queue.sendMessage(Buffer.from(JSON.stringify(event), 'utf8').toString('base64'), { abortSignal }), 'queue'),
+        storageCall(
+          this.timeoutInMs,
+          (abortSignal) => this.queue.sendMessage(Buffer.from(JSON.stringify(event), 'utf8').toString('base64'), { abortSignal, ...visibility }),
+          'queue',
+        ),
       ),
     );
   }

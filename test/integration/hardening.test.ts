@@ -63,12 +63,21 @@ describe('hardening: races, crashes and revocation that holds', () => {
         }
         for (const response of await Promise.all(inFlight)) {
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-          if (response.status >= 500) serverErrors.push(`${response.status} ${((await response.json()) as { code: string }).code}`);
+          // An overloaded machine may answer 503 storage_timeout (retryable, with Retry-After): a correct answer.
+          // Anything else at 5xx (a 502 from a failed ETag condition, a 500) is a defect.
+          if (response.status >= 500 && !(response.status === 503 && response.headers.get('retry-after'))) {
+            serverErrors.push(`${response.status} ${((await response.json()) as { code: string }).code}`);
+          }
         }
       }),
     );
     // 200/201 tokens, 204 deletes, 409 while a delete is in progress: never a 5xx.
     expect(serverErrors).toEqual([]);
+    if ((await stack.intents()) > 0) {
+      // A write that timed out may have left its outcome open: the reconciler settles it once it is old enough.
+      await sleep(5200);
+      expect(await stack.runFunction('reconcileIdentities')).toBe(202);
+    }
     await settled();
     expect(await stack.intents()).toBe(0);
   }, 120_000);

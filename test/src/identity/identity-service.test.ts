@@ -64,6 +64,30 @@ describe('IdentityService.issueToken', () => {
     expect(live.size).toBe(0);
   });
 
+  it('treats a mapping write that timed out but was committed as saved (read back), not as a failure', async () => {
+    const { acs, store, service } = setup();
+    const create = store.create.bind(store);
+    jest.spyOn(store, 'create').mockImplementationOnce(async (...args) => {
+      await create(...args);
+      throw new UpstreamError('storage', 'timeout');
+    });
+    const result = await service.issueToken(user, { scopes: ['chat'] }, caller);
+    expect(result.created).toBe(true);
+    expect(acs.deleteUser).not.toHaveBeenCalled();
+    expect(store.intents.size).toBe(0);
+  });
+
+  it('leaves an identity whose mapping write timed out and cannot be read back to the reconciler', async () => {
+    const { acs, store, service } = setup();
+    store.beforeCall = (method) => {
+      if (method === 'create') throw new UpstreamError('storage', 'timeout');
+      if (method === 'get') throw new UpstreamError('storage', 'unavailable');
+    };
+    await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ kind: 'timeout' });
+    expect(acs.deleteUser).not.toHaveBeenCalled();
+    expect([...store.intents.values()]).toEqual([expect.objectContaining({ kind: 'create', communicationUserId: expect.stringMatching(/^8:acs:new-/) })]);
+  });
+
   it('records an identity it could not clean up in its intent, for the reconciler', async () => {
     const { acs, store, service } = setup();
     store.beforeCall = (method) => {
