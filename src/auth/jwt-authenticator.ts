@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
 
 import type { AuthConfig } from '../config/config';
@@ -7,6 +9,8 @@ import type { Authenticator, Principal } from './principal';
 type KeySet = ReturnType<typeof createRemoteJWKSet>;
 
 const discoveryTimeoutInMs = 5000;
+const verifiedCacheSize = 10_000;
+const verifiedCacheMaxAgeInMs = 5 * 60_000;
 
 /**
  * Verifies `Authorization: Bearer <JWT>` from the app's own identity provider(s) with jose: the issuer must be one
@@ -16,6 +20,8 @@ const discoveryTimeoutInMs = 5000;
  */
 export class JwtAuthenticator implements Authenticator {
   private readonly keySets = new Map<string, Promise<KeySet>>();
+  /** Tokens verified recently, by SHA-256 of the token: a client refreshing with the same IdP token skips the signature check. */
+  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
 
   constructor(
     private readonly config: AuthConfig,
@@ -24,6 +30,28 @@ export class JwtAuthenticator implements Authenticator {
 
   async authenticate(headers: { get(name: string): string | null }): Promise<Principal> {
     const token = bearerToken(headers.get('authorization'));
+    const cacheKey = createHash('sha256').update(token).digest('base64url');
+    const cached = this.verified.get(cacheKey);
+    if (cached && Date.now() < cached.expiresAtMs) return cached.principal;
+    const principal = await this.verify(token);
+    this.remember(cacheKey, principal, token);
+    return principal;
+  }
+
+  /**
+   * Keeps a verified token's principal until the token expires (clock skew included) or 5 minutes pass, whichever
+   * comes first; at most {@link verifiedCacheSize} tokens, the oldest dropped first. Tokens without `exp` are refused
+   * earlier (requiredClaims), so every entry has an end.
+   */
+  private remember(cacheKey: string, principal: Principal, token: string): void {
+    const exp = decodeJwt(token).exp;
+    if (typeof exp !== 'number') return;
+    const expiresAtMs = Math.min((exp + this.config.clockSkewInSeconds) * 1000, Date.now() + verifiedCacheMaxAgeInMs);
+    this.verified.set(cacheKey, { principal: Object.freeze(principal), expiresAtMs });
+    while (this.verified.size > verifiedCacheSize) this.verified.delete(this.verified.keys().next().value as string);
+  }
+
+  private async verify(token: string): Promise<Principal> {
     let claimedIssuer: string | undefined;
     try {
       claimedIssuer = decodeJwt(token).iss;

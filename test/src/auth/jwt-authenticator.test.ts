@@ -74,4 +74,27 @@ describe('JwtAuthenticator', () => {
     for (let i = 0; i < 5; i += 1) await authenticator.authenticate(headers(await sign({})));
     expect(jwksRequests - before).toBe(1);
   });
+
+  it('remembers a verified token until it expires (skew included), never longer', async () => {
+    const authenticator = new JwtAuthenticator(config());
+    const exp = Math.floor(Date.now() / 1000) + 5;
+    const token = await new SignJWT({ iss: issuer, aud: 'api://svc', sub: 'cached' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime(exp).sign(privateKey);
+    const first = await authenticator.authenticate(headers(token));
+    expect(await authenticator.authenticate(headers(token))).toBe(first); // the remembered principal, frozen
+    expect(Object.isFrozen(first)).toBe(true);
+    // Only the clock moves (past exp plus the 60 s skew); timers stay real for the HTTP stack.
+    jest.useFakeTimers({ now: (exp + 61) * 1000, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    try {
+      await expect(authenticator.authenticate(headers(token))).rejects.toMatchObject({ kind: 'unauthenticated', detail: 'The token has expired.' });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('does not remember a token that failed verification', async () => {
+    const authenticator = new JwtAuthenticator(config());
+    const token = await sign({ aud: 'api://other' });
+    await expect(authenticator.authenticate(headers(token))).rejects.toMatchObject({ kind: 'unauthenticated' });
+    await expect(authenticator.authenticate(headers(token))).rejects.toMatchObject({ kind: 'unauthenticated' });
+  });
 });
