@@ -52,6 +52,10 @@ export async function startBenchStack(settings: Record<string, string> = {}): Pr
       IdentityStorage: storageConnectionString!,
       ACS_CONNECTION_STRING: acsConnectionString!,
       AUTH_ISSUERS: issuerUrl!,
+      // A benchmark is one client sending far more than a real one: quotas are off unless a run sets them.
+      QUOTA_TOKENS_PER_USER: 'off',
+      QUOTA_IDENTITIES_PER_USER: 'off',
+      QUOTA_IDENTITIES_PER_CLIENT_IP: 'off',
       ...Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, value.replaceAll('{issuerUrl}', issuerUrl!)])),
     });
     children.push(host);

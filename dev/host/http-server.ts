@@ -285,6 +285,9 @@ function requestHeaders(req: IncomingMessage): Record<string, string> {
       headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
   }
+  // As the platform's front end does: the address it saw is appended to X-Forwarded-For.
+  const remote = req.socket.remoteAddress;
+  if (remote !== undefined) headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${remote}` : remote;
   return headers;
 }
 

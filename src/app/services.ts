@@ -11,7 +11,9 @@ import { IdentityService } from '../identity/identity-service';
 import { createQueueClient, createTableClient } from '../storage/clients';
 import { storageCall } from '../storage/errors';
 import { EventQueue } from '../storage/event-queue';
+import { Quotas } from '../identity/quotas';
 import { CachedMappingStore } from '../storage/cached-mapping-store';
+import { TableQuotaStore } from '../storage/quota-store';
 import { MappingRepository } from '../storage/mapping-repository';
 import { ProcessedEventRepository } from '../storage/processed-events';
 
@@ -57,7 +59,8 @@ export function createServices(config: Config): Services {
   const acs = new AcsIdentityGateway(createIdentityClient(config.acs, credentialFactory(config.acs)), config.upstreamTimeoutInMs, resourceOf(acsEndpointOf(config.acs)));
   const mappings = new MappingRepository(mappingTable, storageTimeoutInMs);
   const cached = config.mappingCache.maxAgeInMs > 0 ? new CachedMappingStore(mappings, config.mappingCache) : mappings;
-  const identities = new IdentityService(cached, acs, { idempotentCreate: config.idempotentCreate, reconcileAfterInMs: config.reconcileAfterInMs });
+  const quotas = new Quotas(new TableQuotaStore(mappingTable, storageTimeoutInMs), config.quotas);
+  const identities = new IdentityService(cached, acs, { idempotentCreate: config.idempotentCreate, reconcileAfterInMs: config.reconcileAfterInMs, quotas });
   const processedEvents = new ProcessedEventRepository(eventsTable, storageTimeoutInMs);
 
   let readiness: Promise<void> | undefined;

@@ -1,3 +1,4 @@
+import type { Limit } from '../domain/model';
 import { type Settings, settingsSchema, type TokenScope } from './settings';
 
 /** A setting is missing or malformed. The message names every offending setting, never its value. */
@@ -46,6 +47,8 @@ export interface Config {
   upstreamTimeoutInMs: number;
   /** Send a `customId` with every create (see ACS_IDEMPOTENT_CREATE). */
   idempotentCreate: boolean;
+  /** Per-caller quotas; an absent one is off. */
+  quotas: { tokensPerUser?: Limit; identitiesPerUser?: Limit; identitiesPerClientIp?: Limit };
   /** The instance's cache of user records (see MAPPING_CACHE_SECONDS). */
   mappingCache: { maxAgeInMs: number; maxEntries: number };
   /** How old an unfinished change must be before the reconciler finishes or undoes it. */
@@ -128,8 +131,19 @@ function toConfig(s: Settings): Config {
     upstreamTimeoutInMs: s.UPSTREAM_TIMEOUT_MS,
     idempotentCreate: s.ACS_IDEMPOTENT_CREATE,
     reconcileAfterInMs: s.RECONCILE_AFTER_SECONDS * 1000,
+    quotas: {
+      ...limitOf('tokensPerUser', s.QUOTA_TOKENS_PER_USER),
+      ...limitOf('identitiesPerUser', s.QUOTA_IDENTITIES_PER_USER),
+      ...limitOf('identitiesPerClientIp', s.QUOTA_IDENTITIES_PER_CLIENT_IP),
+    },
     mappingCache: { maxAgeInMs: s.MAPPING_CACHE_SECONDS * 1000, maxEntries: s.MAPPING_CACHE_SIZE },
     webhooks,
     ...(s.TEAMS_APP_ID ? { teams: { appId: s.TEAMS_APP_ID } } : {}),
   };
+}
+
+function limitOf<K extends string>(name: K, value: string): Partial<Record<K, Limit>> {
+  if (value === 'off') return {};
+  const [count, windowInSeconds] = value.split('/').map(Number) as [number, number];
+  return { [name]: { count, windowInSeconds } } as Partial<Record<K, Limit>>;
 }

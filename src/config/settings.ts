@@ -21,6 +21,12 @@ const optionalText = z
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
+/** `<count>/<seconds>` or `off`. */
+const limit = z
+  .string()
+  .trim()
+  .regex(/^(off|[1-9]\d{0,6}\/[1-9]\d{0,6})$/, 'expected <count>/<seconds> (e.g. 60/3600) or off');
+
 const csvOf = <T extends z.ZodType<unknown, string>>(item: T) =>
   z
     .string()
@@ -85,6 +91,10 @@ export const settingsSchema = z
     /** How long an instance may serve a user's mapping and access decision from memory (0 = always read the table). */
     MAPPING_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     MAPPING_CACHE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    /** Per-caller quotas as `<count>/<seconds>` (a fixed window), or `off`. Admin and webhook paths are not limited. */
+    QUOTA_TOKENS_PER_USER: limit.default('60/3600'),
+    QUOTA_IDENTITIES_PER_USER: limit.default('10/86400'),
+    QUOTA_IDENTITIES_PER_CLIENT_IP: limit.default('100/3600'),
     /** The reconciler finishes or undoes a change left unfinished this long (well past functionTimeout). */
     RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(5).max(86400).default(600),
 

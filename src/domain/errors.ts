@@ -2,13 +2,23 @@
  * The service's errors, in domain terms. Use cases and adapters throw these; `src/http/problem.ts` alone decides
  * which HTTP status and headers each becomes.
  */
-export type FailureKind = 'invalid_request' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'payload_too_large' | 'unsupported_media_type';
+export type FailureKind =
+  | 'invalid_request'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'too_many_requests';
 
 export interface ServiceErrorOptions {
   /** The caller may retry after this many seconds. */
   retryAfterInSeconds?: number;
   /** For `unauthenticated`: the bearer-token error to report (RFC 6750). */
   challenge?: 'invalid_token' | 'invalid_request';
+  /** For `too_many_requests`: the quota that was met (IETF RateLimit-Policy / RateLimit fields). */
+  rateLimit?: { policy: string; limit: number; windowInSeconds: number; remaining: number; resetInSeconds: number };
 }
 
 /** A request the service refuses: what kind of refusal, a stable `code`, and a safe, human-readable `detail`. */
@@ -82,3 +92,10 @@ export class AcsBadRequestError extends UpstreamError {
     super('acs', 'rejected', 400);
   }
 }
+
+/** A per-caller quota is used up until its window ends. */
+export const quotaExceeded = (policy: string, limit: number, windowInSeconds: number, resetInSeconds: number) =>
+  new ServiceError('too_many_requests', 'quota_exceeded', `The ${policy} quota (${limit} per ${windowInSeconds} s) is used up; retry after the indicated delay.`, {
+    retryAfterInSeconds: resetInSeconds,
+    rateLimit: { policy, limit, windowInSeconds, remaining: 0, resetInSeconds },
+  });

@@ -97,3 +97,9 @@ export class ConcurrentChangeError extends Error {
     super('The stored record changed concurrently.');
   }
 }
+
+/** A quota: `count` units per fixed window of `windowInSeconds`. */
+export interface Limit {
+  count: number;
+  windowInSeconds: number;
+}

@@ -83,3 +83,17 @@ export interface IdentityEventQueue {
   /** `delayInSeconds`: the events become visible to the worker only after this long. */
   enqueue(events: readonly IdentityEvent[], options?: { delayInSeconds?: number }): Promise<void>;
 }
+
+/** The outcome of one unit taken from a quota. */
+export interface QuotaDecision {
+  allowed: boolean;
+  /** Units left in the current window after this one (0 when refused). */
+  remaining: number;
+  /** Seconds until the window ends. */
+  resetInSeconds: number;
+}
+
+/** Counters shared by every instance (Table Storage in `src/storage`), one per key and fixed window. */
+export interface QuotaStore {
+  consume(key: string, limit: number, windowInMs: number, now?: number): Promise<QuotaDecision>;
+}

@@ -1,5 +1,5 @@
 import { parseJsonBody } from '../http/body';
-import { authenticated, json } from '../http/handler';
+import { authenticated, clientIpOf, json } from '../http/handler';
 import { emptyRequestSchema } from '../http/schemas';
 
 const asUser = (principal: { issuer: string; userId: string }) => ({ issuer: principal.issuer, userId: principal.userId });
@@ -7,7 +7,7 @@ const caller = { kind: 'caller' } as const;
 
 export const createIdentity = authenticated(async (request, context, { identities }, principal) => {
     await parseJsonBody(request, emptyRequestSchema);
-    const identity = await identities.createIdentity(principal, { cause: caller, log: context });
+    const identity = await identities.createIdentity({ ...principal, clientIp: clientIpOf(request) }, { cause: caller, log: context });
     return json(identity.created ? 201 : 200, { communicationUserId: identity.communicationUserId, createdOn: identity.createdOn.toISOString() });
   });
 

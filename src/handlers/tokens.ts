@@ -1,5 +1,5 @@
 import { parseJsonBody } from '../http/body';
-import { authenticated, json } from '../http/handler';
+import { authenticated, clientIpOf, json } from '../http/handler';
 import { notFound } from '../domain/errors';
 import { teamsTokenRequestSchema, tokenRequestSchema } from '../http/schemas';
 import { exchangeTeamsUserToken } from '../teams/teams-exchange';
@@ -15,7 +15,7 @@ const tokenBody = (token: IssuedToken) => ({
 
 export const issueToken = authenticated(async (request, context, { identities, config }, principal) => {
     const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
-    const token = await identities.issueToken(principal, tokenRequest, { cause: { kind: 'caller' }, log: context });
+    const token = await identities.issueToken({ ...principal, clientIp: clientIpOf(request) }, tokenRequest, { cause: { kind: 'caller' }, log: context });
     return json(token.created ? 201 : 200, tokenBody(token));
   });
 

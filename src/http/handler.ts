@@ -54,3 +54,15 @@ export const json = (status: number, body: unknown, headers: Record<string, stri
   jsonBody: body,
   headers: { ...noStore, ...headers },
 });
+
+/**
+ * The caller's IP as the platform saw it: the last X-Forwarded-For entry (the front end appends the address it saw;
+ * earlier entries come from the client and prove nothing), without a port. Undefined when absent.
+ */
+export function clientIpOf(request: { headers: { get(name: string): string | null } }): string | undefined {
+  const last = request.headers.get('x-forwarded-for')?.split(',').at(-1)?.trim();
+  if (!last) return undefined;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(last);
+  if (bracketed) return bracketed[1];
+  return /^[\d.]+:\d+$/.test(last) ? last.slice(0, last.lastIndexOf(':')) : last;
+}

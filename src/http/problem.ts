@@ -25,6 +25,7 @@ const statusOf: Record<FailureKind, { status: number; title: string }> = {
   conflict: { status: 409, title: 'Conflict' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  too_many_requests: { status: 429, title: 'Too many requests' },
 };
 
 /** What each upstream failure tells the caller: transient ones 503 with Retry-After, the rest 502. */
@@ -57,6 +58,12 @@ export function problemFor(error: ServiceError | UpstreamError): ProblemAnswer {
   const { status, title } = statusOf[error.kind];
   const headers: Record<string, string> = {};
   if (error.options.retryAfterInSeconds) headers['Retry-After'] = String(error.options.retryAfterInSeconds);
+  const rateLimit = error.options.rateLimit;
+  if (rateLimit) {
+    // draft-ietf-httpapi-ratelimit-headers: the policy and what is left of it.
+    headers['RateLimit-Policy'] = `"${rateLimit.policy}";q=${rateLimit.limit};w=${rateLimit.windowInSeconds}`;
+    headers['RateLimit'] = `"${rateLimit.policy}";r=${rateLimit.remaining};t=${rateLimit.resetInSeconds}`;
+  }
   if (error.options.challenge) {
     headers['WWW-Authenticate'] = `Bearer error="${error.options.challenge}", error_description="${error.detail.replace(/["\\]/g, '')}"`;
   }

@@ -15,6 +15,7 @@ import {
 import { conflict, describeError, forbidden, notFound, UpstreamError } from '../domain/errors';
 import type { MappingStore } from '../domain/ports';
 import type { Logger } from '../domain/ports';
+import type { Quotas } from './quotas';
 
 export interface TokenRequest {
   scopes: TokenScope[];
@@ -39,9 +40,10 @@ export interface Caller {
   log: Logger;
 }
 
-/** The caller of a self-service operation: the app user and when their identity provider issued their token. */
+/** The caller of a self-service operation: the app user, when their identity provider issued their token, their IP. */
 export interface Requester extends AppUser {
   issuedAt?: Date;
+  clientIp?: string;
 }
 
 /** A decision to record (see {@link IdentityService.decide}). */
@@ -52,6 +54,8 @@ export interface IdentityServiceOptions {
   idempotentCreate: boolean;
   /** The reconciler's bound; a create older than half of it no longer saves its mapping. */
   reconcileAfterInMs: number;
+  /** Per-caller quotas (none when absent). */
+  quotas?: Quotas;
 }
 
 export type ReconcileOutcome = 'completed' | 'orphan_deleted' | 'orphan_unknown' | 'delete_finished';
@@ -99,6 +103,7 @@ export class IdentityService {
         }
         return { communicationUserId: mapping.communicationUserId, createdOn: mapping.createdOn, created: false };
       }
+      await this.options.quotas?.identity(requester, caller.log);
       const saved = await this.createNew(user, undefined, caller);
       if (saved) return { communicationUserId: saved.communicationUserId, createdOn: saved.createdOn, created: true };
     }
@@ -108,13 +113,19 @@ export class IdentityService {
   /** A token for the user's identity; the identity is created in the same ACS call when there is none. */
   async issueToken(requester: Requester, request: TokenRequest, caller: Caller): Promise<IssuedToken & { created: boolean }> {
     const user = appUser(requester);
+    let counted = false;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const { mapping } = await this.readAllowed(requester);
+      if (!counted) {
+        await this.options.quotas?.token(user, caller.log);
+        counted = true;
+      }
       if (mapping) {
         const token = await this.tokenFor(active(mapping), request, caller);
         if (token !== STALE && token !== CHANGED) return { ...token, created: false };
         continue; // changed meanwhile, or it pointed at an identity ACS no longer has (removed): read again
       }
+      await this.options.quotas?.identity(requester, caller.log);
       const saved = await this.createNew(user, request, caller);
       if (saved?.token) return { ...saved.token, created: true };
     }
@@ -126,6 +137,7 @@ export class IdentityService {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const { mapping } = await this.readAllowed(requester);
       if (!mapping) throw noIdentity('No ACS identity exists for this user; request POST /api/tokens first.');
+      if (attempt === 0) await this.options.quotas?.token(requester, caller.log);
       const token = await this.tokenFor(active(mapping), request, caller);
       if (token === STALE) throw noIdentity('The ACS identity of this user no longer exists; request POST /api/tokens for a new one.');
       if (token !== CHANGED) return token;

@@ -8,6 +8,7 @@ import { type AcsEmulator, startAcsEmulator } from '../../dev/acs-emulator';
 import { type RunningAzurite, startAzurite } from '../../dev/azurite';
 import { requestDevToken, type DevTokenOptions } from '../../dev/oidc/client';
 import { type DevIssuer, startDevIssuer } from '../../dev/oidc/issuer';
+import { quotasOff } from './stack';
 
 const root = join(__dirname, '..', '..');
 const hostCli = join(root, 'dist', 'dev', 'host', 'cli.js');
@@ -24,6 +25,7 @@ export interface RunningHost {
  */
 export class SplitStack {
   private host: RunningHost | undefined;
+  private readonly others: RunningHost[] = [];
   private hostLog = '';
 
   private constructor(
@@ -51,6 +53,7 @@ export class SplitStack {
       AUTH_ISSUERS: this.issuer.url,
       OKTA_ISSUER: this.issuer.url,
       STANDARD_WEBHOOK_ISSUER: this.issuer.url,
+      ...quotasOff,
       ...overrides,
     };
   }
@@ -88,6 +91,24 @@ export class SplitStack {
     });
     this.host = { url, process: child, output: () => output };
     return this.host;
+  }
+
+  /** Starts one more host beside the current one (several instances of the app sharing storage and ACS). */
+  async startAnotherHost(overrides: Record<string, string> = {}): Promise<RunningHost> {
+    const current = this.host;
+    const another = await this.startHost(overrides);
+    this.host = current;
+    this.others.push(another);
+    return another;
+  }
+
+  /** fetch against a given host. */
+  apiAt(host: RunningHost, path: string, init: RequestInit & { token?: string; json?: unknown } = {}): Promise<Response> {
+    const { token, json, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    if (json !== undefined) headers.set('content-type', 'application/json');
+    return fetch(`${host.url}${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
   }
 
   /** SIGKILL: the host dies at once, mid-request, as a crashing instance does. */
@@ -188,6 +209,7 @@ export class SplitStack {
   }
 
   async stop(): Promise<void> {
+    for (const other of this.others) if (other.process.exitCode === null && other.process.signalCode === null) other.process.kill('SIGKILL');
     await this.killHost();
     await this.acs.stop();
     await this.issuer.stop();

@@ -12,6 +12,9 @@ import { DEV_STORE_ACCOUNT_KEY, DEV_STORE_ACCOUNT_NAME } from '../../dev/azurite
 import { requestDevToken, type DevTokenOptions } from '../../dev/oidc/client';
 
 const root = join(__dirname, '..', '..');
+
+/** Tests send far more requests per user and per IP than a client would: quotas are off unless a test sets them. */
+export const quotasOff = { QUOTA_TOKENS_PER_USER: 'off', QUOTA_IDENTITIES_PER_USER: 'off', QUOTA_IDENTITIES_PER_CLIENT_IP: 'off' };
 const cli = join(root, 'dist', 'dev', 'stack', 'cli.js');
 
 export interface TestStack {
@@ -50,7 +53,7 @@ export async function startTestStack(settings: Record<string, string> = {}, opti
     '--free-ports',
     '--json',
     '--control',
-    ...Object.entries(settings).flatMap(([name, value]) => ['--setting', `${name}=${value}`]),
+    ...Object.entries({ ...quotasOff, ...settings }).flatMap(([name, value]) => ['--setting', `${name}=${value}`]),
   ];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'test' } });
   let output = '';

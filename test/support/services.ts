@@ -27,6 +27,9 @@ export const testSettings: Record<string, string> = {
   STANDARD_WEBHOOK_ISSUER: issuer,
   EVENTGRID_WEBHOOK_SECRET: 'eventgrid-secret',
   TEAMS_APP_ID: '00000000-0000-0000-0000-00000000a11d',
+  QUOTA_TOKENS_PER_USER: 'off',
+  QUOTA_IDENTITIES_PER_USER: 'off',
+  QUOTA_IDENTITIES_PER_CLIENT_IP: 'off',
 };
 
 /**
