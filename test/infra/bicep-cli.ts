@@ -1,11 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
 
-/** Where scripts/install-bicep.sh restores the CLI: tools/bicep/packages/<package>/<version>/tools/bicep. */
-const installedPackage = path.join(root, 'tools/bicep/packages/azure.bicep.commandline.linux-x64');
+/** Where scripts/install-bicep.sh restores the CLI: <install dir>/packages/<package>/<version>/tools/bicep. */
+function installedPackage(env: NodeJS.ProcessEnv): string {
+  const installDir = env['BICEP_INSTALL_DIR'] ?? path.join(env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'acs-identity-token-service/bicep');
+  return path.join(installDir, 'packages/azure.bicep.commandline.linux-x64');
+}
 
 /**
  * The Bicep CLI to run: `BICEP_PATH`, else the one scripts/install-bicep.sh restored, else `bicep` on PATH.
@@ -14,10 +18,11 @@ const installedPackage = path.join(root, 'tools/bicep/packages/azure.bicep.comma
 export function findBicep(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const fromEnv = env['BICEP_PATH'];
   if (fromEnv) return fromEnv;
-  if (fs.existsSync(installedPackage)) {
+  const packageDir = installedPackage(env);
+  if (fs.existsSync(packageDir)) {
     const installed = fs
-      .readdirSync(installedPackage)
-      .map((version) => path.join(installedPackage, version, 'tools/bicep'))
+      .readdirSync(packageDir)
+      .map((version) => path.join(packageDir, version, 'tools/bicep'))
       .find((candidate) => fs.existsSync(candidate));
     if (installed) return installed;
   }
