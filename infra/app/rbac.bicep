@@ -76,7 +76,7 @@ resource communication 'Microsoft.Communication/communicationServices@2025-05-01
   name: communicationServiceName
 }
 
-resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+resource keyVault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
   name: keyVaultName
 }
 

@@ -43,7 +43,7 @@ param standardWebhookSecrets string = ''
 @description('Shared secret Event Grid deliveries present.')
 param eventGridWebhookSecret string = ''
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
   tags: tags
@@ -70,7 +70,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource graphClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(graphClientState)) {
+resource graphClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(graphClientState)) {
   parent: vault
   name: secretNames.graphClientState
   properties: {
@@ -79,7 +79,7 @@ resource graphClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' =
   }
 }
 
-resource oktaWebhookSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(oktaWebhookSecret)) {
+resource oktaWebhookSecretSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(oktaWebhookSecret)) {
   parent: vault
   name: secretNames.oktaWebhookSecret
   properties: {
@@ -88,7 +88,7 @@ resource oktaWebhookSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' 
   }
 }
 
-resource standardWebhookSecretsSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(standardWebhookSecrets)) {
+resource standardWebhookSecretsSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(standardWebhookSecrets)) {
   parent: vault
   name: secretNames.standardWebhookSecrets
   properties: {
@@ -97,7 +97,7 @@ resource standardWebhookSecretsSecret 'Microsoft.KeyVault/vaults/secrets@2023-07
   }
 }
 
-resource eventGridWebhookSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(eventGridWebhookSecret)) {
+resource eventGridWebhookSecretSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(eventGridWebhookSecret)) {
   parent: vault
   name: secretNames.eventGridWebhookSecret
   properties: {

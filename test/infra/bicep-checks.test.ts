@@ -175,8 +175,8 @@ const mutations: Mutation[] = [
   {
     name: 'a secret created even when its parameter is empty',
     file: 'core/keyvault.bicep',
-    from: "resource graphClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(graphClientState)) {",
-    to: "resource graphClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {",
+    from: "resource graphClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(graphClientState)) {",
+    to: "resource graphClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {",
     reported: /graphClientStateSecret: create the secret only when graphClientState is set/,
   },
   {

@@ -13,7 +13,8 @@ import { type BicepNode, parseBicepSources } from './bicep-syntax';
 
 /**
  * Resource types and the API versions allowed for each, one version per type. Every version was looked up in
- * Azure/bicep-types-az `generated/<provider>/<namespace>/<version>/types.md`.
+ * Azure/bicep-types-az `generated/<provider>/<namespace>/<version>/types.md`, and the Bicep CLI's own type data
+ * knows each of them (test/infra/bicep-cli.test.ts: an unknown version is warning BCP081).
  */
 export const allowedApiVersions: Readonly<Record<string, readonly string[]>> = {
   'Microsoft.Resources/resourceGroups': ['2024-03-01'],
@@ -31,8 +32,8 @@ export const allowedApiVersions: Readonly<Record<string, readonly string[]>> = {
   'Microsoft.Web/serverfarms': ['2024-04-01'],
   'Microsoft.Web/sites': ['2024-04-01'],
   'Microsoft.Authorization/roleAssignments': ['2022-04-01'],
-  'Microsoft.KeyVault/vaults': ['2023-07-01'],
-  'Microsoft.KeyVault/vaults/secrets': ['2023-07-01'],
+  'Microsoft.KeyVault/vaults': ['2025-05-01'],
+  'Microsoft.KeyVault/vaults/secrets': ['2025-05-01'],
   'Microsoft.Insights/actionGroups': ['2023-01-01'],
   'Microsoft.Insights/scheduledQueryRules': ['2023-12-01'],
 };

@@ -48,5 +48,21 @@ if (!bicep) {
 
       expect({ status: run.status, ...diagnostics(run.output), output: run.output.trim() }).toEqual({ status: 0, errors: [], warnings: [], output: '' });
     }, 120_000);
+
+    // The two tests above would pass vacuously if the diagnostics were not recognised: a broken copy proves they are.
+    test('reports the warning of a broken copy of infra/ (an unused parameter, an unknown API version)', () => {
+      const copy = path.join(outDir, 'infra');
+      fs.cpSync(path.resolve(__dirname, '../../infra'), copy, { recursive: true });
+      const main = path.join(copy, 'main.bicep');
+      fs.writeFileSync(main, `${fs.readFileSync(main, 'utf8')}\nparam unusedForTest string = ''\n`);
+      const communication = path.join(copy, 'core/communication.bicep');
+      fs.writeFileSync(communication, fs.readFileSync(communication, 'utf8').replace('communicationServices@2025-05-01', 'communicationServices@2099-01-01'));
+
+      const { warnings } = diagnostics(runBicep(bicep, ['lint', main]).output);
+
+      expect(warnings).toEqual(
+        expect.arrayContaining([expect.stringMatching(/main\.bicep.*no-unused-params/), expect.stringMatching(/communication\.bicep.*BCP081/)]),
+      );
+    }, 120_000);
   });
 }
