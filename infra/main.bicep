@@ -2,7 +2,8 @@
 // identity -> storage, monitoring, ACS -> role assignments -> function app.
 // Deploy with `azd up`, or `az deployment sub create` (docs/deploy.md). No key or connection string is created,
 // passed or output anywhere (the Application Insights connection string is an address, not a credential): every
-// call between these resources uses the user-assigned managed identity.
+// call between these resources uses the user-assigned managed identity. The webhook secrets go into Key Vault and
+// reach the app as Key Vault references, never as values in its configuration.
 targetScope = 'subscription'
 
 // ---------- Environment ----------
@@ -53,6 +54,7 @@ param tokenAllowedScopes string = ''
 param tokenDefaultScopes string = ''
 
 // ---------- Identity-provider webhooks (each is off while its secret is empty) ----------
+// The secrets are stored in Key Vault (core/keyvault.bicep); the app settings only reference them.
 
 @secure()
 @description('Microsoft Graph subscription clientState (max 128 characters).')
@@ -108,6 +110,20 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+@description('Days a deleted Key Vault (or secret) stays recoverable, 7-90. Purge protection is on: the vault name stays taken this long after `azd down`.')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 90
+
+// ---------- Alerts ----------
+
+@description('E-mail address for the poison-message and ACS-throttling alerts; empty = the alerts show in the portal only.')
+param alertEmail string = ''
+
+@description('ACS 429 answers in 15 minutes that raise the throttling alert.')
+@minValue(1)
+param acsThrottledAlertThreshold int = 10
+
 // ---------- Developer access ----------
 
 @description('Object id of the deploying user (azd sets AZURE_PRINCIPAL_ID); empty = no developer role assignments.')
@@ -139,6 +155,7 @@ var names = {
   communication: 'acs-${resourceToken}'
   plan: 'plan-${resourceToken}'
   functionApp: 'func-api-${resourceToken}'
+  keyVault: 'kv-${resourceToken}'
   deploymentContainer: 'app-package'
 }
 
@@ -146,6 +163,21 @@ var names = {
 var mappingTableName = 'IdentityMappings'
 var eventsTableName = 'ProcessedEvents'
 var eventsQueueName = 'identity-events'
+
+// Key Vault secret names, and the app setting each one backs. A setting is set (as a Key Vault reference) only when
+// its secret was given: an empty parameter creates no secret and no setting, and its webhook stays off.
+var keyVaultSecretNames = {
+  graphClientState: 'graph-client-state'
+  oktaWebhookSecret: 'okta-webhook-secret'
+  standardWebhookSecrets: 'standard-webhook-secrets'
+  eventGridWebhookSecret: 'eventgrid-webhook-secret'
+}
+var keyVaultSettingNames = filter([
+  empty(graphClientState) ? '' : 'GRAPH_CLIENT_STATE'
+  empty(oktaWebhookSecret) ? '' : 'OKTA_WEBHOOK_SECRET'
+  empty(standardWebhookSecrets) ? '' : 'STANDARD_WEBHOOK_SECRETS'
+  empty(eventGridWebhookSecret) ? '' : 'EVENTGRID_WEBHOOK_SECRET'
+], setting => !empty(setting))
 
 // Routes under host.json's routePrefix 'api', as registered by src/functions; used only for the URLs below.
 var routes = {
@@ -216,6 +248,35 @@ module communication './core/communication.bicep' = {
   }
 }
 
+module keyVault './core/keyvault.bicep' = {
+  name: 'keyVault'
+  scope: rg
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+    secretNames: keyVaultSecretNames
+    graphClientState: graphClientState
+    oktaWebhookSecret: oktaWebhookSecret
+    standardWebhookSecrets: standardWebhookSecrets
+    eventGridWebhookSecret: eventGridWebhookSecret
+  }
+}
+
+module alerts './core/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    namePrefix: 'api-${resourceToken}'
+    alertEmail: alertEmail
+    throttledThreshold: acsThrottledAlertThreshold
+  }
+}
+
 module rbac './app/rbac.bicep' = {
   name: 'rbac'
   scope: rg
@@ -224,6 +285,7 @@ module rbac './app/rbac.bicep' = {
     storageAccountName: storage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     communicationServiceName: communication.outputs.name
+    keyVaultName: keyVault.outputs.name
     acsRoleName: acsRoleName
     developerPrincipalId: grantDeveloperAccess ? principalId : ''
     developerPrincipalType: principalType
@@ -233,7 +295,7 @@ module rbac './app/rbac.bicep' = {
 module api './app/api.bicep' = {
   name: 'api'
   scope: rg
-  // The host starts as soon as the site exists: let it find its storage and ACS roles already in place.
+  // The host starts as soon as the site exists: let it find its storage, ACS and Key Vault roles already in place.
   dependsOn: [
     rbac
   ]
@@ -261,12 +323,11 @@ module api './app/api.bicep' = {
     adminRoleClaim: adminRoleClaim
     tokenAllowedScopes: tokenAllowedScopes
     tokenDefaultScopes: tokenDefaultScopes
-    graphClientState: graphClientState
-    oktaWebhookSecret: oktaWebhookSecret
+    keyVaultUri: keyVault.outputs.uri
+    keyVaultSecretNames: keyVaultSecretNames
+    keyVaultSettingNames: keyVaultSettingNames
     oktaIssuer: oktaIssuer
-    standardWebhookSecrets: standardWebhookSecrets
     standardWebhookIssuer: standardWebhookIssuer
-    eventGridWebhookSecret: eventGridWebhookSecret
     teamsAppId: teamsAppId
     corsAllowedOrigins: corsAllowedOrigins
     instanceMemoryMB: instanceMemoryMB
@@ -307,3 +368,6 @@ output EVENTS_POISON_QUEUE_NAME string = '${eventsQueueName}-poison'
 output API_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output API_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output KEY_VAULT_NAME string = keyVault.outputs.name
+output POISON_ALERT_NAME string = alerts.outputs.poisonAlertName
+output ACS_THROTTLED_ALERT_NAME string = alerts.outputs.throttledAlertName

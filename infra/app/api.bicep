@@ -75,27 +75,25 @@ param tokenAllowedScopes string = ''
 @description('ACS token scopes used when a caller asks for none, comma-separated; empty = chat,voip.')
 param tokenDefaultScopes string = ''
 
-@secure()
-@description('Microsoft Graph change-notification clientState; empty = Graph webhook off.')
-param graphClientState string = ''
+@description('Vault URI (https://<vault>.vault.azure.net/) holding the webhook secrets.')
+param keyVaultUri string
 
-@secure()
-@description('Okta Event Hook Authorization header value; empty = Okta webhook off.')
-param oktaWebhookSecret string = ''
+@description('Secret name in the vault of each webhook secret (main.bicep).')
+param keyVaultSecretNames {
+  graphClientState: string
+  oktaWebhookSecret: string
+  standardWebhookSecrets: string
+  eventGridWebhookSecret: string
+}
 
-@description('Issuer of your Okta users\' tokens; required when oktaWebhookSecret is set.')
+@description('The webhook settings whose secret exists in the vault; only these are set, each as a Key Vault reference.')
+param keyVaultSettingNames string[] = []
+
+@description('Issuer of your Okta users\' tokens; required when the Okta webhook secret is set.')
 param oktaIssuer string = ''
-
-@secure()
-@description('Standard Webhooks secrets (whsec_...), space- or comma-separated; two during a rotation; empty = off.')
-param standardWebhookSecrets string = ''
 
 @description('Issuer assumed for Standard Webhooks events that carry none.')
 param standardWebhookIssuer string = ''
-
-@secure()
-@description('Shared secret for Event Grid deliveries; empty = Event Grid webhook off.')
-param eventGridWebhookSecret string = ''
 
 @description('Entra app id whose Teams user tokens may be exchanged; empty = Teams exchange off.')
 param teamsAppId string = ''
@@ -111,6 +109,16 @@ param instanceMemoryMB int = 2048
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
+
+// The webhook secrets as Key Vault references: the platform resolves them with keyVaultReferenceIdentity (the app's
+// identity, Key Vault Secrets User on the vault) and hands the app the value, so no secret is in the site's
+// configuration. No version in the URI: a new secret version is picked up within a day, or at once on restart.
+var keyVaultSettings = [
+  { name: 'GRAPH_CLIENT_STATE', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${keyVaultSecretNames.graphClientState}/)' }
+  { name: 'OKTA_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${keyVaultSecretNames.oktaWebhookSecret}/)' }
+  { name: 'STANDARD_WEBHOOK_SECRETS', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${keyVaultSecretNames.standardWebhookSecrets}/)' }
+  { name: 'EVENTGRID_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${keyVaultSecretNames.eventGridWebhookSecret}/)' }
+]
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
@@ -148,6 +156,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     // HTTP requests are redirected to HTTPS; the URLs main.bicep outputs are all https.
     httpsOnly: true
+    // Key Vault references in the app settings are resolved as the user-assigned identity (the default would be a
+    // system-assigned identity, which this app does not have).
+    keyVaultReferenceIdentity: identityId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -183,7 +194,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       }
       // Not set on Flex Consumption (the platform owns them): FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION,
       // WEBSITE_RUN_FROM_PACKAGE, WEBSITE_CONTENTAZUREFILECONNECTIONSTRING, WEBSITE_CONTENTSHARE.
-      appSettings: [
+      appSettings: concat([
         // Host storage (keys, timers, leases, diagnostic events) through the identity: service URIs instead of
         // an account name so the settings also hold in clouds with other storage suffixes.
         { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
@@ -228,17 +239,14 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'TOKEN_ALLOWED_SCOPES', value: tokenAllowedScopes }
         { name: 'TOKEN_DEFAULT_SCOPES', value: tokenDefaultScopes }
 
-        // Identity-provider webhooks: each one is on only when its secret is non-empty.
-        { name: 'GRAPH_CLIENT_STATE', value: graphClientState }
-        { name: 'OKTA_WEBHOOK_SECRET', value: oktaWebhookSecret }
+        // Identity-provider webhooks: each one is on only when its secret is set (the secrets themselves are the
+        // Key Vault references appended below).
         { name: 'OKTA_ISSUER', value: oktaIssuer }
-        { name: 'STANDARD_WEBHOOK_SECRETS', value: standardWebhookSecrets }
         { name: 'STANDARD_WEBHOOK_ISSUER', value: standardWebhookIssuer }
-        { name: 'EVENTGRID_WEBHOOK_SECRET', value: eventGridWebhookSecret }
 
         // Teams users' token exchange (POST /api/tokens/teams); empty = off.
         { name: 'TEAMS_APP_ID', value: teamsAppId }
-      ]
+      ], filter(keyVaultSettings, setting => contains(keyVaultSettingNames, setting.name)))
     }
   }
 }

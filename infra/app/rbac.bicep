@@ -13,6 +13,9 @@ param applicationInsightsName string
 @description('Name of the Communication Services resource.')
 param communicationServiceName string
 
+@description('Name of the Key Vault holding the webhook secrets.')
+param keyVaultName string
+
 @description('Role the app holds on the ACS resource. Contributor is what Microsoft documents for managed identities calling the identity API; Communication and Email Service Owner is narrower but not confirmed by Microsoft for identity and token operations.')
 @allowed([
   'Contributor'
@@ -39,6 +42,7 @@ var roleIds = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c'
   communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
 }
 
 var acsRoleId = acsRoleName == 'Contributor' ? roleIds.contributor : roleIds.communicationAndEmailServiceOwner
@@ -72,6 +76,10 @@ resource communication 'Microsoft.Communication/communicationServices@2025-05-01
   name: communicationServiceName
 }
 
+resource keyVault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
+  name: keyVaultName
+}
+
 resource appStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for roleId in appStorageRoleIds: {
   // Deterministic names make re-deployments idempotent instead of failing with RoleAssignmentExists.
   name: guid(storage.id, appPrincipalId, roleId)
@@ -101,6 +109,17 @@ resource appAcsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: communication
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', acsRoleId)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Read the webhook secrets (the app settings' Key Vault references); no other data-plane right on the vault.
+resource appKeyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(keyVault.id, appPrincipalId, roleIds.keyVaultSecretsUser)
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }

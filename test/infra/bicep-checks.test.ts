@@ -15,6 +15,8 @@ interface Mutation {
   /** Text that must be in the file, and what replaces it. */
   from: string;
   to: string;
+  /** Text put at the top of the file as well. */
+  prepend?: string;
   /** A problem the checks must report. */
   reported: RegExp;
 }
@@ -75,8 +77,8 @@ const mutations: Mutation[] = [
     name: 'a resource type outside the allow-list',
     file: 'core/identity.bicep',
     from: "'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31'",
-    to: "'Microsoft.KeyVault/vaults@2023-07-01'",
-    reported: /resource type Microsoft\.KeyVault\/vaults is not in the allow-list/,
+    to: "'Microsoft.Sql/servers@2023-08-01'",
+    reported: /resource type Microsoft\.Sql\/servers is not in the allow-list/,
   },
   {
     name: 'the storage connection-string setting',
@@ -108,9 +110,9 @@ const mutations: Mutation[] = [
   },
   {
     name: 'a @secure() parameter in an output',
-    file: 'app/api.bicep',
-    from: 'output name string = functionApp.name',
-    to: 'output name string = functionApp.name\noutput state string = graphClientState',
+    file: 'core/keyvault.bicep',
+    from: 'output name string = vault.name',
+    to: 'output name string = vault.name\noutput state string = graphClientState',
     reported: /output state exposes the @secure\(\) parameter graphClientState/,
   },
   {
@@ -121,11 +123,82 @@ const mutations: Mutation[] = [
     reported: /main\.bicep:\d+: parameter graphClientState holds a secret: mark it @secure\(\)/,
   },
   {
-    name: 'a webhook secret written into the app settings',
+    name: 'a webhook secret value placed directly in the app settings',
     file: 'app/api.bicep',
-    from: "{ name: 'OKTA_WEBHOOK_SECRET', value: oktaWebhookSecret }",
-    to: "{ name: 'OKTA_WEBHOOK_SECRET', value: 'not-so-secret' }",
-    reported: /app setting OKTA_WEBHOOK_SECRET holds a secret: take its value from a @secure\(\) parameter/,
+    from: siteSetting,
+    to: `${siteSetting}        { name: 'OKTA_WEBHOOK_SECRET', value: 'not-so-secret' }\n`,
+    reported: /app setting OKTA_WEBHOOK_SECRET holds a secret: make it a Key Vault reference/,
+  },
+  {
+    name: 'a @secure() parameter passed to the app settings instead of a Key Vault reference',
+    file: 'app/api.bicep',
+    from: "  { name: 'GRAPH_CLIENT_STATE', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${keyVaultSecretNames.graphClientState}/)' }",
+    to: "  { name: 'GRAPH_CLIENT_STATE', value: graphClientState }",
+    prepend: "@secure()\nparam graphClientState string = ''\n",
+    reported: /functionApp uses the @secure\(\) parameter graphClientState: store it in Key Vault/,
+  },
+  {
+    name: 'Key Vault references without keyVaultReferenceIdentity',
+    file: 'app/api.bicep',
+    from: '    keyVaultReferenceIdentity: identityId\n',
+    to: '',
+    reported: /Key Vault references need properties\.keyVaultReferenceIdentity/,
+  },
+  {
+    name: 'a vault without purge protection',
+    file: 'core/keyvault.bicep',
+    from: 'enablePurgeProtection: true',
+    to: 'enablePurgeProtection: false',
+    reported: /vault: properties\.enablePurgeProtection must be true \(found false\)/,
+  },
+  {
+    name: 'a vault without soft delete',
+    file: 'core/keyvault.bicep',
+    from: 'enableSoftDelete: true',
+    to: 'enableSoftDelete: false',
+    reported: /vault: properties\.enableSoftDelete must be true \(found false\)/,
+  },
+  {
+    name: 'a vault with access policies',
+    file: 'core/keyvault.bicep',
+    from: 'accessPolicies: []',
+    to: "accessPolicies: [\n      {\n        tenantId: tenant().tenantId\n        objectId: deployer().objectId\n        permissions: {\n          secrets: [\n            'get'\n          ]\n        }\n      }\n    ]",
+    reported: /vault: properties\.accessPolicies must be empty/,
+  },
+  {
+    name: 'a vault with access-policy authorization instead of RBAC',
+    file: 'core/keyvault.bicep',
+    from: 'enableRbacAuthorization: true',
+    to: 'enableRbacAuthorization: false',
+    reported: /vault: properties\.enableRbacAuthorization must be true/,
+  },
+  {
+    name: 'a secret created even when its parameter is empty',
+    file: 'core/keyvault.bicep',
+    from: "resource graphClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(graphClientState)) {",
+    to: "resource graphClientStateSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = {",
+    reported: /graphClientStateSecret: create the secret only when graphClientState is set/,
+  },
+  {
+    name: 'a secret whose value is a literal',
+    file: 'core/keyvault.bicep',
+    from: '    value: oktaWebhookSecret\n',
+    to: "    value: 'hunter2'\n",
+    reported: /oktaWebhookSecretSecret: properties\.value must be a @secure\(\) parameter/,
+  },
+  {
+    name: 'the Key Vault Secrets User role swapped for another',
+    file: 'app/rbac.bicep',
+    from: "keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'",
+    to: "keyVaultSecretsUser: 'b24988ac-6180-42a0-ab88-20f7382dd24c'",
+    reported: /role keyVaultSecretsUser \(4633458b-17de-408a-b874-0445c86b69e6\) is never assigned/,
+  },
+  {
+    name: 'the poison-message alert querying another metric',
+    file: 'core/alerts.bicep',
+    from: "var poisonMetricName = 'identity.events.poison'",
+    to: "var poisonMetricName = 'identity.event.poison'",
+    reported: /no alert rule \(Microsoft\.Insights\/scheduledQueryRules\) queries the metric identity\.events\.poison/,
   },
   {
     name: 'a registry module',
@@ -157,7 +230,8 @@ const mutations: Mutation[] = [
   },
 ];
 
-const mutated = ({ file, from, to }: Pick<Mutation, 'file' | 'from' | 'to'>) => fs.readFileSync(path.join(infraDir, file), 'utf8').replace(from, to);
+const mutated = ({ file, from, to, prepend = '' }: Pick<Mutation, 'file' | 'from' | 'to' | 'prepend'>) =>
+  prepend + fs.readFileSync(path.join(infraDir, file), 'utf8').replace(from, to);
 
 describe('checkInfra on a broken copy of infra/', () => {
   let workDir: string;
@@ -184,10 +258,10 @@ describe('checkInfra on a broken copy of infra/', () => {
     expect(checkInfra(workDir)).toEqual([]);
   });
 
-  test.each(mutations)('reports $name', ({ file, from, to, reported }) => {
+  test.each(mutations)('reports $name', ({ file, from, to, prepend, reported }) => {
     const target = path.join(workDir, file);
     expect(fs.readFileSync(target, 'utf8')).toContain(from);
-    fs.writeFileSync(target, mutated({ file, from, to }));
+    fs.writeFileSync(target, mutated({ file, from, to, prepend }));
 
     const problems = checkInfra(workDir);
 

@@ -13,7 +13,8 @@ import { type BicepNode, parseBicepSources } from './bicep-syntax';
 
 /**
  * Resource types and the API versions allowed for each, one version per type. Every version was looked up in
- * Azure/bicep-types-az `generated/<provider>/<namespace>/<version>/types.md`.
+ * Azure/bicep-types-az `generated/<provider>/<namespace>/<version>/types.md`, and the Bicep CLI's own type data
+ * knows each of them (test/infra/bicep-cli.test.ts: an unknown version is warning BCP081).
  */
 export const allowedApiVersions: Readonly<Record<string, readonly string[]>> = {
   'Microsoft.Resources/resourceGroups': ['2024-03-01'],
@@ -31,6 +32,10 @@ export const allowedApiVersions: Readonly<Record<string, readonly string[]>> = {
   'Microsoft.Web/serverfarms': ['2024-04-01'],
   'Microsoft.Web/sites': ['2024-04-01'],
   'Microsoft.Authorization/roleAssignments': ['2022-04-01'],
+  'Microsoft.KeyVault/vaults': ['2025-05-01'],
+  'Microsoft.KeyVault/vaults/secrets': ['2025-05-01'],
+  'Microsoft.Insights/actionGroups': ['2023-01-01'],
+  'Microsoft.Insights/scheduledQueryRules': ['2023-12-01'],
 };
 
 /** Built-in role definition ids documented in shared/reference/azure-infra.md; no other GUID may appear. */
@@ -41,6 +46,7 @@ export const roleDefinitionIds = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
   contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
   communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350',
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
 } as const;
 
 /** Roles the app cannot work without; the ACS role is one of {@link acsRoleIds}. */
@@ -49,6 +55,7 @@ const requiredRoleIds = [
   roleDefinitionIds.storageQueueDataContributor,
   roleDefinitionIds.storageTableDataContributor,
   roleDefinitionIds.monitoringMetricsPublisher,
+  roleDefinitionIds.keyVaultSecretsUser,
 ];
 const acsRoleIds = [roleDefinitionIds.contributor, roleDefinitionIds.communicationAndEmailServiceOwner];
 
@@ -107,6 +114,14 @@ const secretInText = /AccountKey=|accesskey=|SharedAccessKey|SharedAccessSignatu
 const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Parameter and app-setting names that hold a secret (the webhook secrets, Graph's clientState). */
 const secretName = /secret|client_?state/i;
+/** How an app setting takes its value from Key Vault (resolved by the platform with keyVaultReferenceIdentity). */
+const keyVaultReference = /^'@Microsoft\.KeyVault\(SecretUri=/;
+
+/**
+ * The OpenTelemetry counters the app emits (customMetrics in Application Insights) that must each have an alert
+ * rule: a message that went to the poison queue, and ACS answering 429.
+ */
+export const alertedMetricNames = ['identity.events.poison', 'identity.acs.throttled'] as const;
 
 interface BicepFile {
   /** Path relative to the infra directory, with forward slashes. */
@@ -157,6 +172,8 @@ export function checkInfra(infraDir: string): string[] {
   }
   checkRoles(resources, roleIdsSeen, report, problems);
   checkStorage(resources, report, problems);
+  checkKeyVault(files, resources, report, problems);
+  checkAlerts(files, resources, problems);
   checkFunctionApp(resources, report, problems);
 
   const main = files.find((file) => file.name === 'main.bicep');
@@ -357,7 +374,9 @@ function checkSecureParameters(file: BicepFile, report: Report): void {
   const secureParams = secureParameterNames(file);
   for (const param of file.root.namedChildren.filter((node) => node.type === 'parameter_declaration')) {
     const name = declarationName(param);
-    if (secretName.test(name) && !secureParams.has(name)) report(file, param, `parameter ${name} holds a secret: mark it @secure()`);
+    // Only string parameters hold a secret value (an object of secret *names* does not).
+    const isString = param.namedChildren[1]?.text === 'string';
+    if (secretName.test(name) && isString && !secureParams.has(name)) report(file, param, `parameter ${name} holds a secret: mark it @secure()`);
   }
   for (const output of file.root.descendantsOfType('output_declaration')) {
     const value = output.namedChildren[output.namedChildren.length - 1];
@@ -443,14 +462,16 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
   expectLiteral(site, report, ['properties', 'functionAppConfig', 'runtime', 'version'], '22');
 
   const appSettings = valueAt(site.body, 'properties', 'siteConfig', 'appSettings');
-  if (appSettings?.type !== 'array') {
-    report(site.file, site.node, 'properties.siteConfig.appSettings must be an array literal of { name, value }');
+  const entries = appSettings ? settingEntries(site.file, appSettings) : undefined;
+  if (!appSettings || !entries) {
+    report(site.file, appSettings ?? site.node, 'properties.siteConfig.appSettings must be an array literal of { name, value }, or concat()/filter() of such arrays and variables');
     return;
   }
   const known = new Set<string>([...settingNames, ...hostSettingNames]);
   const secureParams = secureParameterNames(site.file);
   const names = new Set<string>();
-  for (const entry of appSettings.namedChildren.filter((n) => n.type !== 'comment')) {
+  let referencesKeyVault = false;
+  for (const entry of entries) {
     const name = literalString(propertyValue(entry, 'name'));
     if (name === undefined) {
       report(site.file, entry, 'app setting without a literal name');
@@ -462,12 +483,87 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
     if (forbidden) report(site.file, entry, `app setting ${name} ${forbidden}`);
     else if (!known.has(name)) report(site.file, entry, `app setting ${name} is read neither by the app (src/config/settings.ts) nor by the host`);
     const value = propertyValue(entry, 'value');
-    if (secretName.test(name) && !(value?.type === 'identifier' && secureParams.has(value.text))) {
-      report(site.file, entry, `app setting ${name} holds a secret: take its value from a @secure() parameter`);
+    const isReference = value?.type === 'string' && keyVaultReference.test(value.text);
+    referencesKeyVault ||= isReference;
+    if (secretName.test(name) && !isReference) {
+      report(site.file, entry, `app setting ${name} holds a secret: make it a Key Vault reference (@Microsoft.KeyVault(SecretUri=...)), not a value`);
     }
+  }
+  // A secret value anywhere in the site's definition (app settings, connection strings, ...) is readable by anyone
+  // who can read the site's configuration: secrets go to Key Vault and the site only references them.
+  const siteTexts = [site.body, ...entries].filter((node): node is BicepNode => node !== undefined);
+  for (const leaked of new Set(siteTexts.flatMap((node) => node.descendantsOfType('identifier')).filter((id) => secureParams.has(id.text)).map((id) => id.text))) {
+    report(site.file, site.node, `${site.symbol} uses the @secure() parameter ${leaked}: store it in Key Vault and reference it`);
+  }
+  if (referencesKeyVault && !valueAt(site.body, 'properties', 'keyVaultReferenceIdentity')) {
+    report(site.file, site.node, `${site.symbol}: Key Vault references need properties.keyVaultReferenceIdentity (the user-assigned identity's resource id)`);
   }
   for (const name of requiredSettingNames) {
     if (!names.has(name)) report(site.file, appSettings, `required app setting ${name} is not set`);
+  }
+}
+
+/**
+ * The `{ name, value }` objects of an appSettings expression: an array literal, `concat(...)` of such
+ * expressions, `filter(<expression>, ...)` (conditional settings), or a variable of the same file holding one.
+ * @returns undefined when the expression has another shape, which the checks cannot read
+ */
+function settingEntries(file: BicepFile, node: BicepNode, seen = new Set<string>()): BicepNode[] | undefined {
+  if (node.type === 'array') return node.namedChildren.filter((n) => n.type !== 'comment');
+  if (node.type === 'call_expression') {
+    const args = node.childForFieldName('arguments')?.namedChildren.filter((n) => n.type !== 'comment') ?? [];
+    const name = calledFunctionName(node);
+    const parts = name === 'concat' ? args : name === 'filter' ? args.slice(0, 1) : undefined;
+    if (!parts) return undefined;
+    const entries = parts.map((part) => settingEntries(file, part, seen));
+    return entries.every((e) => e !== undefined) ? entries.flat() : undefined;
+  }
+  if (node.type === 'identifier' && !seen.has(node.text)) {
+    seen.add(node.text);
+    const variable = file.root.namedChildren.find((n) => n.type === 'variable_declaration' && declarationName(n) === node.text);
+    const value = variable?.namedChildren[variable.namedChildren.length - 1];
+    return value ? settingEntries(file, value, seen) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The webhook secrets' vault: RBAC authorization (no access policies), soft delete and purge protection; each
+ * secret's value comes from a @secure() parameter and the secret exists only when that parameter is non-empty.
+ */
+function checkKeyVault(files: BicepFile[], resources: Resource[], report: Report, problems: string[]): void {
+  const vaults = resources.filter((r) => r.type === 'Microsoft.KeyVault/vaults' && !r.existing);
+  if (vaults.length === 0) problems.push('no Key Vault is declared (the webhook secrets belong in one)');
+  for (const vault of vaults) {
+    expectLiteral(vault, report, ['properties', 'enableRbacAuthorization'], 'true');
+    expectLiteral(vault, report, ['properties', 'enableSoftDelete'], 'true');
+    expectLiteral(vault, report, ['properties', 'enablePurgeProtection'], 'true');
+    const policies = valueAt(vault.body, 'properties', 'accessPolicies');
+    if (policies && !(policies.type === 'array' && policies.namedChildren.every((n) => n.type === 'comment'))) {
+      report(vault.file, policies, `${vault.symbol}: properties.accessPolicies must be empty (RBAC authorization decides who reads secrets)`);
+    }
+  }
+  for (const secret of resources.filter((r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && !r.existing)) {
+    const secureParams = secureParameterNames(files.find((file) => file === secret.file)!);
+    const value = valueAt(secret.body, 'properties', 'value');
+    if (value?.type !== 'identifier' || !secureParams.has(value.text)) {
+      report(secret.file, value ?? secret.node, `${secret.symbol}: properties.value must be a @secure() parameter`);
+      continue;
+    }
+    const condition = secret.node.namedChildren.find((n) => n.type === 'if_statement')?.namedChildren[0];
+    const guarded = condition?.descendantsOfType('call_expression').some(
+      (call) => calledFunctionName(call) === 'empty' && call.childForFieldName('arguments')?.namedChildren[0]?.text === value.text,
+    );
+    if (!guarded) report(secret.file, secret.node, `${secret.symbol}: create the secret only when ${value.text} is set: if (!empty(${value.text}))`);
+  }
+}
+
+/** Each counter in {@link alertedMetricNames} is queried by a scheduled query rule. */
+function checkAlerts(files: BicepFile[], resources: Resource[], problems: string[]): void {
+  const ruleFiles = new Set(resources.filter((r) => r.type === 'Microsoft.Insights/scheduledQueryRules' && !r.existing).map((r) => r.file));
+  const texts = files.filter((file) => ruleFiles.has(file)).flatMap((file) => file.root.descendantsOfType('string').map((node) => literalString(node)));
+  for (const metric of alertedMetricNames) {
+    if (!texts.includes(metric)) problems.push(`no alert rule (Microsoft.Insights/scheduledQueryRules) queries the metric ${metric}`);
   }
 }
 
