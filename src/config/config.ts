@@ -1,5 +1,5 @@
 import type { Limit } from '../domain/model';
-import { type Settings, settingsSchema, type TokenScope } from './settings';
+import { type Settings, settingsSchema, type TokenScope, unresolvedKeyVaultReferences } from './settings';
 
 /** A setting is missing or malformed. The message names every offending setting, never its value. */
 export class ConfigError extends Error {
@@ -70,6 +70,10 @@ const deepFreeze = <T>(value: T): T => {
  * @param env - the process environment (Functions app settings)
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
+  const unresolved = unresolvedKeyVaultReferences(env);
+  if (unresolved.length > 0) {
+    throw new ConfigError(`Invalid configuration: ${unresolved.map((name) => `${name}: a Key Vault reference that did not resolve (check the app identity's Key Vault Secrets User role and the secret's name)`).join('; ')}`);
+  }
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`);

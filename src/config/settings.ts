@@ -146,5 +146,13 @@ export const settingsSchema = z
 
 export type Settings = z.output<typeof settingsSchema>;
 
+/**
+ * App Service hands the app the reference text itself when a Key Vault reference cannot be resolved (no access, no
+ * such secret): such a value must never be taken for a secret or an endpoint.
+ */
+export function unresolvedKeyVaultReferences(env: Record<string, string | undefined>): string[] {
+  return settingNames.filter((name) => env[name]?.trim().startsWith('@Microsoft.KeyVault('));
+}
+
 /** The names of every setting the app reads (the schema's keys). */
 export const settingNames = Object.keys(settingsSchema.shape) as ReadonlyArray<keyof Settings>;

@@ -1,27 +1,7 @@
 import { app } from '@azure/functions';
 
-import { handle, json } from '../http/handler';
+import { fromRoot } from '../app/bind';
+import { diagnoseAcs } from '../handlers/diagnostics';
 
-/**
- * Proves that the app's own identity may use ACS: creates a throwaway identity and deletes it again, with the same
- * client (and, in Azure, the same managed identity) as every request. Key-protected (authLevel 'function': callers
- * send `x-functions-key`); the azd postdeploy hook (scripts/postdeploy.mjs) calls it after each deployment. ACS
- * refusing the credentials answers 502 `acs_rejected`, like any other route.
- */
-app.http('diagnoseAcs', {
-  methods: ['POST'],
-  route: 'diagnostics/acs',
-  authLevel: 'function',
-  handler: handle(async (_request, context, { acs }) => {
-    const started = Date.now();
-    const communicationUserId = await acs.createUser();
-    try {
-      await acs.deleteUser(communicationUserId);
-    } catch (error) {
-      // An ACS user id is not a secret; logged so that an operator can delete the leftover.
-      context.warn(`diagnostics: could not delete the throwaway ACS identity ${communicationUserId}`);
-      throw error;
-    }
-    return json(200, { status: 'ok', durationInMs: Date.now() - started });
-  }),
-});
+/** Key-protected (authLevel 'function': callers send `x-functions-key`); the azd postdeploy hook calls it after each deployment. */
+app.http('diagnoseAcs', { methods: ['POST'], route: 'diagnostics/acs', authLevel: 'function', handler: fromRoot(diagnoseAcs) });

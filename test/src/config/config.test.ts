@@ -95,4 +95,10 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.auth.issuers)).toBe(true);
   });
+
+  it('refuses a Key Vault reference that App Service could not resolve, naming the setting only', () => {
+    const message = messageOf({ ...managedIdentity, OKTA_ISSUER: 'https://okta.example.com', OKTA_WEBHOOK_SECRET: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/okta/)' });
+    expect(message).toMatch(/OKTA_WEBHOOK_SECRET: a Key Vault reference that did not resolve/);
+    expect(message).not.toContain('kv.vault.azure.net');
+  });
 });
