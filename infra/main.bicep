@@ -96,6 +96,9 @@ param acsDisableLocalAuth bool = true
 ])
 param acsRoleName string = 'Contributor'
 
+@description('More ACS resources, e.g. one per data location: [{ name: \'eu\', dataLocation: \'Europe\', rules: { claim: { name: \'ctry\', values: [ \'DE\', \'FR\' ] } } }]. rules: issuers, claim and/or spread (see README, several ACS resources).')
+param additionalAcsResources array = []
+
 // ---------- Function app ----------
 
 @description('Browser origins allowed to call the API, e.g. [\'https://app.contoso.com\']; empty = no cross-origin browser calls.')
@@ -248,6 +251,28 @@ module communication './core/communication.bicep' = {
   }
 }
 
+module additionalCommunication './core/communication.bicep' = [for resource in additionalAcsResources: {
+  name: 'communication-${resource.name}'
+  scope: rg
+  params: {
+    name: '${names.communication}-${resource.name}'
+    dataLocation: resource.dataLocation
+    disableLocalAuth: acsDisableLocalAuth
+    tags: tags
+  }
+}]
+
+// The app's identity gets the same ACS role on every additional resource.
+module additionalCommunicationRoles './app/acs-role.bicep' = [for (resource, index) in additionalAcsResources: {
+  name: 'communication-role-${resource.name}'
+  scope: rg
+  params: {
+    communicationServiceName: additionalCommunication[index].outputs.name
+    principalId: identity.outputs.principalId
+    acsRoleName: acsRoleName
+  }
+}]
+
 module keyVault './core/keyvault.bicep' = {
   name: 'keyVault'
   scope: rg
@@ -298,6 +323,7 @@ module api './app/api.bicep' = {
   // The host starts as soon as the site exists: let it find its storage, ACS and Key Vault roles already in place.
   dependsOn: [
     rbac
+    additionalCommunicationRoles
   ]
   params: {
     name: names.functionApp
@@ -312,6 +338,7 @@ module api './app/api.bicep' = {
     deploymentContainerName: names.deploymentContainer
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     acsEndpoint: communication.outputs.endpoint
+    acsResources: [for (resource, index) in additionalAcsResources: union({ name: resource.name, endpoint: additionalCommunication[index].outputs.endpoint }, resource.rules)]
     mappingTableName: mappingTableName
     eventsTableName: eventsTableName
     eventsQueueName: eventsQueueName

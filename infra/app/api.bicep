@@ -98,6 +98,9 @@ param standardWebhookIssuer string = ''
 @description('Entra app id whose Teams user tokens may be exchanged; empty = Teams exchange off.')
 param teamsAppId string = ''
 
+@description('ACS_RESOURCES: the secondary ACS resources (name, endpoint and routing rules; no secrets); empty = only ACS_ENDPOINT.')
+param acsResources array = []
+
 @description('Browser origins allowed to call the API (CORS).')
 param corsAllowedOrigins array = []
 
@@ -246,6 +249,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
         // Teams users' token exchange (POST /api/tokens/teams); empty = off.
         { name: 'TEAMS_APP_ID', value: teamsAppId }
+
+        // More ACS resources (data residency, capacity): endpoints and routing rules; same managed identity.
+        { name: 'ACS_RESOURCES', value: empty(acsResources) ? '' : string(acsResources) }
       ], filter(keyVaultSettings, setting => contains(keyVaultSettingNames, setting.name)))
     }
   }

@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 
 import { acsEndpointOf, AcsIdentityGateway, createIdentityClient, type IdentityGateway, resourceOf } from '../acs/identity-client';
+import { ResourceRouter } from '../acs/router';
 import { AppServiceAuthenticator } from '../auth/appservice-authenticator';
 import { JwtAuthenticator } from '../auth/jwt-authenticator';
 import type { Authenticator } from '../auth/principal';
@@ -56,11 +57,17 @@ export function createServices(config: Config): Services {
   const mappingTable = createTableClient(config.storage.table, config.tables.mapping, credentialFactory(config.storage.table));
   const eventsTable = createTableClient(config.storage.table, config.tables.events, credentialFactory(config.storage.table));
   const queueClient = createQueueClient(config.storage.queue, config.eventsQueue, credentialFactory(config.storage.queue));
-  const acs = new AcsIdentityGateway(createIdentityClient(config.acs, credentialFactory(config.acs)), config.upstreamTimeoutInMs, resourceOf(acsEndpointOf(config.acs)));
+  const gatewayFor = (connection: Connection) =>
+    new AcsIdentityGateway(createIdentityClient(connection, credentialFactory(connection)), config.upstreamTimeoutInMs, resourceOf(acsEndpointOf(connection)));
+  const acs = gatewayFor(config.acs);
+  const router = new ResourceRouter(
+    acs,
+    config.acsResources.map((resource) => ({ ...resource, gateway: gatewayFor(resource.connection) })),
+  );
   const mappings = new MappingRepository(mappingTable, storageTimeoutInMs);
   const cached = config.mappingCache.maxAgeInMs > 0 ? new CachedMappingStore(mappings, config.mappingCache) : mappings;
   const quotas = new Quotas(new TableQuotaStore(mappingTable, storageTimeoutInMs), config.quotas);
-  const identities = new IdentityService(cached, acs, { idempotentCreate: config.idempotentCreate, reconcileAfterInMs: config.reconcileAfterInMs, quotas });
+  const identities = new IdentityService(cached, router, { idempotentCreate: config.idempotentCreate, reconcileAfterInMs: config.reconcileAfterInMs, quotas });
   const processedEvents = new ProcessedEventRepository(eventsTable, storageTimeoutInMs);
 
   let readiness: Promise<void> | undefined;

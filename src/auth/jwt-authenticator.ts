@@ -95,6 +95,7 @@ export class JwtAuthenticator implements Authenticator {
       ...(typeof payload['oid'] === 'string' ? { objectId: payload['oid'] } : {}),
       ...(typeof payload['tid'] === 'string' ? { tenantId: payload['tid'] } : {}),
       ...(typeof payload.iat === 'number' && Number.isFinite(payload.iat) ? { issuedAt: new Date(payload.iat * 1000) } : {}),
+      attributes: Object.fromEntries(Object.entries(payload).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length <= 256)),
     };
   }
 

@@ -1,5 +1,5 @@
 import type { Limit } from '../domain/model';
-import { type Settings, settingsSchema, type TokenScope, unresolvedKeyVaultReferences } from './settings';
+import { acsResourcesSchema, type Settings, settingsSchema, type TokenScope, unresolvedKeyVaultReferences } from './settings';
 
 /** A setting is missing or malformed. The message names every offending setting, never its value. */
 export class ConfigError extends Error {
@@ -37,8 +37,19 @@ export interface WebhookConfig {
   eventGrid?: { secret: string; graphIssuerTemplate: string };
 }
 
+/** A secondary ACS resource and which new users it takes (see ACS_RESOURCES). */
+export interface AcsResourceConfig {
+  name: string;
+  connection: Connection;
+  issuers?: string[];
+  claim?: { name: string; values: string[] };
+  spread?: boolean;
+}
+
 export interface Config {
   acs: Connection;
+  /** Secondary ACS resources, in rule order. */
+  acsResources: AcsResourceConfig[];
   storage: StorageConnection;
   tables: { mapping: string; events: string };
   eventsQueue: string;
@@ -113,8 +124,21 @@ function toConfig(s: Settings): Config {
     webhooks.eventGrid = { secret: s.EVENTGRID_WEBHOOK_SECRET, graphIssuerTemplate: s.GRAPH_ISSUER_TEMPLATE };
   }
 
+  const acsResources: AcsResourceConfig[] = s.ACS_RESOURCES
+    ? acsResourcesSchema.parse(JSON.parse(s.ACS_RESOURCES)).map((resource) => ({
+        name: resource.name,
+        connection: resource.connectionString
+          ? { kind: 'connectionString', connectionString: resource.connectionString }
+          : { kind: 'managedIdentity', endpoint: resource.endpoint!, ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}) },
+        ...(resource.issuers ? { issuers: resource.issuers } : {}),
+        ...(resource.claim ? { claim: resource.claim } : {}),
+        ...(resource.spread ? { spread: true } : {}),
+      }))
+    : [];
+
   return {
     acs,
+    acsResources,
     storage,
     tables: { mapping: s.MAPPING_TABLE_NAME, events: s.EVENTS_TABLE_NAME },
     eventsQueue: s.EVENTS_QUEUE_NAME,

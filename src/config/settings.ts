@@ -45,6 +45,13 @@ export const settingsSchema = z
     ACS_CONNECTION_STRING: optionalText,
     ACS_ENDPOINT: optionalText.pipe(httpUrl.optional()),
 
+    /**
+     * More ACS resources (data residency, more capacity), as JSON: `[{"name","endpoint" | "connectionString",
+     * "issuers"?, "claim"?: {"name","values"}, "spread"?}]`. New identities go to the first whose rule matches the
+     * user, else are spread by a stable hash over the primary and the `spread` ones; existing ones stay put.
+     */
+    ACS_RESOURCES: optionalText.pipe(z.string().optional()),
+
     // --- Storage for the mapping, the audit trail, processed events and the event queue (one of the two forms) ---
     IdentityStorage: optionalText,
     IdentityStorage__tableServiceUri: optionalText.pipe(httpUrl.optional()),
@@ -120,6 +127,20 @@ export const settingsSchema = z
     if (s.ACS_CONNECTION_STRING && !/endpoint=[^;]+;accesskey=[^;]+/i.test(s.ACS_CONNECTION_STRING)) {
       issue('ACS_CONNECTION_STRING', 'expected endpoint=https://<resource>.communication.azure.com/;accesskey=<key>');
     }
+    if (s.ACS_RESOURCES) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(s.ACS_RESOURCES);
+      } catch {
+        parsed = undefined;
+      }
+      const resources = acsResourcesSchema.safeParse(parsed);
+      if (!resources.success) issue('ACS_RESOURCES', `expected a JSON array of resources: ${resources.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+      else {
+        const endpoints = resources.data.map((resource) => resource.endpoint ?? acsConnectionStringEndpoint(resource.connectionString!) ?? '');
+        if (endpoints.some((url) => !isSecureOrLoopback(url))) issue('ACS_RESOURCES', 'endpoints must use https (http only on loopback)');
+      }
+    }
     const acsEndpoint = s.ACS_CONNECTION_STRING ? acsConnectionStringEndpoint(s.ACS_CONNECTION_STRING) : s.ACS_ENDPOINT;
     if (acsEndpoint && !isSecureOrLoopback(acsEndpoint)) issue(s.ACS_CONNECTION_STRING ? 'ACS_CONNECTION_STRING' : 'ACS_ENDPOINT', 'the endpoint must use https (http only on loopback)');
     const storageEndpoints = s.IdentityStorage
@@ -145,6 +166,21 @@ export const settingsSchema = z
   });
 
 export type Settings = z.output<typeof settingsSchema>;
+
+/** One entry of ACS_RESOURCES. */
+export const acsResourceSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/),
+    endpoint: httpUrl.optional(),
+    connectionString: z.string().regex(/endpoint=[^;]+;accesskey=[^;]+/i, 'expected endpoint=...;accesskey=...').optional(),
+    issuers: z.array(httpUrl).optional(),
+    claim: z.strictObject({ name: z.string().min(1), values: z.array(z.string().min(1)).min(1) }).optional(),
+    spread: z.boolean().optional(),
+  })
+  .refine((resource) => (resource.endpoint === undefined) !== (resource.connectionString === undefined), 'set exactly one of endpoint and connectionString')
+  .refine((resource) => resource.issuers || resource.claim || resource.spread, 'give the resource a rule: issuers, claim or spread');
+
+export const acsResourcesSchema = z.array(acsResourceSchema).max(20);
 
 /**
  * App Service hands the app the reference text itself when a Key Vault reference cannot be resolved (no access, no

@@ -19,6 +19,8 @@ export interface Principal {
   tenantId?: string;
   /** When the identity provider issued the caller's token (`iat`, seconds resolution); undefined when absent. */
   issuedAt?: Date;
+  /** The token's string-valued claims, for routing a new identity to an ACS resource (e.g. by country or tenant). */
+  attributes?: Readonly<Record<string, string>>;
 }
 
 export type MappingState = 'active' | 'deleting';
@@ -71,6 +73,8 @@ export interface Intent {
   createdAt: Date;
   /** Known once ACS has answered (create) or from the start (delete). */
   communicationUserId?: string;
+  /** The ACS resource the change is made in (absent: the primary one). */
+  resource?: string;
   etag: string;
 }
 

@@ -25,7 +25,7 @@ export interface MappingStore {
   remove(mapping: IdentityMapping, cause: AuditCause, action?: 'deleted' | 'stale_removed', now?: Date): Promise<void>;
   /** False when `current` is at the same time or later. */
   recordDecision(user: AppUser, decision: Omit<AccessDecision, 'etag'>, current: AccessDecision | undefined, cause: AuditCause, now?: Date): Promise<boolean>;
-  putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now?: Date): Promise<Intent>;
+  putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now?: Date, resource?: string): Promise<Intent>;
   recordIntentIdentity(intent: Intent, communicationUserId: string): Promise<void>;
   deleteIntent(intent: Pick<Intent, 'id'>): Promise<void>;
   listIntentsBefore(cutoff: Date, limit?: number): Promise<Intent[]>;
@@ -96,4 +96,15 @@ export interface QuotaDecision {
 /** Counters shared by every instance (Table Storage in `src/storage`), one per key and fixed window. */
 export interface QuotaStore {
   consume(key: string, limit: number, windowInMs: number, now?: number): Promise<QuotaDecision>;
+}
+
+/**
+ * The ACS resources this deployment uses. A new identity goes to the resource its user is routed to; every later
+ * call for it goes to the resource its mapping records.
+ */
+export interface IdentityGateways {
+  /** The resource a new identity of this user is created in. */
+  forUser(user: AppUser & { attributes?: Readonly<Record<string, string>> }): IdentityGateway;
+  /** The gateway of a recorded resource (undefined: the primary one); undefined when it is not configured (any more). */
+  forResource(resource: string | undefined): IdentityGateway | undefined;
 }

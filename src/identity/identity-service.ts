@@ -1,7 +1,8 @@
 import type { TokenScope } from '@azure/communication-identity';
 
 import { AcsUnauthorizedError } from '../domain/errors';
-import type { IdentityGateway } from '../domain/ports';
+import type { IdentityGateway, IdentityGateways } from '../domain/ports';
+import { ResourceRouter } from '../acs/router';
 import {
   type AccessDecision,
   type AppUser,
@@ -80,9 +81,13 @@ const CHANGED = Symbol('changed');
 export class IdentityService {
   constructor(
     private readonly mappings: MappingStore,
-    private readonly acs: IdentityGateway,
+    acs: IdentityGateway | IdentityGateways,
     private readonly options: IdentityServiceOptions,
-  ) {}
+  ) {
+    this.gateways = 'forUser' in acs ? acs : new ResourceRouter(acs);
+  }
+
+  private readonly gateways: IdentityGateways;
 
   async getIdentity(user: AppUser): Promise<Identity> {
     const mapping = await this.mappings.get(user);
@@ -92,7 +97,6 @@ export class IdentityService {
 
   /** Idempotent per user: `created` is false when the user already had an identity. */
   async createIdentity(requester: Requester, caller: Caller): Promise<Identity & { created: boolean }> {
-    const user = appUser(requester);
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const record = await this.readAllowed(requester);
       if (record.mapping) {
@@ -104,7 +108,7 @@ export class IdentityService {
         return { communicationUserId: mapping.communicationUserId, createdOn: mapping.createdOn, created: false };
       }
       await this.options.quotas?.identity(requester, caller.log);
-      const saved = await this.createNew(user, undefined, caller);
+      const saved = await this.createNew(requester, undefined, caller);
       if (saved) return { communicationUserId: saved.communicationUserId, createdOn: saved.createdOn, created: true };
     }
     throw raceLost();
@@ -126,7 +130,7 @@ export class IdentityService {
         continue; // changed meanwhile, or it pointed at an identity ACS no longer has (removed): read again
       }
       await this.options.quotas?.identity(requester, caller.log);
-      const saved = await this.createNew(user, request, caller);
+      const saved = await this.createNew(requester, request, caller);
       if (saved?.token) return { ...saved.token, created: true };
     }
     throw raceLost();
@@ -159,7 +163,7 @@ export class IdentityService {
    */
   async revokeMapped(mapping: IdentityMapping, caller: Caller): Promise<'revoked' | 'deleting' | 'stale_removed'> {
     if (mapping.state === 'deleting') return 'deleting';
-    const revoked = await this.withLiveIdentity(mapping, caller, (id) => this.acs.revokeTokens(id));
+    const revoked = await this.withLiveIdentity(mapping, caller, (id, acs) => acs.revokeTokens(id));
     if (revoked === STALE) return 'stale_removed';
     if (revoked === CHANGED) {
       const current = await this.mappings.get(mapping.user);
@@ -183,10 +187,12 @@ export class IdentityService {
 
   /** Deletes an identity whose mapping the caller has just read (see {@link deleteIdentity}). */
   async deleteMapped(found: IdentityMapping, caller: Caller, existingIntent?: Intent): Promise<void> {
-    const intent = existingIntent ?? (await this.mappings.putIntent('delete', found.user, found.communicationUserId));
+    const intent = existingIntent ?? (await this.mappings.putIntent('delete', found.user, found.communicationUserId, undefined, found.resource));
     const mapping = await this.markDeleting(found);
     if (mapping) {
-      await this.deleteAcsIdentity(mapping.communicationUserId, caller.log);
+      const acs = this.gateways.forResource(mapping.resource);
+      if (acs) await this.deleteAcsIdentity(mapping.communicationUserId, caller.log, acs);
+      else caller.log.warn('The identity belongs to an ACS resource this deployment no longer uses; only its mapping is removed.');
       await this.removeMapping(mapping, caller.cause, 'deleted');
     }
     await this.forgetIntent(intent, caller.log);
@@ -237,15 +243,16 @@ export class IdentityService {
       await this.mappings.deleteIntent(intent);
       return 'completed';
     }
+    const acs = this.gateways.forResource(intent.resource);
     let orphan = intent.communicationUserId;
-    if (!orphan && this.options.idempotentCreate) orphan = await this.acs.createUser({ customId: intent.id });
-    if (!orphan) {
+    if (!orphan && acs && this.options.idempotentCreate) orphan = await acs.createUser({ customId: intent.id });
+    if (!orphan || !acs) {
       log.warn(`Create intent ${intent.id} ended without a mapping; an identity created by it cannot be found (ACS_IDEMPOTENT_CREATE is off).`);
       await this.mappings.deleteIntent(intent);
       return 'orphan_unknown';
     }
     // With a customId this may create the identity now (the crashed call never reached ACS): deleted all the same.
-    if (mapping?.communicationUserId !== orphan) await this.deleteAcsIdentity(orphan, log);
+    if (mapping?.communicationUserId !== orphan) await this.deleteAcsIdentity(orphan, log, acs);
     await this.mappings.deleteIntent(intent);
     return 'orphan_deleted';
   }
@@ -263,12 +270,13 @@ export class IdentityService {
     return record;
   }
 
+  /** Whether the mapping's ACS resource is one this deployment uses. */
   private ownedHere(mapping: IdentityMapping): boolean {
-    return mapping.resource === undefined || mapping.resource === this.acs.resource;
+    return this.gateways.forResource(mapping.resource) !== undefined;
   }
 
   private async tokenFor(mapping: IdentityMapping, request: TokenRequest, caller: Caller): Promise<IssuedToken | typeof STALE | typeof CHANGED> {
-    const token = await this.withLiveIdentity(mapping, caller, (id) => this.acs.getToken(id, request.scopes, request.expiresInMinutes));
+    const token = await this.withLiveIdentity(mapping, caller, (id, acs) => acs.getToken(id, request.scopes, request.expiresInMinutes));
     if (token === STALE || token === CHANGED) return token;
     return { communicationUserId: mapping.communicationUserId, token: token.token, expiresOn: token.expiresOn, scopes: request.scopes };
   }
@@ -281,15 +289,16 @@ export class IdentityService {
   private async withLiveIdentity<T>(
     found: IdentityMapping,
     caller: Caller,
-    call: (communicationUserId: string) => Promise<T>,
+    call: (communicationUserId: string, acs: IdentityGateway) => Promise<T>,
   ): Promise<T | typeof STALE | typeof CHANGED> {
     let mapping = found;
-    if (!this.ownedHere(mapping)) {
+    const acs = this.gateways.forResource(mapping.resource);
+    if (!acs) {
       await this.dropStale(mapping, caller);
       return STALE;
     }
     try {
-      return await call(mapping.communicationUserId);
+      return await call(mapping.communicationUserId, acs);
     } catch (error) {
       if (!(error instanceof AcsUnauthorizedError)) throw error;
     }
@@ -299,9 +308,9 @@ export class IdentityService {
       if (!stored || stored.communicationUserId !== mapping.communicationUserId || stored.state !== mapping.state) return CHANGED;
       mapping = stored;
     }
-    if (!(await this.credentialsWork(caller.log))) throw new AcsUnauthorizedError();
+    if (!(await this.credentialsWork(acs, caller.log))) throw new AcsUnauthorizedError();
     try {
-      return await call(mapping.communicationUserId);
+      return await call(mapping.communicationUserId, acs);
     } catch (again) {
       if (!(again instanceof AcsUnauthorizedError)) throw again;
     }
@@ -326,16 +335,18 @@ export class IdentityService {
    * Creates a new identity (with a token when `request` is given) under an intent and saves its mapping create-only.
    * Returns undefined when another request saved a mapping first (this identity is then deleted again).
    */
-  private async createNew(user: AppUser, request: TokenRequest | undefined, caller: Caller) {
-    const intent = await this.mappings.putIntent('create', user);
+  private async createNew(requester: Requester, request: TokenRequest | undefined, caller: Caller) {
+    const user = appUser(requester);
+    const acs = this.gateways.forUser(requester);
+    const intent = await this.mappings.putIntent('create', user, undefined, undefined, acs.resource);
     const customId = this.options.idempotentCreate ? { customId: intent.id } : {};
     let created: { communicationUserId: string; token?: { token: string; expiresOn: Date } };
     try {
       if (request) {
-        const result = await this.acs.createUserAndToken(request.scopes, request.expiresInMinutes, customId);
+        const result = await acs.createUserAndToken(request.scopes, request.expiresInMinutes, customId);
         created = { communicationUserId: result.communicationUserId, token: { token: result.token, expiresOn: result.expiresOn } };
       } else {
-        created = { communicationUserId: await this.acs.createUser(customId) };
+        created = { communicationUserId: await acs.createUser(customId) };
       }
     } catch (error) {
       // Refused outright: nothing was created. Otherwise ACS may have created it: with a customId the reconciler
@@ -353,7 +364,7 @@ export class IdentityService {
     const createdOn = new Date();
     let saved: boolean;
     try {
-      saved = await this.mappings.create(user, { communicationUserId, resource: this.acs.resource, intentId: intent.id }, caller.cause, createdOn);
+      saved = await this.mappings.create(user, { communicationUserId, resource: acs.resource, intentId: intent.id }, caller.cause, createdOn);
     } catch (error) {
       const outcome = await this.settleUncertainWrite(user, intent, communicationUserId, error, caller.log);
       if (outcome !== 'saved') throw error;
@@ -428,16 +439,16 @@ export class IdentityService {
   }
 
   /** Deletes an ACS identity; one that ACS no longer knows (401 twice while our credentials work) counts as deleted. */
-  private async deleteAcsIdentity(communicationUserId: string, log: Logger): Promise<void> {
+  private async deleteAcsIdentity(communicationUserId: string, log: Logger, acs: IdentityGateway): Promise<void> {
     try {
-      await this.acs.deleteUser(communicationUserId);
+      await acs.deleteUser(communicationUserId);
       return;
     } catch (error) {
       // 401 means "no such identity" or "bad credentials": only when our credentials demonstrably work is it gone.
-      if (!(error instanceof AcsUnauthorizedError) || !(await this.credentialsWork(log))) throw error;
+      if (!(error instanceof AcsUnauthorizedError) || !(await this.credentialsWork(acs, log))) throw error;
     }
     try {
-      await this.acs.deleteUser(communicationUserId);
+      await acs.deleteUser(communicationUserId);
     } catch (again) {
       if (!(again instanceof AcsUnauthorizedError)) throw again;
       log.info('ACS no longer knows the identity being deleted.');
@@ -450,7 +461,9 @@ export class IdentityService {
    */
   private async discard(communicationUserId: string, intent: Intent, log: Logger): Promise<void> {
     try {
-      await this.acs.deleteUser(communicationUserId);
+      const acs = this.gateways.forResource(intent.resource);
+      if (!acs) throw new Error('ACS resource not configured');
+      await acs.deleteUser(communicationUserId);
     } catch (error) {
       log.warn(`Could not delete unsaved ACS identity ${communicationUserId} (${describeError(error)}); the reconciler will.`);
       await this.mappings.recordIntentIdentity(intent, communicationUserId).catch((recordError: unknown) => {
@@ -468,15 +481,15 @@ export class IdentityService {
   }
 
   /** Proves the ACS credentials work by creating and deleting a throwaway identity (only on the ambiguous-401 path). */
-  private async credentialsWork(log: Logger): Promise<boolean> {
+  private async credentialsWork(acs: IdentityGateway, log: Logger): Promise<boolean> {
     let probe: string;
     try {
-      probe = await this.acs.createUser();
+      probe = await acs.createUser();
     } catch (error) {
       if (error instanceof AcsUnauthorizedError) return false;
       throw error;
     }
-    await this.acs.deleteUser(probe).catch((error: unknown) => log.warn(`Could not delete probe identity ${probe} (${describeError(error)}).`));
+    await acs.deleteUser(probe).catch((error: unknown) => log.warn(`Could not delete probe identity ${probe} (${describeError(error)}).`));
     return true;
   }
 }

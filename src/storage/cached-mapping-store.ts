@@ -79,8 +79,8 @@ export class CachedMappingStore implements MappingStore {
     return this.writing(user, () => this.inner.recordDecision(user, decision, current, cause, now));
   }
 
-  putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now?: Date) {
-    return this.inner.putIntent(kind, user, communicationUserId, now);
+  putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now?: Date, resource?: string) {
+    return this.inner.putIntent(kind, user, communicationUserId, now, resource);
   }
 
   recordIntentIdentity(intent: Intent, communicationUserId: string) {

@@ -60,6 +60,7 @@ type IntentEntity = {
   userId: string;
   createdAt: Date;
   communicationUserId?: string;
+  resource?: string;
 };
 
 type AuditEntity = {
@@ -245,8 +246,9 @@ export class MappingRepository implements MappingStore {
   }
 
   /** Writes an intent before the first external step of a multi-step change. */
-  async putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now = new Date()): Promise<Intent> {
+  async putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now = new Date(), resource?: string): Promise<Intent> {
     const entity: IntentEntity = {
+      ...(resource ? { resource } : {}),
       partitionKey: intentPartitionKey,
       rowKey: intentRowKey(now),
       kind,
@@ -365,6 +367,7 @@ function toIntent(entity: IntentEntity & { etag: string }): Intent {
     user: { issuer: entity.issuer, userId: entity.userId },
     createdAt: new Date(entity.createdAt),
     ...(entity.communicationUserId ? { communicationUserId: entity.communicationUserId } : {}),
+    ...(entity.resource ? { resource: entity.resource } : {}),
     etag: entity.etag,
   };
 }

@@ -78,9 +78,9 @@ export class InMemoryMappingStore implements MappingStore {
     return true;
   }
 
-  async putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now = new Date()) {
+  async putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now = new Date(), resource?: string) {
     this.beforeCall('putIntent');
-    const intent: Intent = { id: `intent-${++this.version}`, kind, user, createdAt: now, ...(communicationUserId ? { communicationUserId } : {}), etag: this.etag() };
+    const intent: Intent = { id: `intent-${++this.version}`, kind, user, createdAt: now, ...(communicationUserId ? { communicationUserId } : {}), ...(resource ? { resource } : {}), etag: this.etag() };
     this.intents.set(intent.id, intent);
     return { ...intent };
   }

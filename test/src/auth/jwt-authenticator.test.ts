@@ -46,7 +46,7 @@ describe('JwtAuthenticator', () => {
 
   it('prefers oid over sub as the user id, and reads roles, scopes and tenant', async () => {
     const principal = await new JwtAuthenticator(config()).authenticate(headers(await sign({ oid: 'oid-1', tid: 't-1', roles: ['Identity.Admin'], scp: 'access_as_user other' })));
-    expect(principal).toEqual({ issuer, userId: 'oid-1', roles: ['Identity.Admin'], scopes: ['access_as_user', 'other'], objectId: 'oid-1', tenantId: 't-1', issuedAt: expect.any(Date) });
+    expect(principal).toEqual({ issuer, userId: 'oid-1', roles: ['Identity.Admin'], scopes: ['access_as_user', 'other'], objectId: 'oid-1', tenantId: 't-1', issuedAt: expect.any(Date), attributes: expect.objectContaining({ oid: 'oid-1', iss: issuer }) });
   });
 
   it('falls back to sub, and refuses a token with none of the claims', async () => {

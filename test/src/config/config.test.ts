@@ -101,4 +101,14 @@ describe('loadConfig', () => {
     expect(message).toMatch(/OKTA_WEBHOOK_SECRET: a Key Vault reference that did not resolve/);
     expect(message).not.toContain('kv.vault.azure.net');
   });
+
+  it('reads ACS_RESOURCES and refuses entries without one endpoint or without a rule', () => {
+    const resources = [{ name: 'eu', endpoint: 'https://eu.communication.azure.com', claim: { name: 'ctry', values: ['DE'] } }];
+    const config = loadConfig({ ...managedIdentity, ACS_RESOURCES: JSON.stringify(resources) });
+    expect(config.acsResources).toEqual([{ name: 'eu', connection: { kind: 'managedIdentity', endpoint: 'https://eu.communication.azure.com', clientId: managedIdentity.AZURE_CLIENT_ID }, claim: { name: 'ctry', values: ['DE'] } }]);
+    expect(messageOf({ ...managedIdentity, ACS_RESOURCES: JSON.stringify([{ name: 'x', spread: true }]) })).toMatch(/ACS_RESOURCES: .*exactly one of endpoint and connectionString/);
+    expect(messageOf({ ...managedIdentity, ACS_RESOURCES: JSON.stringify([{ name: 'x', endpoint: 'https://x.communication.azure.com' }]) })).toMatch(/ACS_RESOURCES: .*a rule/);
+    expect(messageOf({ ...managedIdentity, ACS_RESOURCES: 'not json' })).toMatch(/ACS_RESOURCES/);
+    expect(messageOf({ ...managedIdentity, ACS_RESOURCES: JSON.stringify([{ name: 'x', endpoint: 'http://x.example.com', spread: true }]) })).toMatch(/ACS_RESOURCES: endpoints must use https/);
+  });
 });
