@@ -41,7 +41,7 @@ describe('request validation', () => {
     ['expiresInMinutes as a string', '{"expiresInMinutes":"60"}', 400, 'invalid_request'],
     ['an unknown property', '{"expiresInMinute":60}', 400, 'invalid_request'],
     ['a scope not allowed here', '{"scopes":["voip.join"]}', 403, 'scope_not_allowed'],
-  ])('answers %s with %i', async (_name, body, status, code) => {
+  ])('answers %s (body %s) with %i', async (_name, body, status, code) => {
     const before = await stack.acsStats();
     await expectProblem(await send(body), status, code);
     await expectProblem(await send(body, 'application/json', '/api/tokens/refresh'), status, code);
