@@ -146,6 +146,7 @@ var names = {
 var mappingTableName = 'IdentityMappings'
 var eventsTableName = 'ProcessedEvents'
 var eventsQueueName = 'identity-events'
+var jobsQueueName = 'identity-jobs'
 
 // Routes under host.json's routePrefix 'api', as registered by src/functions; used only for the URLs below.
 var routes = {
@@ -190,6 +191,8 @@ module storage './core/storage.bicep' = {
     queueNames: [
       eventsQueueName
       '${eventsQueueName}-poison'
+      jobsQueueName
+      '${jobsQueueName}-poison'
     ]
   }
 }
@@ -253,6 +256,7 @@ module api './app/api.bicep' = {
     mappingTableName: mappingTableName
     eventsTableName: eventsTableName
     eventsQueueName: eventsQueueName
+    jobsQueueName: jobsQueueName
     authIssuers: authIssuers
     authAudiences: authAudiences
     authRequiredScope: authRequiredScope
