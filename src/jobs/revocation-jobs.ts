@@ -20,7 +20,7 @@ export const claimDurationInMs = 5 * 60_000;
 /** The most users one table query returns (and the largest page). */
 const maxPageSize = 1000;
 /** ACS calls in flight at once within a page. */
-const concurrency = 8;
+const concurrency = 16;
 
 /**
  * Revoke-all: revokes the tokens of (or deletes) every identity of one issuer, or of every issuer, one page of the

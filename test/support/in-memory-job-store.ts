@@ -4,7 +4,7 @@ import type { InMemoryMappingStore } from './in-memory-mapping-store';
 
 /**
  * Revocation jobs in memory, with the Table adapter's ETag conditions, scanning an InMemoryMappingStore's mappings
- * (the continuation token is the index of the next one). The adapter is tested against Azurite (test/src/storage).
+ * (the continuation token is the key of the next one, so that removals do not shift it, as with Table Storage). The adapter is tested against Azurite (test/src/storage).
  */
 export class InMemoryJobStore implements RevocationJobStore {
   readonly jobs = new Map<string, RevocationJob>();
@@ -35,10 +35,11 @@ export class InMemoryJobStore implements RevocationJobStore {
   }
 
   async listMappings(issuer: string | undefined, pageSize: number, continuationToken?: string): Promise<MappingPage> {
-    const all = [...this.mappings.mappings.values()].filter((mapping) => issuer === undefined || mapping.user.issuer === issuer);
-    const start = Number(continuationToken ?? 0);
-    const end = start + pageSize;
-    return { mappings: all.slice(start, end).map((mapping) => ({ ...mapping })), ...(end < all.length ? { continuationToken: String(end) } : {}) };
+    const all = [...this.mappings.mappings.entries()]
+      .filter(([key, mapping]) => (issuer === undefined || mapping.user.issuer === issuer) && (continuationToken === undefined || key >= continuationToken))
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    const next = all[pageSize]?.[0];
+    return { mappings: all.slice(0, pageSize).map(([, mapping]) => ({ ...mapping })), ...(next !== undefined ? { continuationToken: next } : {}) };
   }
 
   private etag = () => `W/"job-${++this.version}"`;
