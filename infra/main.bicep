@@ -166,6 +166,7 @@ var names = {
 var mappingTableName = 'IdentityMappings'
 var eventsTableName = 'ProcessedEvents'
 var eventsQueueName = 'identity-events'
+var jobsQueueName = 'identity-jobs'
 
 // Key Vault secret names, and the app setting each one backs. A setting is set (as a Key Vault reference) only when
 // its secret was given: an empty parameter creates no secret and no setting, and its webhook stays off.
@@ -225,6 +226,8 @@ module storage './core/storage.bicep' = {
     queueNames: [
       eventsQueueName
       '${eventsQueueName}-poison'
+      jobsQueueName
+      '${jobsQueueName}-poison'
     ]
   }
 }
@@ -342,6 +345,7 @@ module api './app/api.bicep' = {
     mappingTableName: mappingTableName
     eventsTableName: eventsTableName
     eventsQueueName: eventsQueueName
+    jobsQueueName: jobsQueueName
     authIssuers: authIssuers
     authAudiences: authAudiences
     authRequiredScope: authRequiredScope

@@ -51,6 +51,9 @@ param eventsTableName string
 @description('Queue of identity-provider events; its poison queue is <name>-poison.')
 param eventsQueueName string
 
+@description('Queue of revoke-all job steps; its poison queue is <name>-poison.')
+param jobsQueueName string
+
 @description('Trusted token issuers, comma-separated (AUTH_ISSUERS).')
 param authIssuers string
 
@@ -229,6 +232,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'MAPPING_TABLE_NAME', value: mappingTableName }
         { name: 'EVENTS_TABLE_NAME', value: eventsTableName }
         { name: 'EVENTS_QUEUE_NAME', value: eventsQueueName }
+        { name: 'JOBS_QUEUE_NAME', value: jobsQueueName }
 
         // Who may call the API: tokens from these issuers for these audiences, optionally with a scope/role.
         { name: 'AUTH_ISSUERS', value: authIssuers }

@@ -9,6 +9,7 @@ import { type Config, type Connection, loadConfig } from '../config/config';
 import type { IdentityEventQueue, MappingStore, ProcessedEventStore } from '../domain/ports';
 import { EventProcessor } from '../events/event-processor';
 import { IdentityService } from '../identity/identity-service';
+import { RevocationJobs } from '../jobs/revocation-jobs';
 import { createQueueClient, createTableClient } from '../storage/clients';
 import { storageCall } from '../storage/errors';
 import { EventQueue } from '../storage/event-queue';
@@ -17,6 +18,8 @@ import { CachedMappingStore } from '../storage/cached-mapping-store';
 import { TableQuotaStore } from '../storage/quota-store';
 import { MappingRepository } from '../storage/mapping-repository';
 import { ProcessedEventRepository } from '../storage/processed-events';
+import { RevocationJobRepository } from '../storage/revocation-jobs';
+import { StepQueue } from '../storage/step-queue';
 
 export interface Services {
   config: Config;
@@ -27,7 +30,9 @@ export interface Services {
   eventQueue: IdentityEventQueue;
   events: EventProcessor;
   processedEvents: ProcessedEventStore;
-  /** Resolves once the tables and the queue exist (created on first use per process; a failure is retried). */
+  /** Revoke-all jobs. */
+  revocations: RevocationJobs;
+  /** Resolves once the tables and the queues exist (created on first use per process; a failure is retried). */
   ready(): Promise<void>;
 }
 
@@ -69,11 +74,16 @@ export function createServices(config: Config): Services {
   const quotas = new Quotas(new TableQuotaStore(mappingTable, storageTimeoutInMs), config.quotas);
   const identities = new IdentityService(cached, router, { idempotentCreate: config.idempotentCreate, reconcileAfterInMs: config.reconcileAfterInMs, quotas });
   const processedEvents = new ProcessedEventRepository(eventsTable, storageTimeoutInMs);
+  const jobsQueueClient = createQueueClient(config.storage.queue, config.jobsQueue, credentialFactory(config.storage.queue));
+  const revocations = new RevocationJobs(new RevocationJobRepository(mappingTable, storageTimeoutInMs), new StepQueue(jobsQueueClient, storageTimeoutInMs), identities, {
+    ratePerSecond: config.revokeAllRatePerSecond,
+    ...(config.auth.adminGlobalRole ? { globalRole: config.auth.adminGlobalRole } : {}),
+  });
 
   let readiness: Promise<void> | undefined;
   const ready = () => {
     readiness ??= storageCall(storageTimeoutInMs, async (abortSignal) => {
-      await Promise.all([mappingTable.createTable({ abortSignal }), eventsTable.createTable({ abortSignal }), queueClient.createIfNotExists({ abortSignal })]);
+      await Promise.all([mappingTable.createTable({ abortSignal }), eventsTable.createTable({ abortSignal }), queueClient.createIfNotExists({ abortSignal }), jobsQueueClient.createIfNotExists({ abortSignal })]);
     }).catch((error: unknown) => {
       readiness = undefined;
       throw error;
@@ -90,6 +100,7 @@ export function createServices(config: Config): Services {
     eventQueue: new EventQueue(queueClient, storageTimeoutInMs),
     events: new EventProcessor(identities, processedEvents),
     processedEvents,
+    revocations,
     ready,
   };
 }

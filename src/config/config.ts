@@ -27,6 +27,8 @@ export interface AuthConfig {
   requiredRole?: string;
   adminRole: string;
   adminRoleClaim: string;
+  /** Lets an admin act on every issuer's users in a revoke-all job; absent: admins act on their own issuer only. */
+  adminGlobalRole?: string;
 }
 
 export interface WebhookConfig {
@@ -53,6 +55,9 @@ export interface Config {
   storage: StorageConnection;
   tables: { mapping: string; events: string };
   eventsQueue: string;
+  jobsQueue: string;
+  /** Users per second a revoke-all job revokes or deletes. */
+  revokeAllRatePerSecond: number;
   auth: AuthConfig;
   tokens: { allowedScopes: TokenScope[]; defaultScopes: TokenScope[] };
   upstreamTimeoutInMs: number;
@@ -142,6 +147,8 @@ function toConfig(s: Settings): Config {
     storage,
     tables: { mapping: s.MAPPING_TABLE_NAME, events: s.EVENTS_TABLE_NAME },
     eventsQueue: s.EVENTS_QUEUE_NAME,
+    jobsQueue: s.JOBS_QUEUE_NAME,
+    revokeAllRatePerSecond: s.REVOKE_ALL_RATE_PER_SECOND,
     auth: {
       mode: s.AUTH_MODE,
       issuers: s.AUTH_ISSUERS,
@@ -154,6 +161,7 @@ function toConfig(s: Settings): Config {
       ...(s.AUTH_REQUIRED_ROLE ? { requiredRole: s.AUTH_REQUIRED_ROLE } : {}),
       adminRole: s.ADMIN_ROLE,
       adminRoleClaim: s.ADMIN_ROLE_CLAIM,
+      ...(s.ADMIN_GLOBAL_ROLE ? { adminGlobalRole: s.ADMIN_GLOBAL_ROLE } : {}),
     },
     tokens: { allowedScopes: s.TOKEN_ALLOWED_SCOPES, defaultScopes: s.TOKEN_DEFAULT_SCOPES },
     upstreamTimeoutInMs: s.UPSTREAM_TIMEOUT_MS,

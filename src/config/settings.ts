@@ -65,6 +65,13 @@ export const settingsSchema = z
     MAPPING_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('IdentityMappings'),
     EVENTS_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('ProcessedEvents'),
     EVENTS_QUEUE_NAME: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,55}[a-z0-9]$/).default('identity-events'),
+    /** Queue of revoke-all job steps (one message per page of users; poison queue `<name>-poison`). */
+    JOBS_QUEUE_NAME: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,55}[a-z0-9]$/).default('identity-jobs'),
+    /**
+     * Users per second a revoke-all job revokes or deletes. ACS allows 500 per 30 s per resource, shared with every
+     * other revocation: the default (300 per 30 s) leaves room for webhooks and users. Above 16 only for emulators.
+     */
+    REVOKE_ALL_RATE_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(10),
 
     // --- Caller authentication ---
     AUTH_MODE: z.enum(['jwt', 'appservice']).default('jwt'),
@@ -81,6 +88,8 @@ export const settingsSchema = z
     AUTH_REQUIRED_ROLE: optionalText,
     ADMIN_ROLE: z.string().min(1).default('Identity.Admin'),
     ADMIN_ROLE_CLAIM: z.string().min(1).default('roles'),
+    /** A second role (in ADMIN_ROLE_CLAIM) that lets an admin revoke all users of another issuer or of every issuer; unset: nobody may. */
+    ADMIN_GLOBAL_ROLE: optionalText,
 
     // --- Tokens ---
     TOKEN_ALLOWED_SCOPES: csvOf(z.enum(tokenScopes)).transform((scopes) => (scopes.length > 0 ? scopes : [...tokenScopes])),

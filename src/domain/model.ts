@@ -82,7 +82,7 @@ export type AuditAction = 'created' | 'tokens_revoked' | 'deleted' | 'stale_remo
 
 export type AuditCause =
   | { kind: 'caller' }
-  | { kind: 'admin'; actor: string }
+  | { kind: 'admin'; actor: string; /** The revoke-all job that acted, when one did. */ jobId?: string }
   | { kind: 'webhook'; source: string; eventId: string; eventType?: string }
   | { kind: 'reconciler' };
 
@@ -92,6 +92,46 @@ export interface AuditEntry {
   /** Empty for actions that concern the user rather than an identity (access blocked or restored). */
   communicationUserId: string;
   at: Date;
+}
+
+export type RevocationAction = 'revoke' | 'delete';
+export type RevocationJobState = 'running' | 'done' | 'failed';
+
+/** What a revoke-all job has done so far (each page is counted once, when its step commits). */
+export interface RevocationCounts {
+  /** Mappings the job has gone through. */
+  processed: number;
+  revoked: number;
+  deleted: number;
+  /** Nothing to do: being deleted already (revoke) or the identity was already gone. */
+  skipped: number;
+  /** Refused by ACS for good (not retried); the user's tokens may still be valid. */
+  failed: number;
+}
+
+/**
+ * An operator's revoke-all (or delete-all): a paged scan of the mappings of one issuer (or of every issuer),
+ * one page per queue message, resumable from `continuationToken`.
+ */
+export interface RevocationJob extends RevocationCounts {
+  id: string;
+  action: RevocationAction;
+  /** The issuer whose users it covers; undefined: every issuer. */
+  issuer?: string;
+  /** The admin who started it. */
+  actor: AppUser;
+  state: RevocationJobState;
+  /** The page the job runs next (0-based), and where the scan continues (undefined: from the start, or finished). */
+  page: number;
+  continuationToken?: string;
+  /** The queue message running the current page, and until when its claim holds. */
+  claimedBy?: string;
+  claimedUntil?: Date;
+  startedAt: Date;
+  updatedAt: Date;
+  /** Why a failed job stopped (an error code). */
+  error?: string;
+  etag: string;
 }
 
 /** The mapping or decision changed between read and write (an ETag or create-only condition failed). */

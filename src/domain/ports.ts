@@ -1,5 +1,5 @@
 import type { IdentityEvent } from './events';
-import type { AccessDecision, AppUser, AuditCause, AuditEntry, IdentityMapping, Intent, TokenScope, UserRecord } from './model';
+import type { AccessDecision, AppUser, AuditCause, AuditEntry, IdentityMapping, Intent, RevocationJob, TokenScope, UserRecord } from './model';
 
 /** What a new mapping records besides the user. */
 export interface NewMapping {
@@ -107,4 +107,37 @@ export interface IdentityGateways {
   forUser(user: AppUser & { attributes?: Readonly<Record<string, string>> }): IdentityGateway;
   /** The gateway of a recorded resource (undefined: the primary one); undefined when it is not configured (any more). */
   forResource(resource: string | undefined): IdentityGateway | undefined;
+}
+
+/** One page of a scan over the mappings (tombstones left out); no `continuationToken`: the scan is finished. */
+export interface MappingPage {
+  mappings: IdentityMapping[];
+  continuationToken?: string;
+}
+
+export type NewRevocationJob = Pick<RevocationJob, 'action' | 'issuer' | 'actor'>;
+
+/**
+ * Revoke-all jobs and the scan they run (Table Storage in `src/storage`). Updates are conditional on the job's
+ * ETag and throw `ConcurrentChangeError` when it changed.
+ */
+export interface RevocationJobStore {
+  createJob(job: NewRevocationJob, now?: Date): Promise<RevocationJob>;
+  getJob(id: string): Promise<RevocationJob | undefined>;
+  /** A job still running, if any. */
+  findRunningJob(): Promise<RevocationJob | undefined>;
+  updateJob(job: RevocationJob): Promise<RevocationJob>;
+  /** Up to `pageSize` mappings of `issuer` (undefined: every issuer) from where `continuationToken` left off. */
+  listMappings(issuer: string | undefined, pageSize: number, continuationToken?: string): Promise<MappingPage>;
+}
+
+/** One step of a job: run page `page` of job `jobId`. */
+export interface RevocationStep {
+  jobId: string;
+  page: number;
+}
+
+/** Where job steps wait (a Storage queue in `src/storage`); a delayed step becomes visible after `delayInSeconds`. */
+export interface RevocationStepQueue {
+  enqueue(step: RevocationStep, delayInSeconds: number): Promise<void>;
 }

@@ -77,7 +77,7 @@ export const adminGetAudit = adminOnly(async (request, _context, { identities },
       entries: entries.map((entry) => ({
         action: entry.action,
         cause: entry.cause.kind,
-        ...(entry.cause.kind === 'admin' ? { actor: entry.cause.actor } : {}),
+        ...(entry.cause.kind === 'admin' ? { actor: entry.cause.actor, ...(entry.cause.jobId ? { jobId: entry.cause.jobId } : {}) } : {}),
         ...(entry.cause.kind === 'webhook' ? { source: entry.cause.source, eventId: entry.cause.eventId, ...(entry.cause.eventType ? { eventType: entry.cause.eventType } : {}) } : {}),
         communicationUserId: entry.communicationUserId,
         at: entry.at.toISOString(),

@@ -52,6 +52,7 @@ export const auditEntrySchema = z
     action: z.enum(['created', 'tokens_revoked', 'deleted']),
     cause: z.enum(['caller', 'admin', 'webhook']),
     actor: z.string().optional(),
+    jobId: z.string().optional().meta({ description: 'The revocation job that acted (admin cause).' }),
     source: z.string().optional(),
     eventId: z.string().optional(),
     eventType: z.string().optional(),
@@ -98,3 +99,34 @@ export const healthResponseSchema = z.object({ status: z.literal('ok'), version:
 export const webhookAcceptedSchema = z
   .object({ accepted: z.int(), ignored: z.int(), rejected: z.int() })
   .meta({ id: 'WebhookAccepted' });
+
+export const revocationJobRequestSchema = z
+  .strictObject({
+    action: z.enum(['revoke', 'delete']).meta({ description: "`revoke`: every token of each user dies; `delete`: each user's ACS identity and mapping are deleted." }),
+    issuer: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .meta({ description: "Whose users: omitted, the admin's own issuer; another issuer or `all` (every issuer) needs the global admin role (ADMIN_GLOBAL_ROLE)." }),
+  })
+  .meta({ id: 'RevocationJobRequest' });
+
+export const revocationJobSchema = z
+  .object({
+    id: z.string(),
+    action: z.enum(['revoke', 'delete']),
+    issuer: z.string().meta({ description: 'The issuer whose users the job covers, or `all`.' }),
+    actor: z.string().meta({ description: 'The admin who started it.' }),
+    state: z.enum(['running', 'done', 'failed']),
+    processed: z.int().meta({ description: 'Users gone through so far.' }),
+    revoked: z.int(),
+    deleted: z.int(),
+    skipped: z.int().meta({ description: 'Nothing to do (already being deleted, or the identity was already gone).' }),
+    failed: z.int().meta({ description: 'Refused by ACS for good; these users may still hold valid tokens.' }),
+    ratePerSecond: z.int().meta({ description: 'The pace: users per second.' }),
+    error: z.string().optional().meta({ description: 'Why a failed job stopped.' }),
+    startedAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'RevocationJob' });

@@ -8,6 +8,8 @@ import {
   healthResponseSchema,
   identityResponseSchema,
   problemSchema,
+  revocationJobRequestSchema,
+  revocationJobSchema,
   teamsTokenRequestSchema,
   teamsTokenResponseSchema,
   tokenRequestSchema,
@@ -140,6 +142,25 @@ export function buildRegistry(): OpenAPIRegistry {
     operationId: 'adminGetAudit', method: 'get', path: '/api/users/{userId}/audit', tags: ['Admin'], security: bearer, request: { params: userIdParam },
     summary: "A user's audit trail, newest first (admin role).",
     responses: { 200: jsonBody('The audit trail.', auditResponseSchema), 400: problem('Invalid user id.'), ...adminErrors },
+  });
+
+  const jobIdParam = z.object({ jobId: z.string().meta({ description: 'The id POST /api/revocations answered with.' }) });
+  registry.registerPath({
+    operationId: 'startRevocationJob', method: 'post', path: '/api/revocations', tags: ['Admin'], security: bearer,
+    request: { body: { required: true, content: { 'application/json': { schema: revocationJobRequestSchema } } } },
+    summary: 'Starts revoking the tokens of (or deleting) every identity of an issuer, paced, through a queue (admin role).',
+    responses: {
+      202: { ...jsonBody('Started; follow `Location` for progress.', revocationJobSchema), headers: { Location: { description: 'The job: /api/revocations/{jobId}.', schema: { type: 'string' } } } },
+      ...bodyErrors,
+      403: problem('The caller lacks the admin role (`admin_role_required`), or names another issuer or `all` without the global admin role (`global_admin_role_required`).'),
+      409: problem('Another revocation job is still running (`revocation_job_running`).'),
+      ...upstreamErrors,
+    },
+  });
+  registry.registerPath({
+    operationId: 'getRevocationJob', method: 'get', path: '/api/revocations/{jobId}', tags: ['Admin'], security: bearer, request: { params: jobIdParam },
+    summary: "A revocation job's progress (admin role).",
+    responses: { 200: jsonBody('The job.', revocationJobSchema), 404: problem('No such job, or one of another issuer (`job_not_found`).'), ...adminErrors },
   });
 
   const webhookResponses = {

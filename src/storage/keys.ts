@@ -32,3 +32,11 @@ export function auditRowKey(at: Date): string {
   const inverted = (8_640_000_000_000_000 - at.getTime()).toString().padStart(16, '0');
   return `${auditRowPrefix}${inverted}-${randomBytes(4).toString('hex')}`;
 }
+
+/** One partition holds the revoke-all jobs. */
+export const jobPartitionKey = 'jobs';
+
+/** Job ids sort oldest first: milliseconds, zero-padded, plus 8 random bytes. */
+export function jobRowKey(at: Date): string {
+  return `${at.getTime().toString().padStart(16, '0')}-${randomBytes(8).toString('hex')}`;
+}

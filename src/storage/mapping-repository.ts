@@ -27,7 +27,7 @@ import {
 
 export type { AuditAction, AuditCause, AuditEntry, IdentityMapping, MappingState } from '../domain/model';
 
-type MappingEntity = {
+export type MappingEntity = {
   partitionKey: string;
   rowKey: string;
   issuer: string;
@@ -69,6 +69,7 @@ type AuditEntity = {
   action: AuditAction;
   cause: AuditCause['kind'];
   actor?: string;
+  jobId?: string;
   source?: string;
   eventId?: string;
   eventType?: string;
@@ -327,7 +328,7 @@ function auditEntity(partitionKey: string, action: AuditAction, cause: AuditCaus
     rowKey: auditRowKey(at),
     action,
     cause: cause.kind,
-    ...(cause.kind === 'admin' ? { actor: cause.actor } : {}),
+    ...(cause.kind === 'admin' ? { actor: cause.actor, ...(cause.jobId ? { jobId: cause.jobId } : {}) } : {}),
     ...(cause.kind === 'webhook' ? { source: cause.source, eventId: cause.eventId, ...(cause.eventType ? { eventType: cause.eventType } : {}) } : {}),
     communicationUserId,
     at,
@@ -335,7 +336,7 @@ function auditEntity(partitionKey: string, action: AuditAction, cause: AuditCaus
 }
 
 /** A tombstone reads as no mapping. */
-function toMapping(entity: MappingEntity & { etag: string }): IdentityMapping | undefined {
+export function toMapping(entity: MappingEntity & { etag: string }): IdentityMapping | undefined {
   if (entity.state === 'deleted') return undefined;
   return {
     user: { issuer: entity.issuer, userId: entity.userId },
@@ -375,7 +376,7 @@ function toIntent(entity: IntentEntity & { etag: string }): Intent {
 function toAuditEntry(entity: AuditEntity): AuditEntry {
   const cause: AuditCause =
     entity.cause === 'admin'
-      ? { kind: 'admin', actor: entity.actor ?? '' }
+      ? { kind: 'admin', actor: entity.actor ?? '', ...(entity.jobId ? { jobId: entity.jobId } : {}) }
       : entity.cause === 'webhook'
         ? { kind: 'webhook', source: entity.source ?? '', eventId: entity.eventId ?? '', ...(entity.eventType ? { eventType: entity.eventType } : {}) }
         : entity.cause === 'reconciler'

@@ -88,6 +88,7 @@ export const requiredSettingNames = [
   'MAPPING_TABLE_NAME',
   'EVENTS_TABLE_NAME',
   'EVENTS_QUEUE_NAME',
+  'JOBS_QUEUE_NAME',
   'AUTH_ISSUERS',
   'AUTH_AUDIENCES',
 ] as const;

@@ -41,6 +41,7 @@ describe('the required app settings', () => {
     MAPPING_TABLE_NAME: 'IdentityMappings',
     EVENTS_TABLE_NAME: 'ProcessedEvents',
     EVENTS_QUEUE_NAME: 'identity-events',
+    JOBS_QUEUE_NAME: 'identity-jobs',
     AUTH_ISSUERS: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0',
     AUTH_AUDIENCES: 'api://11111111-2222-3333-4444-555555555555',
   };

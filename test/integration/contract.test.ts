@@ -111,6 +111,12 @@ describe('OpenAPI contract', () => {
     await call('delete', `/api/users/${target}`, '/api/users/{userId}', { token: admin }); // 204
     await call('get', `/api/users/${target}`, '/api/users/{userId}', { token: admin }); // 404
 
+    const job = await call('post', '/api/revocations', '/api/revocations', { token: admin, json: { action: 'revoke' } }); // 202
+    await call('post', '/api/revocations', '/api/revocations', { token: admin, json: { action: 'revoke', issuer: 'all' } }); // 403
+    const location = job.headers.get('location')!;
+    await call('get', location, '/api/revocations/{jobId}', { token: admin }); // 200
+    await call('get', '/api/revocations/0000000000000000-0000000000000000', '/api/revocations/{jobId}', { token: admin }); // 404
+
     await call('post', '/api/webhooks/graph?validationToken=abc', '/api/webhooks/graph'); // 200 text/plain
     await call('post', '/api/webhooks/graph', '/api/webhooks/graph', { json: { value: [] } }); // 202
     await call('get', '/api/webhooks/okta', '/api/webhooks/okta', { headers: { 'x-okta-verification-challenge': 'c', authorization: 'local-okta-secret' } }); // 200

@@ -8,7 +8,9 @@ import type { Principal } from '../../src/domain/model';
 import type { Claim, ProcessedEventStore } from '../../src/domain/ports';
 import { EventProcessor } from '../../src/events/event-processor';
 import { IdentityService } from '../../src/identity/identity-service';
+import { RevocationJobs } from '../../src/jobs/revocation-jobs';
 import { fakeIdentityGateway } from './fake-identity-gateway';
+import { InMemoryJobStore, InMemoryStepQueue } from './in-memory-job-store';
 import { InMemoryMappingStore } from './in-memory-mapping-store';
 
 export const issuer = 'https://issuer.example.com';
@@ -33,15 +35,16 @@ export const testSettings: Record<string, string> = {
 };
 
 /**
- * Bearer tokens of in-process tests: `user:<id>` or `admin:<id>` (optionally `;iat=<ISO time>`). Real JWT
+ * Bearer tokens of in-process tests: `user:<id>`, `admin:<id>` or `global:<id>` (admin and Identity.GlobalAdmin)
+ * (optionally `;iat=<ISO time>`). Real JWT
  * verification is tested in test/src/auth and through the OIDC issuer in test/integration.
  */
 export const fakeAuthenticator = {
   async authenticate(headers: { get(name: string): string | null }): Promise<Principal> {
-    const match = /^Bearer (user|admin):([^;]+)(?:;iat=(.+))?$/.exec(headers.get('authorization') ?? '');
+    const match = /^Bearer (user|admin|global):([^;]+)(?:;iat=(.+))?$/.exec(headers.get('authorization') ?? '');
     if (!match) throw unauthenticated('A bearer token is required.', 'invalid_request');
     const issuedAt = match[3] ? new Date(match[3]) : new Date();
-    return { issuer, userId: decodeURIComponent(match[2]!), roles: match[1] === 'admin' ? ['Identity.Admin'] : [], scopes: [], objectId: 'oid-1', issuedAt };
+    return { issuer, userId: decodeURIComponent(match[2]!), roles: match[1] === 'admin' ? ['Identity.Admin'] : match[1] === 'global' ? ['Identity.Admin', 'Identity.GlobalAdmin'] : [], scopes: [], objectId: 'oid-1', issuedAt };
   },
 };
 
@@ -73,6 +76,12 @@ export function testServices(settings: Record<string, string> = {}) {
   const identities = new IdentityService(mappings, acs, { idempotentCreate: false, reconcileAfterInMs: 600_000 });
   const queued: IdentityEvent[] = [];
   const processedEvents = new InMemoryProcessedEvents();
+  const jobs = new InMemoryJobStore(mappings);
+  const steps = new InMemoryStepQueue();
+  const revocations = new RevocationJobs(jobs, steps, identities, {
+    ratePerSecond: config.revokeAllRatePerSecond,
+    ...(config.auth.adminGlobalRole ? { globalRole: config.auth.adminGlobalRole } : {}),
+  });
   const services: Services = {
     config,
     authenticator: fakeAuthenticator,
@@ -82,9 +91,10 @@ export function testServices(settings: Record<string, string> = {}) {
     eventQueue: { enqueue: async (events) => void queued.push(...events) },
     events: new EventProcessor(identities, processedEvents),
     processedEvents,
+    revocations,
     ready: async () => undefined,
   };
-  return { services, acs, live, mappings, queued };
+  return { services, acs, live, mappings, queued, jobs, steps };
 }
 
 /** A real `HttpRequest` as the Functions library builds it. */
