@@ -1,17 +1,14 @@
 import type { TokenCredential } from '@azure/core-auth';
 
-import { AcsIdentityGateway, createIdentityClient, type IdentityGateway } from '../acs/identity-client';
-import { AppServiceAuthenticator } from '../auth/appservice-authenticator';
-import { JwtAuthenticator } from '../auth/jwt-authenticator';
+import type { IdentityGateway } from '../acs/identity-client';
 import type { Authenticator } from '../auth/principal';
 import { type Config, type Connection, loadConfig } from '../config/config';
-import { EventProcessor } from '../events/event-processor';
-import { IdentityService } from '../identity/identity-service';
-import { createQueueClient, createTableClient } from '../storage/clients';
-import { storageCall } from '../storage/errors';
-import { EventQueue } from '../storage/event-queue';
-import { MappingRepository } from '../storage/mapping-repository';
-import { ProcessedEventRepository } from '../storage/processed-events';
+import type { EventProcessor } from '../events/event-processor';
+import type { IdentityService } from '../identity/identity-service';
+import type { EventQueue } from '../storage/event-queue';
+import type { ProcessedEventRepository } from '../storage/processed-events';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- the SDK clients load on first use, not at cold start (bench/cold-start.ts) */
 
 export interface Services {
   config: Config;
@@ -35,7 +32,6 @@ function credentials(): (connection: Connection) => () => TokenCredential {
     const clientId = connection.kind === 'managedIdentity' ? (connection.clientId ?? '') : '';
     let credential = byClientId.get(clientId);
     if (!credential) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const identity = require('@azure/identity') as typeof import('@azure/identity');
       credential = clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.DefaultAzureCredential();
       byClientId.set(clientId, credential);
@@ -44,8 +40,19 @@ function credentials(): (connection: Connection) => () => TokenCredential {
   };
 }
 
-/** The composition root: builds every client once per process from validated configuration. */
-export function createServices(config: Config): Services {
+type Clients = Omit<Services, 'config' | 'authenticator'>;
+
+/** Builds the SDK clients and what uses them; required lazily so that none of the SDKs loads before it is needed. */
+function createClients(config: Config): Clients {
+  const { AcsIdentityGateway, createIdentityClient } = require('../acs/identity-client') as typeof import('../acs/identity-client');
+  const { EventProcessor } = require('../events/event-processor') as typeof import('../events/event-processor');
+  const { IdentityService } = require('../identity/identity-service') as typeof import('../identity/identity-service');
+  const { createQueueClient, createTableClient } = require('../storage/clients') as typeof import('../storage/clients');
+  const { storageCall } = require('../storage/errors') as typeof import('../storage/errors');
+  const { EventQueue } = require('../storage/event-queue') as typeof import('../storage/event-queue');
+  const { MappingRepository } = require('../storage/mapping-repository') as typeof import('../storage/mapping-repository');
+  const { ProcessedEventRepository } = require('../storage/processed-events') as typeof import('../storage/processed-events');
+
   const storageTimeoutInMs = Math.min(config.upstreamTimeoutInMs, 5000);
   const credentialFactory = credentials();
   const mappingTable = createTableClient(config.storage.table, config.tables.mapping, credentialFactory(config.storage.table));
@@ -68,14 +75,48 @@ export function createServices(config: Config): Services {
   };
 
   return {
-    config,
-    authenticator: config.auth.mode === 'appservice' ? new AppServiceAuthenticator(config.auth) : new JwtAuthenticator(config.auth),
     identities,
     acs,
     eventQueue: new EventQueue(queueClient, storageTimeoutInMs),
     events: new EventProcessor(identities, processedEvents),
     processedEvents,
     ready,
+  };
+}
+
+/**
+ * The composition root: validated configuration now, every client once per process on first use. The SDKs (and
+ * `@azure/identity` with managed identity) are not loaded at cold start; the first request that needs them does.
+ */
+export function createServices(config: Config): Services {
+  let clients: Clients | undefined;
+  let authenticator: Authenticator | undefined;
+  const built = () => (clients ??= createClients(config));
+  return {
+    config,
+    get authenticator() {
+      authenticator ??=
+        config.auth.mode === 'appservice'
+          ? new (require('../auth/appservice-authenticator') as typeof import('../auth/appservice-authenticator')).AppServiceAuthenticator(config.auth)
+          : new (require('../auth/jwt-authenticator') as typeof import('../auth/jwt-authenticator')).JwtAuthenticator(config.auth);
+      return authenticator;
+    },
+    get identities() {
+      return built().identities;
+    },
+    get acs() {
+      return built().acs;
+    },
+    get eventQueue() {
+      return built().eventQueue;
+    },
+    get events() {
+      return built().events;
+    },
+    get processedEvents() {
+      return built().processedEvents;
+    },
+    ready: () => built().ready(),
   };
 }
 

@@ -4,7 +4,6 @@ import { parseJsonBody } from '../http/body';
 import { authenticated, json } from '../http/handler';
 import { notFound } from '../errors/errors';
 import { teamsTokenRequestSchema, tokenRequestSchema } from '../http/schemas';
-import { exchangeTeamsToken } from '../teams/teams-exchange';
 import type { IssuedToken } from '../identity/identity-service';
 import { resolveTokenRequest } from '../identity/token-policy';
 
@@ -43,6 +42,9 @@ app.http('exchangeTeamsToken', {
   handler: authenticated(async (request, _context, { acs, config }, principal) => {
     if (!config.teams) throw notFound('teams_disabled', 'The Teams token exchange is not configured (TEAMS_APP_ID).');
     const { teamsUserAadToken } = await parseJsonBody(request, teamsTokenRequestSchema);
+    // Rarely used: loaded on first use, not at cold start.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { exchangeTeamsToken } = require('../teams/teams-exchange') as typeof import('../teams/teams-exchange');
     const token = await exchangeTeamsToken(acs, config.teams.appId, principal, teamsUserAadToken);
     return json(200, { communicationUserId: token.communicationUserId, token: token.token, expiresOn: token.expiresOn.toISOString() });
   }),
