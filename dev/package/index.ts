@@ -20,9 +20,10 @@ export interface Artifact {
   zippedSize: number;
 }
 
-/** The bundle the host loads (package.json `main`) and the one loaded only with managed identity. */
+/** The bundle the host loads (package.json `main`), the one loaded only with managed identity, and the telemetry one. */
 export const mainBundle = 'dist/main.js';
 export const identityBundle = 'dist/identity.js';
+export const telemetryBundle = 'dist/telemetry.js';
 
 /**
  * `@azure/identity` (about 100 ms to import, a third of the bundle) goes in a bundle of its own, required only when a
@@ -42,6 +43,17 @@ interface PackageJson {
   license?: string;
   devDependencies?: Record<string, string>;
 }
+
+/**
+ * The OpenTelemetry SDK and the Azure Monitor exporters (src/telemetry/setup.ts) go in a bundle of their own, required
+ * only when APPLICATIONINSIGHTS_CONNECTION_STRING is set. The two bundles share state through OpenTelemetry's globals.
+ */
+const telemetryApart: Plugin = {
+  name: 'telemetry-apart',
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\/setup$/ }, (args) => (args.resolveDir.endsWith(join('src', 'telemetry')) ? { path: './telemetry.js', external: true } : undefined));
+  },
+};
 
 const common = {
   bundle: true,
@@ -74,6 +86,13 @@ export async function buildArtifact(outDir = join(repositoryRoot, 'artifact')): 
     stdin: { contents: entryFiles.map((name) => `require('./${name}');`).join('\n'), resolveDir: functionsFolder, loader: 'js', sourcefile: 'main.js' },
     outfile: join(folder, mainBundle),
     external: ['@azure/functions-core', ...devDependencies, ...devDependencies.map((name) => `${name}/*`)],
+    plugins: [identityApart, telemetryApart],
+  });
+  await build({
+    ...common,
+    entryPoints: [join(repositoryRoot, 'dist', 'src', 'telemetry', 'setup.js')],
+    outfile: join(folder, telemetryBundle),
+    external: ['@azure/functions-core'],
     plugins: [identityApart],
   });
   await build({

@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 import { getServices } from '../app/services';
 import { describeError } from '../http/problem';
+import { recordEventLag, recordPoisonIfLastAttempt } from '../telemetry';
 
 const eventSchema = z.object({
   source: z.enum(['graph', 'okta', 'standard', 'eventgrid']),
@@ -27,10 +28,12 @@ app.storageQueue('processIdentityEvent', {
     const parsed = eventSchema.safeParse(message);
     if (!parsed.success) {
       context.error(`Malformed identity event (message ${String(context.triggerMetadata?.['id'] ?? '?')}, attempt ${attempt}); it will end in the poison queue.`);
+      recordPoisonIfLastAttempt(attempt);
       throw new Error('Malformed identity event');
     }
     const event = parsed.data;
     const services = getServices();
+    if (attempt === 1) recordEventLag(event.source, event.occurredAt);
     try {
       await services.ready();
       const outcome = await services.events.process(event, context);
@@ -38,6 +41,7 @@ app.storageQueue('processIdentityEvent', {
     } catch (error) {
       // The host retries after host.json's visibilityTimeout; after maxDequeueCount attempts it moves the message to the poison queue.
       context.error(`Event ${event.source}/${event.eventId} failed on attempt ${attempt}: ${describeError(error)}`);
+      recordPoisonIfLastAttempt(attempt, event.source);
       throw error;
     }
   },

@@ -6,6 +6,7 @@ import { notFound } from '../errors/errors';
 import { teamsTokenRequestSchema, tokenRequestSchema } from '../http/schemas';
 import type { IssuedToken } from '../identity/identity-service';
 import { resolveTokenRequest } from '../identity/token-policy';
+import { recordTokenIssued } from '../telemetry';
 
 const tokenBody = (token: IssuedToken) => ({
   communicationUserId: token.communicationUserId,
@@ -21,6 +22,7 @@ app.http('issueToken', {
   handler: authenticated(async (request, context, { identities, config }, principal) => {
     const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
     const token = await identities.issueToken(principal, tokenRequest, { cause: { kind: 'caller' }, log: context });
+    recordTokenIssued(token.created ? 'created' : 'existing', token.scopes);
     return json(token.created ? 201 : 200, tokenBody(token));
   }),
 });
@@ -31,7 +33,9 @@ app.http('refreshToken', {
   authLevel: 'anonymous',
   handler: authenticated(async (request, _context, { identities, config }, principal) => {
     const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
-    return json(200, tokenBody(await identities.refreshToken(principal, tokenRequest)));
+    const token = await identities.refreshToken(principal, tokenRequest);
+    recordTokenIssued('refresh', token.scopes);
+    return json(200, tokenBody(token));
   }),
 });
 

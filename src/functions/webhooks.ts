@@ -5,6 +5,7 @@ import type { WebhookConfig } from '../config/config';
 import { AppError, notFound } from '../errors/errors';
 import { readBody } from '../http/body';
 import { handle, json } from '../http/handler';
+import { recordWebhookEvents } from '../telemetry';
 import type { WebhookOutcome, WebhookRequest } from '../webhooks/types';
 
 export const maxWebhookBodyInBytes = 1024 * 1024;
@@ -27,6 +28,13 @@ function webhook<K extends keyof WebhookConfig>(source: K, verifier: (all: Verif
     if (!config) throw notFound('webhook_disabled', `The ${source} webhook is not configured.`);
     const rawBody = (await readBody(request, maxWebhookBodyInBytes)).toString('utf8');
     const outcome = verifier(verifiers())({ method: request.method, headers: request.headers, query: request.query, rawBody, receivedAt: new Date() }, config as NonNullable<WebhookConfig[K]>);
+    if (outcome.kind === 'accepted') {
+      recordWebhookEvents(source, 'accepted', outcome.events.length);
+      recordWebhookEvents(source, 'ignored', outcome.ignored);
+      recordWebhookEvents(source, 'rejected', outcome.rejected);
+    } else {
+      recordWebhookEvents(source, outcome.kind);
+    }
     switch (outcome.kind) {
       case 'handshake':
         context.info(`${source} webhook: answered a validation handshake`);

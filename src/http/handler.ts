@@ -3,19 +3,21 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { getServices, type Services } from '../app/services';
 import type { Principal } from '../auth/principal';
 import { forbidden } from '../errors/errors';
+import { traceInvocation } from '../telemetry';
 import { errorToResponse } from './problem';
 
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 /** Wraps a handler so that every error becomes a Problem Details answer (the one place errors become HTTP). */
 export function handle(run: (request: HttpRequest, context: InvocationContext, services: Services) => Promise<HttpResponseInit>): Handler {
-  return async (request, context) => {
-    try {
-      return await run(request, context, getServices());
-    } catch (error) {
-      return errorToResponse(error, context);
-    }
-  };
+  return (request, context) =>
+    traceInvocation(context.functionName, request.method, async () => {
+      try {
+        return await run(request, context, getServices());
+      } catch (error) {
+        return errorToResponse(error, context);
+      }
+    });
 }
 
 /** As {@link handle}, for endpoints that need an authenticated caller. */

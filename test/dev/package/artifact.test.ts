@@ -43,6 +43,8 @@ describe('deploy artifact', () => {
         STANDARD_WEBHOOK_SECRETS: webhookSecret,
         STANDARD_WEBHOOK_ISSUER: '{issuerUrl}',
         AzureFunctionsJobHost__extensions__queues__visibilityTimeout: '00:00:00',
+        // Telemetry on, as in Azure; nothing listens there and nothing is exported during the test (batches wait).
+        APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/',
       },
       { appRoot: deployed },
     );
@@ -54,7 +56,7 @@ describe('deploy artifact', () => {
 
   it('is small and holds only the bundles, host.json and package.json, whose main is the bundle', () => {
     expect(artifact.zippedSize).toBeLessThan(10 * 1024 * 1024);
-    expect(artifact.files.map((file) => file.name).filter((name) => !name.endsWith('.LEGAL.txt'))).toEqual(['dist/identity.js', 'dist/main.js', 'host.json', 'package.json']);
+    expect(artifact.files.map((file) => file.name).filter((name) => !name.endsWith('.LEGAL.txt'))).toEqual(['dist/identity.js', 'dist/main.js', 'dist/telemetry.js', 'host.json', 'package.json']);
     expect(JSON.parse(readFileSync(join(deployed, 'package.json'), 'utf8'))).toMatchObject({ main: 'dist/main.js' });
     expect(readFileSync(join(deployed, 'host.json'), 'utf8')).toBe(readFileSync(join(repositoryRoot, 'host.json'), 'utf8'));
   });
@@ -64,8 +66,9 @@ describe('deploy artifact', () => {
     expect(() => require.resolve('standardwebhooks', { paths: [deployed] })).toThrow();
   });
 
-  it('serves the health probe', async () => {
+  it('serves the health probe, with telemetry on (its own bundle loaded, the Functions instrumentation applied)', async () => {
     expect((await stack.api('/api/health')).status).toBe(200);
+    expect(stack.output()).toMatch(/Capability WorkerOpenTelemetryEnabled set to true/);
   });
 
   it('walks first token -> refresh -> revoke -> delete', async () => {
