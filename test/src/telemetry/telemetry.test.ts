@@ -58,7 +58,7 @@ describe('telemetry', () => {
     await reader.forceFlush();
     const exported = metricExporter.getMetrics();
     const latest = exported[exported.length - 1];
-    return (latest?.scopeMetrics ?? []).flatMap((scope) => scope.metrics).filter((metric) => metric.descriptor.name === name).flatMap((metric) => metric.dataPoints) as Array<{ attributes: Record<string, unknown>; value: unknown }>;
+    return (latest?.scopeMetrics ?? []).flatMap((scope) => scope.metrics).filter((metric) => metric.descriptor.name === name).flatMap((metric) => metric.dataPoints as Array<{ attributes: Record<string, unknown>; value: unknown }>);
   };
 
   it('is off without APPLICATIONINSIGHTS_CONNECTION_STRING', () => {
