@@ -56,7 +56,7 @@ describe('deploy artifact', () => {
 
   it('is small and holds only the bundles, host.json and package.json, whose main is the bundle', () => {
     expect(artifact.zippedSize).toBeLessThan(10 * 1024 * 1024);
-    expect(artifact.files.map((file) => file.name).filter((name) => !name.endsWith('.LEGAL.txt'))).toEqual(['dist/identity.js', 'dist/main.js', 'dist/telemetry.js', 'host.json', 'package.json']);
+    expect(artifact.files.map((file) => file.name).filter((name) => !name.endsWith('.LEGAL.txt'))).toEqual(['dist/identity.js', 'dist/main.js', 'dist/telemetry.js', 'dist/vendor.js', 'host.json', 'package.json']);
     expect(JSON.parse(readFileSync(join(deployed, 'package.json'), 'utf8'))).toMatchObject({ main: 'dist/main.js' });
     expect(readFileSync(join(deployed, 'host.json'), 'utf8')).toBe(readFileSync(join(repositoryRoot, 'host.json'), 'utf8'));
   });
