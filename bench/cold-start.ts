@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { buildSync } from 'esbuild';
 
 import { resolveEntryFiles } from '../dev/host/app-loader';
+import { buildArtifact } from '../dev/package';
 import { integerOptions } from './support/args';
 import { repositoryRoot } from './support/paths';
 import { heading, line, mb, median, ms, p90, printEnvironment, ratio } from './support/stats';
@@ -18,9 +19,10 @@ import { heading, line, mb, median, ms, p90, printEnvironment, ratio } from './s
  * with managed identity (Azure), which is when `@azure/identity` gets loaded; the same modules bundled into one file
  * with esbuild (what bundling would save); and the cost of each dependency alone.
  */
-const options = integerOptions({ runs: 15, dependencyRuns: 7 });
+const options = integerOptions({ runs: 15, dependencyRuns: 7, artifactOnly: 0 });
 
 const child = join(__dirname, 'support', 'load-modules.js');
+const artifactChild = join(__dirname, 'support', 'load-artifact.js');
 const entryFiles = resolveEntryFiles(repositoryRoot);
 const servicesModule = join(repositoryRoot, 'dist', 'src', 'app', 'services.js');
 const sampleSettings = (JSON.parse(readFileSync(join(repositoryRoot, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
@@ -93,24 +95,62 @@ function bundleApp(folder: string): string {
   return outfile;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   printEnvironment('cold-start');
   const started = performance.now();
   const bundleFolder = mkdtempSync(join(tmpdir(), 'cold-start-bundle-'));
   try {
-    report(bundleApp(bundleFolder));
+    // The artifact as deployed (npm run package), in a folder of its own: no node_modules can be reached from it.
+    const artifact = await buildArtifact(join(bundleFolder, 'artifact'));
+    reportArtifact(artifact.folder, artifact.zippedSize);
+    if (!options.artifactOnly) report(bundleApp(bundleFolder));
   } finally {
     rmSync(bundleFolder, { recursive: true, force: true });
   }
   console.log(`\nDone in ${ms(performance.now() - started)}.`);
 }
 
+/** Telemetry on: a connection string without a key (Entra authentication); nothing is sent during the measure. */
+const telemetrySettings = { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://bench.in.applicationinsights.azure.com/' };
+
+/**
+ * The deployed artifact started as the worker starts it (bench/support/load-artifact.ts): require package.json
+ * `main`, register, run the appStart hooks (configuration validated, services composed). Target: the managed
+ * identity shape within 2.0x a bare `node -e ""`.
+ */
+function reportArtifact(folder: string, zippedSize: number): void {
+  const bare: Scenario = { name: 'node -e ""', args: ['-e', ''] };
+  const scenarios: Scenario[] = [
+    bare,
+    { name: 'artifact, connection strings', args: [artifactChild, folder], env: sampleSettings },
+    { name: 'artifact, managed identity', args: [artifactChild, folder], env: managedIdentitySettings },
+    { name: 'artifact, connection strings, telemetry on', args: [artifactChild, folder], env: { ...sampleSettings, ...telemetrySettings } },
+    { name: 'artifact, managed identity, telemetry on', args: [artifactChild, folder], env: { ...managedIdentitySettings, ...telemetrySettings } },
+  ];
+  const results = measure(scenarios, options.runs);
+  const bareWall = median(results.get(bare.name)!.map((run) => run.wallInMs));
+  heading(`Deployed artifact (${mb(zippedSize)} zipped), ${options.runs} runs each (median / p90)`);
+  for (const [name, runs] of results) {
+    const wall = runs.map((run) => run.wallInMs);
+    console.log(`\n  ${name}`);
+    line('wall time, spawn to exit', `${ms(median(wall))} / ${ms(p90(wall))}  (${ratio(median(wall) / bareWall)} bare node, ${signed(median(wall) - bareWall, ms)})`);
+    if (name === bare.name) continue;
+    line('time in the process (load + appStart)', `${ms(median(runs.map((run) => run.loadInMs)))}, of which appStart ${ms(median(runs.map((run) => run.servicesInMs ?? 0)))}  (${runs[0]!.modules} functions registered)`);
+    line('RSS after start', mb(median(runs.map((run) => run.rss))));
+    line('@azure/identity loaded', runs.every((run) => run.identityLoaded) ? 'yes' : runs.some((run) => run.identityLoaded) ? 'sometimes' : 'no');
+  }
+  const managed = median(results.get('artifact, managed identity')!.map((run) => run.wallInMs)) / bareWall;
+  heading('Target');
+  line('artifact, managed identity / bare node', `${ratio(managed)} (target at most 2.00x): ${managed <= 2 ? 'PASS' : 'FAIL'}`);
+  line('with telemetry on', ratio(median(results.get('artifact, managed identity, telemetry on')!.map((run) => run.wallInMs)) / bareWall));
+}
+
 function report(bundle: string): void {
   const bare: Scenario = { name: 'node -e ""', args: ['-e', ''] };
   const baseline: Scenario = { name: 'baseline: the loader child, nothing loaded', args: [child, 'none'] };
   const app: Scenario = { name: `all ${entryFiles.length} function modules`, args: [child, 'files', ...entryFiles] };
-  const local: Scenario = { name: '... + getServices(), connection strings', args: [child, 'services', servicesModule, ...entryFiles], env: sampleSettings };
-  const managed: Scenario = { name: '... + getServices(), managed identity', args: [child, 'services', servicesModule, ...entryFiles], env: managedIdentitySettings };
+  const local: Scenario = { name: '... + getServices() and its clients (first use), connection strings', args: [child, 'services', servicesModule, ...entryFiles], env: sampleSettings };
+  const managed: Scenario = { name: '... + getServices() and its clients (first use), managed identity', args: [child, 'services', servicesModule, ...entryFiles], env: managedIdentitySettings };
   const bundled: Scenario = { name: `the same, bundled by esbuild (${mb(statSync(bundle).size)})`, args: [child, 'files', bundle] };
   const identity: Scenario = { name: '@azure/identity alone', args: [child, 'module', '@azure/identity'] };
   const results = measure([bare, baseline, app, local, managed, bundled, identity], options.runs);
@@ -142,7 +182,7 @@ function report(bundle: string): void {
   line('function modules, RSS / baseline', ratio(median(results.get(app.name)!.map((run) => run.rss)) / baseRss));
   line('bundled / unbundled, time in the process', ratio(median(results.get(bundled.name)!.map((run) => run.loadInMs)) / appLoad));
   line('@azure/identity alone / all function modules', `${ratio(identityLoad / appLoad)} (require time; avoided with connection strings)`);
-  line('getServices(), managed identity / keys', `${ratio(managedServices / localServices)} (${ms(managedServices)} vs ${ms(localServices)})`);
+  line('getServices() + clients, managed identity / keys', `${ratio(managedServices / localServices)} (${ms(managedServices)} vs ${ms(localServices)})`);
 
   const dependencies = ['zod', 'jose', '@azure/functions', '@azure/communication-identity', '@azure/data-tables', '@azure/storage-queue', '@azure/core-rest-pipeline', '@azure/identity'];
   const byDependency = measure(
@@ -155,9 +195,7 @@ function report(bundle: string): void {
   }
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error: unknown) => {
   console.error(`cold-start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exitCode = 1;
-}
+});

@@ -7,7 +7,7 @@ import { defaultPorts, portVariables, repositoryRoot, type StackPorts, startStac
 /**
  * `npm start`: builds, then starts Azurite, the ACS emulator, the OIDC issuer and the functions host.
  * Flags (used by the tests): `--ephemeral` keeps Azurite in memory, `--free-ports` picks free ports, `--json`
- * prints one machine-readable `STACK_READY {...}` line (URLs only, no keys), `--azurite-location DIR` keeps Azurite's data in DIR, `--setting NAME=VALUE` overrides an app setting, and
+ * prints one machine-readable `STACK_READY {...}` line (URLs only, no keys), `--azurite-location DIR` keeps Azurite's data in DIR, `--setting NAME=VALUE` overrides an app setting, `--app-root DIR` serves the function app in DIR (default: this repository), and
  * `--control` accepts `storage:stop` / `storage:start` lines on stdin.
  */
 async function main(argv: string[]): Promise<void> {
@@ -24,6 +24,7 @@ async function main(argv: string[]): Promise<void> {
 
   const stack = await startStack({
     ports,
+    ...(flag('--app-root') ? { appRoot: valueOf('--app-root')! } : {}),
     settings,
     ...(flag('--ephemeral') ? {} : { azuriteLocation: (argv.includes('--azurite-location') ? valueOf('--azurite-location') : undefined) ?? join(repositoryRoot, '.azurite') }),
     log,

@@ -7,6 +7,7 @@ import type { Connection } from '../config/config';
 import { acsConnectionStringEndpoint, isLoopbackHttp } from '../config/urls';
 import { AcsBadRequestError, AcsUnauthorizedError, UpstreamError } from '../domain/errors';
 import type { AccessToken, CreateOptions, IdentityGateway } from '../domain/ports';
+import { traceAcsCall } from '../telemetry';
 import { boundedRetryOptions, failFastOnLongRetryAfter, throttledRetryAfterInMs } from './retry';
 
 export type { AccessToken, CreateOptions, IdentityGateway } from '../domain/ports';
@@ -71,11 +72,11 @@ export class AcsIdentityGateway implements IdentityGateway {
   ) {}
 
   createUser(options: CreateOptions = {}): Promise<string> {
-    return this.call(async (abortSignal) => (await this.client.createUser({ abortSignal, ...withCustomId(options) })).communicationUserId);
+    return this.call('createUser', async (abortSignal) => (await this.client.createUser({ abortSignal, ...withCustomId(options) })).communicationUserId);
   }
 
   createUserAndToken(scopes: TokenScope[], expiresInMinutes?: number, options: CreateOptions = {}) {
-    return this.call(async (abortSignal) => {
+    return this.call('createUserAndToken', async (abortSignal) => {
       const result = await this.client.createUserAndToken(scopes, {
         abortSignal,
         ...(expiresInMinutes ? { tokenExpiresInMinutes: expiresInMinutes } : {}),
@@ -86,7 +87,7 @@ export class AcsIdentityGateway implements IdentityGateway {
   }
 
   getToken(communicationUserId: string, scopes: TokenScope[], expiresInMinutes?: number): Promise<AccessToken> {
-    return this.call(async (abortSignal) => {
+    return this.call('getToken', async (abortSignal) => {
       const result = await this.client.getToken({ communicationUserId }, scopes, {
         abortSignal,
         ...(expiresInMinutes ? { tokenExpiresInMinutes: expiresInMinutes } : {}),
@@ -96,27 +97,30 @@ export class AcsIdentityGateway implements IdentityGateway {
   }
 
   revokeTokens(communicationUserId: string): Promise<void> {
-    return this.call((abortSignal) => this.client.revokeTokens({ communicationUserId }, { abortSignal }));
+    return this.call('revokeTokens', (abortSignal) => this.client.revokeTokens({ communicationUserId }, { abortSignal }));
   }
 
   deleteUser(communicationUserId: string): Promise<void> {
-    return this.call((abortSignal) => this.client.deleteUser({ communicationUserId }, { abortSignal }));
+    return this.call('deleteUser', (abortSignal) => this.client.deleteUser({ communicationUserId }, { abortSignal }));
   }
 
   exchangeTeamsToken(teamsUserAadToken: string, clientId: string, userObjectId: string): Promise<AccessToken> {
-    return this.call(async (abortSignal) => {
+    return this.call('getTokenForTeamsUser', async (abortSignal) => {
       const result = await this.client.getTokenForTeamsUser({ teamsUserAadToken, clientId, userObjectId, abortSignal });
       return { token: result.token, expiresOn: result.expiresOn };
     });
   }
 
-  private async call<T>(operation: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    const abortSignal = AbortSignal.timeout(this.timeoutInMs);
-    try {
-      return await operation(abortSignal);
-    } catch (error) {
-      throw translateAcsError(error, abortSignal.aborted);
-    }
+  /** `name` is the ACS operation, for telemetry (a span, `identity.acs.duration`, `identity.acs.throttled`). */
+  private call<T>(name: string, operation: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return traceAcsCall(name, async () => {
+      const abortSignal = AbortSignal.timeout(this.timeoutInMs);
+      try {
+        return await operation(abortSignal);
+      } catch (error) {
+        throw translateAcsError(error, abortSignal.aborted);
+      }
+    });
   }
 }
 

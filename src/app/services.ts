@@ -1,25 +1,13 @@
 import type { TokenCredential } from '@azure/core-auth';
 
-import { acsEndpointOf, AcsIdentityGateway, createIdentityClient, type IdentityGateway, resourceOf } from '../acs/identity-client';
-import { ResourceRouter } from '../acs/router';
-import { AppServiceAuthenticator } from '../auth/appservice-authenticator';
-import { JwtAuthenticator } from '../auth/jwt-authenticator';
 import type { Authenticator } from '../auth/principal';
 import { type Config, type Connection, loadConfig } from '../config/config';
-import type { IdentityEventQueue, MappingStore, ProcessedEventStore } from '../domain/ports';
-import { EventProcessor } from '../events/event-processor';
-import { IdentityService } from '../identity/identity-service';
-import { RevocationJobs } from '../jobs/revocation-jobs';
-import { createQueueClient, createTableClient } from '../storage/clients';
-import { storageCall } from '../storage/errors';
-import { EventQueue } from '../storage/event-queue';
-import { Quotas } from '../identity/quotas';
-import { CachedMappingStore } from '../storage/cached-mapping-store';
-import { TableQuotaStore } from '../storage/quota-store';
-import { MappingRepository } from '../storage/mapping-repository';
-import { ProcessedEventRepository } from '../storage/processed-events';
-import { RevocationJobRepository } from '../storage/revocation-jobs';
-import { StepQueue } from '../storage/step-queue';
+import type { IdentityEventQueue, IdentityGateway, MappingStore, ProcessedEventStore } from '../domain/ports';
+import type { EventProcessor } from '../events/event-processor';
+import type { IdentityService } from '../identity/identity-service';
+import type { RevocationJobs } from '../jobs/revocation-jobs';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- the SDK clients load on first use, not at cold start (bench/cold-start.ts) */
 
 export interface Services {
   config: Config;
@@ -46,7 +34,6 @@ function credentials(): (connection: Connection) => () => TokenCredential {
     const clientId = connection.kind === 'managedIdentity' ? (connection.clientId ?? '') : '';
     let credential = byClientId.get(clientId);
     if (!credential) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const identity = require('@azure/identity') as typeof import('@azure/identity');
       credential = clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.DefaultAzureCredential();
       byClientId.set(clientId, credential);
@@ -55,8 +42,26 @@ function credentials(): (connection: Connection) => () => TokenCredential {
   };
 }
 
-/** The composition root: builds every client once per process from validated configuration. */
-export function createServices(config: Config): Services {
+type Clients = Omit<Services, 'config' | 'authenticator'>;
+
+/** Builds the SDK clients and what uses them; required here so that no SDK loads before it is needed. */
+function createClients(config: Config): Clients {
+  const { acsEndpointOf, AcsIdentityGateway, createIdentityClient, resourceOf } = require('../acs/identity-client') as typeof import('../acs/identity-client');
+  const { ResourceRouter } = require('../acs/router') as typeof import('../acs/router');
+  const { EventProcessor } = require('../events/event-processor') as typeof import('../events/event-processor');
+  const { IdentityService } = require('../identity/identity-service') as typeof import('../identity/identity-service');
+  const { Quotas } = require('../identity/quotas') as typeof import('../identity/quotas');
+  const { RevocationJobs } = require('../jobs/revocation-jobs') as typeof import('../jobs/revocation-jobs');
+  const { CachedMappingStore } = require('../storage/cached-mapping-store') as typeof import('../storage/cached-mapping-store');
+  const { createQueueClient, createTableClient } = require('../storage/clients') as typeof import('../storage/clients');
+  const { storageCall } = require('../storage/errors') as typeof import('../storage/errors');
+  const { EventQueue } = require('../storage/event-queue') as typeof import('../storage/event-queue');
+  const { MappingRepository } = require('../storage/mapping-repository') as typeof import('../storage/mapping-repository');
+  const { ProcessedEventRepository } = require('../storage/processed-events') as typeof import('../storage/processed-events');
+  const { TableQuotaStore } = require('../storage/quota-store') as typeof import('../storage/quota-store');
+  const { RevocationJobRepository } = require('../storage/revocation-jobs') as typeof import('../storage/revocation-jobs');
+  const { StepQueue } = require('../storage/step-queue') as typeof import('../storage/step-queue');
+
   const storageTimeoutInMs = Math.min(config.upstreamTimeoutInMs, 5000);
   const credentialFactory = credentials();
   const mappingTable = createTableClient(config.storage.table, config.tables.mapping, credentialFactory(config.storage.table));
@@ -92,8 +97,6 @@ export function createServices(config: Config): Services {
   };
 
   return {
-    config,
-    authenticator: config.auth.mode === 'appservice' ? new AppServiceAuthenticator(config.auth) : new JwtAuthenticator(config.auth),
     identities,
     mappings,
     acs,
@@ -102,6 +105,48 @@ export function createServices(config: Config): Services {
     processedEvents,
     revocations,
     ready,
+  };
+}
+
+/**
+ * The composition root: validated configuration now, every client once per process on first use. The SDKs (and
+ * `@azure/identity` with managed identity) are not loaded at cold start; the first request that needs them does.
+ */
+export function createServices(config: Config): Services {
+  let clients: Clients | undefined;
+  let authenticator: Authenticator | undefined;
+  const built = () => (clients ??= createClients(config));
+  return {
+    config,
+    get authenticator() {
+      authenticator ??=
+        config.auth.mode === 'appservice'
+          ? new (require('../auth/appservice-authenticator') as typeof import('../auth/appservice-authenticator')).AppServiceAuthenticator(config.auth)
+          : new (require('../auth/jwt-authenticator') as typeof import('../auth/jwt-authenticator')).JwtAuthenticator(config.auth);
+      return authenticator;
+    },
+    get identities() {
+      return built().identities;
+    },
+    get mappings() {
+      return built().mappings;
+    },
+    get acs() {
+      return built().acs;
+    },
+    get eventQueue() {
+      return built().eventQueue;
+    },
+    get events() {
+      return built().events;
+    },
+    get processedEvents() {
+      return built().processedEvents;
+    },
+    get revocations() {
+      return built().revocations;
+    },
+    ready: () => built().ready(),
   };
 }
 

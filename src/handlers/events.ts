@@ -3,6 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 import type { Services } from '../app/services';
 import { identityEventSchema } from '../domain/events';
 import { describeError } from '../domain/errors';
+import { recordEventLag, recordPoisonIfLastAttempt } from '../telemetry';
 
 /**
  * Applies one identity-provider event (revoke or delete) from the queue. A failure is thrown back to the host,
@@ -17,9 +18,11 @@ export const processIdentityEvent = (services: Services) => async (message: unkn
     const parsed = identityEventSchema.safeParse(message);
     if (!parsed.success) {
       context.error(`Malformed identity event (message ${String(context.triggerMetadata?.['id'] ?? '?')}, attempt ${attempt}); it will end in the poison queue.`);
+      recordPoisonIfLastAttempt(attempt);
       throw new Error('Malformed identity event');
     }
     const event = parsed.data;
+    if (attempt === 1) recordEventLag(event.source, event.occurredAt);
     try {
       await services.ready();
       const outcome = await services.events.process(event, context);
@@ -33,6 +36,7 @@ export const processIdentityEvent = (services: Services) => async (message: unkn
     } catch (error) {
       // The host retries after host.json's visibilityTimeout; after maxDequeueCount attempts it moves the message to the poison queue.
       context.error(`Event ${event.source}/${event.eventId} failed on attempt ${attempt}: ${describeError(error)}`);
+      recordPoisonIfLastAttempt(attempt, event.source);
       throw error;
     }
 };

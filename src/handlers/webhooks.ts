@@ -5,24 +5,36 @@ import type { WebhookConfig } from '../config/config';
 import { badRequest, notFound, ServiceError } from '../domain/errors';
 import { readBody } from '../http/body';
 import { handle, json } from '../http/handler';
-import { handleEventGridWebhook, handleGraphWebhook, handleOktaWebhook, handleStandardWebhook } from '../webhooks';
+import { recordWebhookEvents } from '../telemetry';
 import type { WebhookOutcome, WebhookRequest } from '../webhooks/types';
 
 export const maxWebhookBodyInBytes = 1024 * 1024;
 
 type Verify<C> = (request: WebhookRequest, config: C) => WebhookOutcome;
+type Verifiers = typeof import('../webhooks');
+
+/** The verifiers load on the first delivery, not at cold start. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const verifiers = (): Verifiers => require('../webhooks') as Verifiers;
 
 /**
  * A webhook verifies and normalises (pure code in src/webhooks), enqueues, and answers 202 within milliseconds;
  * the queue worker does the ACS work. A webhook whose secret is not configured does not exist (404). When the
  * events cannot be enqueued the answer is 503, so the provider delivers again.
  */
-function webhook<K extends keyof WebhookConfig>(source: K, verify: Verify<NonNullable<WebhookConfig[K]>>) {
+function webhook<K extends keyof WebhookConfig>(source: K, verifier: (all: Verifiers) => Verify<NonNullable<WebhookConfig[K]>>) {
   return handle(async (request: HttpRequest, context: InvocationContext, services: Services): Promise<HttpResponseInit> => {
     const config = services.config.webhooks[source];
     if (!config) throw notFound('webhook_disabled', `The ${source} webhook is not configured.`);
     const rawBody = (await readBody(request, maxWebhookBodyInBytes)).toString('utf8');
-    const outcome = verify({ method: request.method, headers: request.headers, query: request.query, rawBody, receivedAt: new Date() }, config as NonNullable<WebhookConfig[K]>);
+    const outcome = verifier(verifiers())({ method: request.method, headers: request.headers, query: request.query, rawBody, receivedAt: new Date() }, config as NonNullable<WebhookConfig[K]>);
+    if (outcome.kind === 'accepted') {
+      recordWebhookEvents(source, 'accepted', outcome.events.length);
+      recordWebhookEvents(source, 'ignored', outcome.ignored);
+      recordWebhookEvents(source, 'rejected', outcome.rejected);
+    } else {
+      recordWebhookEvents(source, outcome.kind);
+    }
     switch (outcome.kind) {
       case 'handshake':
         context.info(`${source} webhook: answered a validation handshake`);
@@ -46,7 +58,7 @@ function webhook<K extends keyof WebhookConfig>(source: K, verify: Verify<NonNul
   });
 }
 
-export const graphWebhook = webhook('graph', handleGraphWebhook);
-export const oktaWebhook = webhook('okta', handleOktaWebhook);
-export const standardWebhook = webhook('standard', handleStandardWebhook);
-export const eventGridWebhook = webhook('eventGrid', handleEventGridWebhook);
+export const graphWebhook = webhook('graph', (all) => all.handleGraphWebhook);
+export const oktaWebhook = webhook('okta', (all) => all.handleOktaWebhook);
+export const standardWebhook = webhook('standard', (all) => all.handleStandardWebhook);
+export const eventGridWebhook = webhook('eventGrid', (all) => all.handleEventGridWebhook);

@@ -3,6 +3,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { Services } from '../app/services';
 import type { Principal } from '../auth/principal';
 import { forbidden } from '../domain/errors';
+import { traceInvocation } from '../telemetry';
 import { errorToResponse } from './problem';
 
 /** An HTTP handler as the Functions runtime calls it. */
@@ -16,13 +17,14 @@ export type ServiceHandler = (services: Services) => Handler;
 
 /** Wraps a handler so that every error becomes a Problem Details answer (the one place errors become HTTP). */
 export function handle(run: (request: HttpRequest, context: InvocationContext, services: Services) => Promise<HttpResponseInit>): ServiceHandler {
-  return (services) => async (request, context) => {
-    try {
-      return await run(request, context, services);
-    } catch (error) {
-      return errorToResponse(error, context);
-    }
-  };
+  return (services) => (request, context) =>
+    traceInvocation(context.functionName, request.method, async () => {
+      try {
+        return await run(request, context, services);
+      } catch (error) {
+        return errorToResponse(error, context);
+      }
+    });
 }
 
 /** As {@link handle}, for endpoints that need an authenticated caller. */

@@ -43,7 +43,7 @@ export interface TestStack {
  * Starts the real local stack (Azurite in memory, ACS emulator, OIDC issuer, functions host) in a child process
  * on free ports, exactly as `npm start` does, and talks to it over HTTP. Needs `npm run build` first (npm test does it).
  */
-export async function startTestStack(settings: Record<string, string> = {}, options: { persistStorage?: boolean } = {}): Promise<TestStack> {
+export async function startTestStack(settings: Record<string, string> = {}, options: { persistStorage?: boolean; appRoot?: string } = {}): Promise<TestStack> {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first (npm test does).`);
   // Storage that must survive a restart (storage:stop / storage:start) lives in a temporary folder.
   const storageDir = options.persistStorage ? mkdtempSync(join(tmpdir(), 'stack-azurite-')) : undefined;
@@ -53,6 +53,7 @@ export async function startTestStack(settings: Record<string, string> = {}, opti
     '--free-ports',
     '--json',
     '--control',
+    ...(options.appRoot ? ['--app-root', options.appRoot] : []),
     ...Object.entries({ ...quotasOff, ...settings }).flatMap(([name, value]) => ['--setting', `${name}=${value}`]),
   ];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'test' } });

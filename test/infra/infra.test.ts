@@ -127,7 +127,8 @@ describe('azure.yaml', () => {
     expect(service).toMatch(/^ {4}project: \.$/m);
     expect(service).toMatch(/^ {4}language: ts$/m);
     expect(service).toMatch(/^ {4}host: function$/m);
-    // .funcignore drops src/ and tsconfig.json, so an Oryx remote build would have nothing to compile.
+    // azd deploys the bundled artifact of `npm run package` (test/dev/package), which needs no remote build.
+    expect(service).toMatch(/^ {4}dist: artifact\/app$/m);
     expect(service).toMatch(/^ {4}remoteBuild: false$/m);
   });
 
