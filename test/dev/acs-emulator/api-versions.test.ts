@@ -1,4 +1,4 @@
-import { CommunicationIdentityClient } from '@azure/communication-identity';
+import { CommunicationIdentityClient, type CommunicationIdentityClientOptions } from '@azure/communication-identity';
 import { generateKeyPair, type KeyLike, SignJWT } from 'jose';
 
 import { type AcsEmulator, API_VERSIONS, DEV_ACS_ACCESS_KEY, startAcsEmulator, SUPPORTED_API_VERSIONS } from '../../../dev/acs-emulator';
@@ -18,8 +18,11 @@ describe('ACS emulator: every stable api-version of the identity API', () => {
   let control: ReturnType<typeof controlApi>;
   let teamsKey: KeyLike;
 
-  const clientFor = (apiVersion: string) =>
-    new CommunicationIdentityClient(emulator.connectionString, { allowInsecureConnection: true, apiVersion, retryOptions: { maxRetries: 0 } });
+  const clientFor = (apiVersion: string) => {
+    // `apiVersion` is read by the generated client though the public options type does not list it.
+    const options: CommunicationIdentityClientOptions & { apiVersion: string } = { allowInsecureConnection: true, apiVersion, retryOptions: { maxRetries: 0 } };
+    return new CommunicationIdentityClient(emulator.connectionString, options);
+  };
 
   const teamsToken = async () => {
     const now = Math.floor(Date.now() / 1000);
