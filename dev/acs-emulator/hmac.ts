@@ -6,8 +6,12 @@ import { denied } from './errors';
 /** How far `x-ms-date` may be from the emulator's clock, either way. */
 export const MAX_CLOCK_SKEW_IN_MS = 15 * 60 * 1000;
 
-/** The headers every request must sign, as `@azure/communication-common` does. */
-const REQUIRED_SIGNED_HEADERS = ['x-ms-date', 'host', 'x-ms-content-sha256'] as const;
+/**
+ * The headers every request must sign: `host`, `x-ms-content-sha256` and a date. `@azure/communication-common` signs
+ * `x-ms-date`; older SDKs and hand-written clients sign `date` (`SignedHeaders=date;host;x-ms-content-sha256`).
+ */
+const REQUIRED_SIGNED_HEADERS = ['host', 'x-ms-content-sha256'] as const;
+const DATE_HEADERS = ['x-ms-date', 'date'] as const;
 
 const AUTHORIZATION = /^HMAC-SHA256\s+SignedHeaders=([^&\s]+)&Signature=(\S+)$/i;
 
@@ -52,7 +56,8 @@ const signedPathAndQueryForms = (target: string): string[] => {
 
 /**
  * Verifies a request's HMAC-SHA256 signature exactly as ACS checks what `@azure/communication-common` signs:
- * `Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<base64>` over
+ * `Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<base64>` (or `date`
+ * in place of `x-ms-date`) over
  * `VERB\npathAndQuery\n<values of the signed headers joined by ';'>`.
  * @param request - the request as received
  * @param accessKey - the resource's access key (base64)
@@ -68,12 +73,15 @@ export function verifyHmac(request: SignedRequest, accessKey: string, nowInMs: n
   const signedHeaders = signedHeaderList.toLowerCase().split(';');
   const unsigned = REQUIRED_SIGNED_HEADERS.filter((name) => !signedHeaders.includes(name));
   if (unsigned.length > 0) throw denied(`SignedHeaders lacks ${unsigned.join(', ')}`);
+  // The signed date header: x-ms-date when both are signed (a browser cannot set `date`).
+  const dateHeader = DATE_HEADERS.find((name) => signedHeaders.includes(name));
+  if (dateHeader === undefined) throw denied('SignedHeaders lacks x-ms-date (or date)');
 
-  const date = headerValue(request.headers, 'x-ms-date');
+  const date = headerValue(request.headers, dateHeader);
   const dateInMs = date === undefined ? Number.NaN : Date.parse(date);
-  if (Number.isNaN(dateInMs)) throw denied('x-ms-date missing or not a date');
+  if (Number.isNaN(dateInMs)) throw denied(`${dateHeader} missing or not a date`);
   if (Math.abs(nowInMs - dateInMs) > MAX_CLOCK_SKEW_IN_MS) {
-    throw denied('x-ms-date more than 15 minutes off', 'The request x-ms-date is more than 15 minutes away from the server time.');
+    throw denied(`${dateHeader} more than 15 minutes off`, `The request ${dateHeader} is more than 15 minutes away from the server time.`);
   }
 
   const claimedHash = headerValue(request.headers, 'x-ms-content-sha256');

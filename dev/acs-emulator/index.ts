@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { EmulatorServer } from './server';
 import { urlHost } from '../shared/url-host';
 
-export { SUPPORTED_API_VERSIONS } from './server';
+export { API_VERSIONS, SUPPORTED_API_VERSIONS } from './api-versions';
+export type { ApiVersion } from './api-versions';
 export { operations } from './operations';
 export type { Operation } from './operations';
 export type { FaultInput as AcsEmulatorFault } from './faults';
@@ -36,6 +37,13 @@ export interface AcsEmulatorOptions {
   teamsJwksUrl?: string;
   /** Receives one line per request (method, path, status, operation, reason): never keys, tokens or bodies. */
   log?: (line: string) => void;
+  /**
+   * Milliseconds between a revocation (or deletion) and its tokens failing `/_emulator/verify`. Default 0: at once.
+   * The live service documents that revocation can take up to 15 minutes to propagate.
+   */
+  revocationDelayInMs?: number;
+  /** JSON file that keeps identities, tokens, revocations and the token-signing key across restarts. Default: memory only. */
+  dataFile?: string;
 }
 
 export interface AcsEmulator {
@@ -60,13 +68,17 @@ function validateOptions(options: AcsEmulatorOptions): void {
     throw new Error('startAcsEmulator: accessKey must be a non-empty base64 string');
   }
   if (resourceId !== undefined && !GUID.test(resourceId)) throw new Error('startAcsEmulator: resourceId must be a GUID');
+  const { revocationDelayInMs } = options;
+  if (revocationDelayInMs !== undefined && (!Number.isInteger(revocationDelayInMs) || revocationDelayInMs < 0)) {
+    throw new Error('startAcsEmulator: revocationDelayInMs must be a non-negative integer');
+  }
   if (teamsJwksUrl !== undefined && !/^https?:\/\//i.test(teamsJwksUrl)) {
     throw new Error('startAcsEmulator: teamsJwksUrl must be an http(s) URL');
   }
 }
 
 /**
- * Starts an in-memory emulator of the ACS identity REST API, as `@azure/communication-identity` 1.3.1 calls it,
+ * Starts an emulator of the ACS identity REST API (in memory, or kept in `dataFile`), as `@azure/communication-identity` 1.3.1 calls it,
  * with an HTTP control API under `/_emulator/` (verify, stats, faults, reset, identities).
  * @param options - see {@link AcsEmulatorOptions}; every field is optional
  * @returns where it listens, a matching connection string, and `stop()`
@@ -78,6 +90,10 @@ export async function startAcsEmulator(options: AcsEmulatorOptions = {}): Promis
   const emulator = new EmulatorServer({
     accessKey,
     resourceId: (options.resourceId ?? DEV_ACS_RESOURCE_ID).toLowerCase(),
+    state: {
+      ...(options.revocationDelayInMs === undefined ? {} : { revocationDelayInMs: options.revocationDelayInMs }),
+      ...(options.dataFile === undefined ? {} : { dataFile: options.dataFile }),
+    },
     ...(options.teamsJwksUrl === undefined ? {} : { teamsJwksUrl: options.teamsJwksUrl }),
     log: options.log ?? (() => undefined),
   });

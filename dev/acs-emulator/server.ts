@@ -3,18 +3,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 
 import { createRemoteJWKSet } from 'jose';
 
+import { API_VERSIONS, type ApiVersion, SUPPORTED_API_VERSIONS } from './api-versions';
 import { handleControl } from './control';
 import { AcsError } from './errors';
 import { faultBody } from './faults';
 import { verifyHmac } from './hmac';
 import type { Operation } from './operations';
 import { IdentityService, type Reply } from './service';
-import { EmulatorState } from './state';
+import { EmulatorState, type StateOptions } from './state';
 import { parseJsonBody } from './validation';
 
-/** api-version values the emulator serves: what SDK 1.3.1 sends, the newest GA, and the preview with `customId`. */
-export const SUPPORTED_API_VERSIONS = ['2023-10-01', '2025-06-30', '2025-03-02-preview'] as const;
-/** Only this version accepts `customId` on create. */
+/** Only this (preview) version accepts `customId` on create. */
 export const CUSTOM_ID_API_VERSION = '2025-03-02-preview';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -23,6 +22,7 @@ const CONTROL_PREFIX = '/_emulator/';
 export interface EmulatorSettings {
   accessKey: string;
   resourceId: string;
+  state: StateOptions;
   teamsJwksUrl?: string;
   log: (line: string) => void;
 }
@@ -97,19 +97,34 @@ const parseTarget = (target: string): URL => {
   }
 };
 
-/** ASP.NET API versioning's answers, which ACS returns (code and message as seen live). */
-function checkApiVersion(url: URL, host: string): void {
+/**
+ * ASP.NET API versioning's answers, which ACS returns (code and message as seen live): no version, an unknown one,
+ * or one that lacks the operation (e.g. Teams exchange before 2022-06-01) are all 400.
+ */
+function checkApiVersion(url: URL, host: string, operation: Operation): ApiVersion {
   const version = url.searchParams.get('api-version');
   if (version === null || version === '') {
     throw new AcsError(400, 'ApiVersionUnspecified', 'An API version is required, but was not specified.');
   }
-  if (!(SUPPORTED_API_VERSIONS as readonly string[]).includes(version)) {
+  const supported = Object.hasOwn(API_VERSIONS, version) ? API_VERSIONS[version] : undefined;
+  if (supported === undefined || !supported.operations.includes(operation)) {
     throw new AcsError(
       400,
       'UnsupportedApiVersion',
       `The HTTP resource that matches the request URI 'http://${host}${url.pathname}' does not support the API version '${version}'.`,
     );
   }
+  return supported;
+}
+
+/**
+ * The body as the version's contract reads it. emulator: a member the version does not define (`expiresInMinutes`
+ * before it existed) is ignored, as ASP.NET model binding ignores unknown JSON members; the token gets the default lifetime.
+ */
+function bodyForVersion(body: Body, version: ApiVersion, operation: Operation): Body {
+  if (body === undefined || version.expiresInMinutes.includes(operation) || !('expiresInMinutes' in body)) return body;
+  const { expiresInMinutes: _ignored, ...rest } = body;
+  return rest;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -146,7 +161,7 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body?: 
 
 /** The emulator's HTTP server: routing, faults, HMAC, api-version, and the one place errors become responses. */
 export class EmulatorServer {
-  readonly state = new EmulatorState();
+  readonly state: EmulatorState;
   readonly server: Server;
   readonly #service: IdentityService;
   readonly #settings: EmulatorSettings;
@@ -155,6 +170,7 @@ export class EmulatorServer {
 
   constructor(settings: EmulatorSettings) {
     this.#settings = settings;
+    this.state = new EmulatorState(settings.state);
     const jwks = settings.teamsJwksUrl === undefined ? undefined : createRemoteJWKSet(new URL(settings.teamsJwksUrl));
     this.#service = new IdentityService(this.state, settings.resourceId, jwks);
     this.server = createServer((req, res) => {
@@ -214,8 +230,8 @@ export class EmulatorServer {
       }
 
       verifyHmac({ method, target, headers: req.headers, body: rawBody }, this.#settings.accessKey, Date.now());
-      checkApiVersion(url, req.headers.host ?? 'localhost');
-      const body = parseJsonBody(rawBody);
+      const version = checkApiVersion(url, req.headers.host ?? 'localhost', operation);
+      const body = bodyForVersion(parseJsonBody(rawBody), version, operation);
       if (body?.['customId'] !== undefined && url.searchParams.get('api-version') !== CUSTOM_ID_API_VERSION) {
         throw new AcsError(400, 'InvalidRequest', `customId is not supported by api-version ${url.searchParams.get('api-version')}.`);
       }

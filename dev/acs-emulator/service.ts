@@ -29,13 +29,15 @@ export type VerifyResult =
  * Bodies arrive parsed (`undefined` = no body); errors are thrown as `AcsError`.
  */
 export class IdentityService {
-  readonly #signer = new TokenSigner();
+  readonly #signer: TokenSigner;
 
   constructor(
     private readonly state: EmulatorState,
     private readonly resourceId: string,
     private readonly teamsJwks?: JWTVerifyGetKey,
-  ) {}
+  ) {
+    this.#signer = new TokenSigner(state.signingKey);
+  }
 
   /** POST /identities: 201 `{identity}`, plus `accessToken` when `createTokenWithScopes` is given. */
   create(body: Record<string, unknown> | undefined, nowMs: number): Reply {
@@ -81,14 +83,14 @@ export class IdentityService {
     return { status: 200, body: this.#issue(`8:orgid:${user.userId}`, ['voip', 'chat'], lifetimeInSeconds, nowMs, 'teams') };
   }
 
-  /** Checks a token the emulator issued: signature, expiry, then identity deletion and revocation. */
+  /** Checks a token the emulator issued: signature, expiry, then identity deletion and revocation (once propagated). */
   verify(token: string, nowMs: number): VerifyResult {
     const decoded = this.#signer.decode(token);
     if (!decoded.ok) return { valid: false, reason: decoded.reason };
     const { claims } = decoded;
     const communicationUserId = claims.sub;
     if (claims.exp * 1000 <= nowMs) return { valid: false, reason: 'expired', communicationUserId };
-    const status = this.state.tokenStatus(claims.jti, communicationUserId);
+    const status = this.state.tokenStatus(claims.jti, communicationUserId, nowMs);
     if (status !== 'valid') return { valid: false, reason: status, communicationUserId };
     return { valid: true, communicationUserId, scopes: claims.scp, expiresOn: new Date(claims.exp * 1000).toISOString() };
   }
@@ -114,7 +116,7 @@ export class IdentityService {
       iat: issuedAt,
       exp: expiresAt,
     };
-    this.state.recordToken(claims.jti, communicationUserId, kind);
+    this.state.recordToken(claims.jti, communicationUserId, kind, expiresAt * 1000);
     return { token: this.#signer.sign(claims), expiresOn: new Date(expiresAt * 1000).toISOString() };
   }
 }

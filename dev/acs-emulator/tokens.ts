@@ -43,11 +43,15 @@ const isClaims = (value: unknown): value is TokenClaims => {
 export type DecodedToken = { ok: true; claims: TokenClaims } | { ok: false; reason: 'malformed' | 'bad_signature' };
 
 /**
- * Signs and checks emulator access tokens: compact JWS, HS256, keyed with a secret that never leaves
- * this object and is new for every emulator instance (tokens of a previous run fail with `bad_signature`).
+ * Signs and checks emulator access tokens: compact JWS, HS256, keyed with a secret that is new for every emulator
+ * instance (tokens of a previous run fail with `bad_signature`) unless the state's persisted key is given.
  */
 export class TokenSigner {
-  readonly #secret = randomBytes(32);
+  readonly #secret: Buffer;
+
+  constructor(secret: Buffer = randomBytes(32)) {
+    this.#secret = secret;
+  }
 
   /** A fresh unique token id. */
   static newTokenId(): string {

@@ -1,14 +1,21 @@
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import { demoRoutes } from '../demo';
-import { defaultPorts, portVariables, repositoryRoot, type StackPorts, startStack } from './stack';
+import { describeParts } from './settings';
+import { clearStackData, defaultPorts, portVariables, repositoryRoot, type StackPorts, startStack } from './stack';
 
 /**
  * `npm start`: builds, then starts Azurite, the ACS emulator, the OIDC issuer and the functions host.
- * Flags (used by the tests): `--ephemeral` keeps Azurite in memory, `--free-ports` picks free ports, `--json`
- * prints one machine-readable `STACK_READY {...}` line (URLs only, no keys), `--azurite-location DIR` keeps Azurite's data in DIR, `--setting NAME=VALUE` overrides an app setting, `--app-root DIR` serves the function app in DIR (default: this repository), and
+ * Settings: the environment wins over local.settings.json, which stands in for the sample when present (Core Tools'
+ * order); the stack wires its own parts only into settings left unset or at the sample's local defaults.
+ * Flags: `--reset` forgets the persisted data (Azurite's and the ACS emulator's) before starting; `--reset-only`
+ * forgets it and exits. For the tests: `--ephemeral` keeps all data in memory, `--isolated` runs the app on the
+ * sample's values whatever the environment and local.settings.json say, `--free-ports` picks free ports, `--json`
+ * prints one machine-readable `STACK_READY {...}` line (URLs and parts, no keys), `--azurite-location DIR` keeps the
+ * data in DIR, `--app-root DIR` serves another app folder, `--setting NAME=VALUE` overrides an app setting, and
  * `--control` accepts `storage:stop` / `storage:start` lines on stdin.
+ * `ACS_EMULATOR_REVOCATION_DELAY_MS` delays revocations in the emulator, as the live service may (default 0).
  */
 async function main(argv: string[]): Promise<void> {
   const flag = (name: string) => argv.includes(name);
@@ -20,13 +27,25 @@ async function main(argv: string[]): Promise<void> {
     (Object.keys(defaultPorts) as Array<keyof StackPorts>).map((name) => [name, flag('--free-ports') ? 0 : Number(process.env[portVariables[name]] ?? defaultPorts[name])]),
   ) as unknown as StackPorts;
   const json = flag('--json');
+  const appRoot = argv.includes('--app-root') ? resolve(valueOf('--app-root') ?? '.') : repositoryRoot;
+  const dataLocation = flag('--ephemeral') ? undefined : argv.includes('--azurite-location') ? resolve(valueOf('--azurite-location') ?? '.') : join(appRoot, '.azurite');
+  if (flag('--reset') || flag('--reset-only')) {
+    const removed = dataLocation === undefined ? [] : clearStackData(dataLocation);
+    console.log(removed.length > 0 ? `Reset: removed ${removed.join(', ')} from ${dataLocation}.` : 'Reset: there was no persisted data.');
+    if (flag('--reset-only')) return;
+  }
+  const rawDelay = process.env['ACS_EMULATOR_REVOCATION_DELAY_MS'];
+  const acsRevocationDelayInMs = rawDelay === undefined || rawDelay.trim() === '' ? undefined : Number(rawDelay);
   const log = (level: string, message: string) => (level === 'error' || level === 'warning' ? console.error : console.log)(`${new Date().toISOString()} ${level.padEnd(11)} ${message}`);
 
   const stack = await startStack({
+    appRoot,
     ports,
     ...(flag('--app-root') ? { appRoot: valueOf('--app-root')! } : {}),
     settings,
-    ...(flag('--ephemeral') ? {} : { azuriteLocation: (argv.includes('--azurite-location') ? valueOf('--azurite-location') : undefined) ?? join(repositoryRoot, '.azurite') }),
+    isolated: flag('--isolated'),
+    ...(dataLocation === undefined ? {} : { azuriteLocation: dataLocation }),
+    ...(acsRevocationDelayInMs === undefined ? {} : { acsRevocationDelayInMs }),
     log,
     // The demo page (dev/demo) is served by the local host only: it is not a function and is never deployed.
     extraRoutes: ({ issuerUrl, acsUrl }) => demoRoutes({ issuerUrl, acsUrl, log }),
@@ -41,6 +60,9 @@ async function main(argv: string[]): Promise<void> {
         blobUrl: stack.azurite.blobUrl,
         tableUrl: stack.azurite.tableUrl,
         queueUrl: stack.azurite.queueUrl,
+        parts: stack.parts,
+        settingsFile: stack.settingsFile,
+        dataLocation: dataLocation ?? null,
       })}`,
     );
   } else {
@@ -53,6 +75,12 @@ async function main(argv: string[]): Promise<void> {
         `  ACS emulator        ${stack.acs.url}   (control: ${stack.acs.url}_emulator/stats)`,
         `  OIDC issuer         ${stack.issuer.url}   (discovery: ${stack.issuer.url}/.well-known/openid-configuration)`,
         `  Azurite blob/queue/table  ${stack.azurite.blobUrl}  ${stack.azurite.queueUrl}  ${stack.azurite.tableUrl}`,
+        '',
+        `The app uses (settings: environment, then ${stack.settingsFile ?? 'no settings file'}):`,
+        ...describeParts(stack.parts, { acsUrl: stack.acs.url, storageUrl: stack.azurite.tableUrl, issuerUrl: stack.issuer.url }),
+        dataLocation === undefined
+          ? 'Data is kept in memory only.'
+          : `Data (Azurite and ACS emulator) persists in ${dataLocation}; npm run reset (or npm start -- --reset) clears it.`,
         '',
         'Get a token:  npm run token -- alice      (admin: npm run token -- ops --admin)',
         'Press Ctrl-C to stop.',

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 
 import { type AcsEmulator, startAcsEmulator } from '../acs-emulator';
 import { type RunningAzurite, startAzurite } from '../azurite';
 import { type ExtraRoute, startFunctionsHost } from '../host';
+import { LOCAL_SETTINGS_FILE, readLocalSettings } from '../host/settings';
 import { type DevIssuer, startDevIssuer } from '../oidc/issuer';
+import { type PartsInUse, wireStackSettings } from './settings';
 
 export interface StackPorts {
   functions: number;
@@ -30,9 +32,16 @@ export interface StackOptions {
   /** The function app's root (host.json, package.json). Default: this repository. */
   appRoot?: string;
   ports?: Partial<StackPorts>;
-  /** Folder for Azurite's data; omitted = in memory. */
+  /** Folder for Azurite's data and the ACS emulator's (`acs-emulator.json`); omitted = both in memory. */
   azuriteLocation?: string;
-  /** App settings that win over local.settings(.sample).json and the stack's own endpoints; `{issuerUrl}` is replaced. */
+  /**
+   * Tests: the app runs on local.settings.sample.json's values, whatever the environment and local.settings.json say.
+   * Otherwise the environment wins over local.settings.json (or the sample), as with Core Tools.
+   */
+  isolated?: boolean;
+  /** The ACS emulator's revocation propagation delay (default 0: at once). */
+  acsRevocationDelayInMs?: number;
+  /** App settings that win over everything; `{issuerUrl}` is replaced by the development issuer's URL. */
   settings?: Record<string, string>;
   log?: (level: string, message: string) => void;
   /** Dev-only routes served by the functions host outside /api (e.g. the demo page); a function gets the started parts' URLs. */
@@ -44,8 +53,12 @@ export interface Stack {
   acs: AcsEmulator;
   issuer: DevIssuer;
   azurite: RunningAzurite;
-  /** The settings the function app runs with (endpoints point at this stack). */
+  /** The settings the stack applies over the environment and the settings file (wired endpoints, `settings`). */
   settings: Record<string, string>;
+  /** Which parts the app uses are emulated and which are real. */
+  parts: PartsInUse;
+  /** The settings file the app reads: local.settings.json, else the sample. */
+  settingsFile: string | undefined;
   /** Stops Azurite only (to simulate storage being down) and starts it again on the same ports. */
   stopStorage(): Promise<void>;
   startStorage(): Promise<void>;
@@ -53,6 +66,9 @@ export interface Stack {
 }
 
 export const repositoryRoot = resolve(__dirname, '..', '..', '..');
+
+/** The ACS emulator's data file, in the folder that holds Azurite's data. */
+export const ACS_EMULATOR_DATA_FILE = 'acs-emulator.json';
 
 /**
  * Starts the whole local stack: Azurite (blob, queue, table), the ACS identity emulator, the development OIDC
@@ -75,15 +91,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const issuer = await startDevIssuer({ port: ports.oidc });
     started.push(issuer);
-    const acs = await startAcsEmulator({ port: ports.acs, teamsJwksUrl: `${issuer.url}/jwks` });
+    const acs = await startAcsEmulator({
+      port: ports.acs,
+      teamsJwksUrl: `${issuer.url}/jwks`,
+      // The emulator's identities persist next to Azurite's data, so a restart keeps users' identities usable.
+      ...(options.azuriteLocation ? { dataFile: join(options.azuriteLocation, ACS_EMULATOR_DATA_FILE) } : {}),
+      ...(options.acsRevocationDelayInMs === undefined ? {} : { revocationDelayInMs: options.acsRevocationDelayInMs }),
+    });
     started.push(acs);
 
+    const localSettings = readLocalSettings(appRoot);
+    const wiring = wireStackSettings({
+      sample: sampleValues(appRoot),
+      file: localSettings.file !== undefined && basename(localSettings.file) === LOCAL_SETTINGS_FILE ? localSettings.values : undefined,
+      environment: process.env,
+      started: { acsConnectionString: acs.connectionString, storageConnectionString: azurite.connectionString, issuerUrl: issuer.url },
+      isolated: options.isolated ?? false,
+    });
     const settings: Record<string, string> = {
-      ...sampleValues(appRoot),
-      AzureWebJobsStorage: azurite.connectionString,
-      IdentityStorage: azurite.connectionString,
-      ACS_CONNECTION_STRING: acs.connectionString,
-      AUTH_ISSUERS: issuer.url,
+      ...wiring.overrides,
       // `{issuerUrl}` in a setting stands for the development issuer's URL (its port may be chosen at start).
       ...Object.fromEntries(Object.entries(options.settings ?? {}).map(([name, value]) => [name, value.replaceAll('{issuerUrl}', issuer.url)])),
     };
@@ -105,6 +131,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         return azurite;
       },
       settings,
+      parts: wiring.parts,
+      settingsFile: localSettings.file,
       stopStorage: () => azurite.stop(),
       startStorage: async () => {
         azurite = await startAzurite(azuriteOptions(azuritePorts.blob, azuritePorts.queue, azuritePorts.table));
@@ -131,11 +159,31 @@ async function stopAll(started: Array<{ stop(): Promise<void> }>): Promise<void>
 
 const portOf = (url: string) => Number(new URL(url).port);
 
-/** The sample's values are the base; the stack replaces endpoints with the ones it started. */
+/** The sample's values: the local defaults (and, isolated, the settings themselves). */
 function sampleValues(appRoot: string): Record<string, string> {
   try {
     return (JSON.parse(readFileSync(join(appRoot, 'local.settings.sample.json'), 'utf8')) as { Values?: Record<string, string> }).Values ?? {};
   } catch {
     return {};
   }
+}
+
+/** Files Azurite keeps in its location (metadata databases, blob and queue extents) and the emulator's data file. */
+const STACK_DATA = /^(__azurite_db_.*|__blobstorage__|__queuestorage__|__tablestorage__|acs-emulator\.json(\.tmp)?)$/;
+
+/**
+ * Forgets what `npm start` persisted: Azurite's data and the ACS emulator's, together (one without the other would
+ * leave mappings to identities that no longer exist, or the reverse). Removes only those files, never the folder's others.
+ * @returns the names removed
+ */
+export function clearStackData(location: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(location).filter((name) => STACK_DATA.test(name));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  for (const name of names) rmSync(join(location, name), { recursive: true, force: true });
+  return names;
 }

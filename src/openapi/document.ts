@@ -163,14 +163,14 @@ export function buildRegistry(): OpenAPIRegistry {
     responses: { 200: jsonBody('The job.', revocationJobSchema), 404: problem('No such job, or one of another issuer (`job_not_found`).'), ...adminErrors },
   });
 
-  const webhookResponses = {
-    202: jsonBody('Verified and queued.', webhookAcceptedSchema),
+  const webhookErrors = {
     400: problem('The delivery is malformed.'),
     401: problem('The signature or shared secret is missing or wrong; nothing was queued.'),
     404: problem('This webhook is not configured.'),
     413: problem('The body exceeds 1 MiB.'),
     503: problem('The events could not be queued; deliver again.'),
   };
+  const webhookResponses = { 202: jsonBody('Verified and queued.', webhookAcceptedSchema), ...webhookErrors };
   const webhookBody = { body: { required: true, content: { 'application/json': { schema: z.object({}).loose() } } } };
   registry.registerPath({
     operationId: 'graphWebhook', method: 'post', path: '/api/webhooks/graph', tags: ['Webhooks'], request: webhookBody,
@@ -185,7 +185,7 @@ export function buildRegistry(): OpenAPIRegistry {
   registry.registerPath({
     operationId: 'oktaWebhook', method: 'post', path: '/api/webhooks/okta', tags: ['Webhooks'], request: webhookBody,
     summary: 'Okta event hooks (shared secret in `Authorization`).',
-    responses: webhookResponses,
+    responses: { 204: empty('Verified and queued (Okta asks for 200 or 204 with an empty body).'), ...webhookErrors },
   });
   registry.registerPath({
     operationId: 'standardWebhook', method: 'post', path: '/api/webhooks/events', tags: ['Webhooks'], request: webhookBody,

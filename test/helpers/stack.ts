@@ -50,6 +50,8 @@ export async function startTestStack(settings: Record<string, string> = {}, opti
   const args = [
     cli,
     ...(storageDir ? ['--azurite-location', storageDir] : ['--ephemeral']),
+    // The sample's settings, whatever the developer's environment and local.settings.json say.
+    '--isolated',
     '--free-ports',
     '--json',
     '--control',

@@ -100,8 +100,9 @@ describe('event-driven revocation', () => {
   it('an Okta password change makes the user’s earlier tokens fail verification', async () => {
     const user = await userWithToken('00uokta0password1');
     const response = await post('/api/webhooks/okta', okta('user.account.update_password', '00uokta0password1', 'okta-evt-1'), { authorization: 'okta-shared-secret' });
-    expect(response.status).toBe(202);
-    expect(await response.json()).toMatchObject({ accepted: 1 });
+    // Okta's event-hook contract: 200 or 204 with an empty body.
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe('');
     await tokenRevoked(user.token);
     // The identity stays; a fresh token works.
     const fresh = (await (await stack.api('/api/tokens/refresh', { method: 'POST', token: user.bearer })).json()) as { token: string };
@@ -110,7 +111,7 @@ describe('event-driven revocation', () => {
 
   it('an Okta delete removes the ACS identity and the mapping', async () => {
     const user = await userWithToken('00uokta0delete01');
-    expect((await post('/api/webhooks/okta', okta('user.lifecycle.delete.initiated', '00uokta0delete01', 'okta-evt-2'), { authorization: 'okta-shared-secret' })).status).toBe(202);
+    expect((await post('/api/webhooks/okta', okta('user.lifecycle.delete.initiated', '00uokta0delete01', 'okta-evt-2'), { authorization: 'okta-shared-secret' })).status).toBe(204);
     await waitFor('the mapping to go', async () => (await stack.api('/api/identities/me', { token: user.bearer })).status === 404);
     expect(await stack.acsIdentities()).not.toContain(user.communicationUserId);
     expect((await stack.verifyAcsToken(user.token)).valid).toBe(false);
@@ -179,7 +180,7 @@ describe('event-driven revocation', () => {
   it('a delete event from before an identity existed leaves that newer identity alone', async () => {
     const user = await userWithToken('00uokta0stale001');
     const yesterday = new Date(Date.now() - 86_400_000).toISOString();
-    expect((await post('/api/webhooks/okta', okta('user.lifecycle.delete.initiated', '00uokta0stale001', 'okta-evt-stale', yesterday), { authorization: 'okta-shared-secret' })).status).toBe(202);
+    expect((await post('/api/webhooks/okta', okta('user.lifecycle.delete.initiated', '00uokta0stale001', 'okta-evt-stale', yesterday), { authorization: 'okta-shared-secret' })).status).toBe(204);
     expect(await waitFor('the stale event to be processed', () => storedOutcome('okta', 'okta-evt-stale'))).toBe('kept_newer_identity');
     expect((await stack.api('/api/identities/me', { token: user.bearer })).status).toBe(200);
     expect((await stack.verifyAcsToken(user.token)).valid).toBe(true);
@@ -187,7 +188,7 @@ describe('event-driven revocation', () => {
 
   it('an event for a user without an identity is a no-op', async () => {
     const before = await stack.acsStats();
-    expect((await post('/api/webhooks/okta', okta('user.account.lock', '00uokta0nobody01', 'okta-evt-nobody'), { authorization: 'okta-shared-secret' })).status).toBe(202);
+    expect((await post('/api/webhooks/okta', okta('user.account.lock', '00uokta0nobody01', 'okta-evt-nobody'), { authorization: 'okta-shared-secret' })).status).toBe(204);
     expect(await waitFor('the event to be processed', () => storedOutcome('okta', 'okta-evt-nobody'))).toBe('no_mapping');
     expect((await stack.acsStats())['revokeTokens']).toBe(before['revokeTokens']);
   });
@@ -195,7 +196,7 @@ describe('event-driven revocation', () => {
   it('an ACS 429 during processing is retried until it succeeds', async () => {
     const user = await userWithToken('00uokta0throttle');
     await stack.acsFault({ operation: 'revokeTokens', status: 429, count: 1, retryAfterSeconds: 30 });
-    expect((await post('/api/webhooks/okta', okta('user.session.clear', '00uokta0throttle', 'okta-evt-429'), { authorization: 'okta-shared-secret' })).status).toBe(202);
+    expect((await post('/api/webhooks/okta', okta('user.session.clear', '00uokta0throttle', 'okta-evt-429'), { authorization: 'okta-shared-secret' })).status).toBe(204);
     await tokenRevoked(user.token);
     expect(stack.output()).toMatch(/Event okta\/okta-evt-429 failed on attempt 1: UpstreamError\(acs_throttled\)/);
   });

@@ -38,6 +38,8 @@ export interface HandSignedRequest {
   contentHash?: string;
   /** Sent instead of the computed signature. */
   signature?: string;
+  /** The date header signed and sent: `x-ms-date` (the current SDK, default) or `date` (older SDKs). */
+  dateHeader?: 'x-ms-date' | 'date';
 }
 
 /**
@@ -52,13 +54,14 @@ export async function handSignedFetch(baseUrl: string, request: HandSignedReques
   const hash = request.contentHash ?? createHash('sha256').update(body).digest('base64');
   const stringToSign = `${request.method}\n${request.pathAndQuery}\n${date};${url.host};${hash}`;
   const signature = createHmac('sha256', Buffer.from(request.accessKey, 'base64')).update(stringToSign).digest('base64');
+  const dateHeader = request.dateHeader ?? 'x-ms-date';
   return fetch(url, {
     method: request.method,
     headers: {
       'content-type': 'application/json',
-      'x-ms-date': date,
+      [dateHeader]: date,
       'x-ms-content-sha256': hash,
-      authorization: `HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=${request.signature ?? signature}`,
+      authorization: `HMAC-SHA256 SignedHeaders=${dateHeader};host;x-ms-content-sha256&Signature=${request.signature ?? signature}`,
     },
     ...(request.body === undefined ? {} : { body }),
   });

@@ -161,14 +161,14 @@ describe('ACS emulator: identity operations through @azure/communication-identit
     expect(await control.verify(token)).toMatchObject({ valid: false, reason: 'revoked' });
   });
 
-  it('answers 400 UnsupportedApiVersion to any other api-version', async () => {
-    const old = clientWith({ apiVersion: '2021-03-07', retryOptions: { maxRetries: 0 } });
+  it('answers 400 UnsupportedApiVersion to an api-version that is not a stable one', async () => {
+    const old = clientWith({ apiVersion: '2021-02-22-preview1', retryOptions: { maxRetries: 0 } });
 
     await expect(old.createUser()).rejects.toMatchObject({
       name: 'RestError',
       statusCode: 400,
       code: 'UnsupportedApiVersion',
-      message: `The HTTP resource that matches the request URI 'http://127.0.0.1:${emulator.port}/identities' does not support the API version '2021-03-07'.`,
+      message: `The HTTP resource that matches the request URI 'http://127.0.0.1:${emulator.port}/identities' does not support the API version '2021-02-22-preview1'.`,
     });
     expect(await control.identities()).toEqual([]);
   });
