@@ -17,6 +17,11 @@ export type StepOutcome = 'ran' | 'finished' | 'stale' | 'claimed_elsewhere';
 
 /** Longer than functionTimeout (2 min): a claim that old belongs to an invocation that has certainly ended. */
 export const claimDurationInMs = 5 * 60_000;
+/**
+ * A running job not updated for this long has lost its step (e.g. the step's message went to the poison queue and
+ * marking the job failed failed too): a new job may then start. Longer than a crashed host's message lease (10 min).
+ */
+export const abandonedAfterInMs = 30 * 60_000;
 /** The most users one table query returns (and the largest page). */
 const maxPageSize = 1000;
 /** ACS calls in flight at once within a page. */
@@ -52,10 +57,15 @@ export class RevocationJobs {
     if (issuer !== admin.issuer && !this.isGlobal(admin)) {
       throw forbidden('global_admin_role_required', 'Revoking the users of another issuer, or of every issuer, requires the global admin role.');
     }
-    const running = await this.store.findRunningJob();
-    if (running) throw conflict('revocation_job_running', `Revocation job ${running.id} is still running; wait until it is done.`, 30);
+    await this.refuseWhileRunning();
     const actor: AppUser = { issuer: admin.issuer, userId: admin.userId };
     const job = await this.store.createJob({ action, ...(issuer !== undefined ? { issuer } : {}), actor });
+    const oldest = await this.store.findRunningJob();
+    if (oldest && oldest.id !== job.id) {
+      // Two starts raced: the older job runs, this one backs off.
+      await this.store.updateJob({ ...job, state: 'failed', error: 'revocation_job_running', updatedAt: new Date() }).catch(() => undefined);
+      throw running(oldest);
+    }
     try {
       await this.steps.enqueue({ jobId: job.id, page: 0 }, 0);
     } catch (error) {
@@ -123,6 +133,19 @@ export class RevocationJobs {
     await this.store.updateJob({ ...job, state: 'failed', error: errorCode(error), updatedAt: new Date() });
   }
 
+  /** One job at a time, so that two jobs never add up past the pace; an abandoned one is marked failed. */
+  private async refuseWhileRunning(): Promise<void> {
+    const job = await this.store.findRunningJob();
+    if (!job) return;
+    if (Date.now() - job.updatedAt.getTime() < abandonedAfterInMs) throw running(job);
+    try {
+      await this.store.updateJob({ ...job, state: 'failed', error: 'abandoned', updatedAt: new Date() });
+    } catch (error) {
+      if (error instanceof ConcurrentChangeError) throw running(job); // it moved meanwhile: alive after all
+      throw error;
+    }
+  }
+
   private isGlobal(admin: Principal): boolean {
     return this.options.globalRole !== undefined && admin.roles.includes(this.options.globalRole);
   }
@@ -164,6 +187,8 @@ export class RevocationJobs {
     return counts;
   }
 }
+
+const running = (job: RevocationJob) => conflict('revocation_job_running', `Revocation job ${job.id} is still running; wait until it is done.`, 30);
 
 const add = (job: RevocationCounts, page: RevocationCounts): RevocationCounts => ({
   processed: job.processed + page.processed,

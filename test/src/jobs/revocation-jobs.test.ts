@@ -1,7 +1,7 @@
 import { UpstreamError } from '../../../src/domain/errors';
 import type { Principal } from '../../../src/domain/model';
 import { IdentityService } from '../../../src/identity/identity-service';
-import { claimDurationInMs, RevocationJobs } from '../../../src/jobs/revocation-jobs';
+import { abandonedAfterInMs, claimDurationInMs, RevocationJobs } from '../../../src/jobs/revocation-jobs';
 import { fakeIdentityGateway } from '../../support/fake-identity-gateway';
 import { InMemoryJobStore, InMemoryStepQueue } from '../../support/in-memory-job-store';
 import { InMemoryMappingStore } from '../../support/in-memory-mapping-store';
@@ -60,6 +60,27 @@ describe('revoke-all jobs', () => {
       const { jobs } = await setup();
       await jobs.start(admin, 'revoke', undefined);
       await expect(jobs.start(admin, 'revoke', undefined)).rejects.toMatchObject({ kind: 'conflict', code: 'revocation_job_running' });
+    });
+
+    it('lets the older of two racing starts run; the younger backs off (409) and is left failed', async () => {
+      const { jobs, store } = await setup();
+      const older = await store.createJob({ action: 'revoke', issuer, actor: { issuer, userId: 'other-ops' } }, new Date(Date.now() - 1000));
+      // This start saw no running job (the other start had not written it yet), then finds the older one.
+      jest.spyOn(store, 'findRunningJob').mockResolvedValueOnce(undefined);
+      await expect(jobs.start(admin, 'revoke', undefined)).rejects.toMatchObject({ code: 'revocation_job_running' });
+      expect([...store.jobs.values()].map((job) => [job.id === older.id, job.state])).toEqual([
+        [true, 'running'],
+        [false, 'failed'],
+      ]);
+    });
+
+    it('starts over a running job abandoned for 30 minutes, marking it failed', async () => {
+      const { jobs, store } = await setup();
+      const stuck = await jobs.start(admin, 'revoke', undefined);
+      await store.updateJob({ ...(await store.getJob(stuck.id))!, updatedAt: new Date(Date.now() - abandonedAfterInMs - 1000) });
+      const next = await jobs.start(admin, 'revoke', undefined);
+      expect(await store.getJob(stuck.id)).toMatchObject({ state: 'failed', error: 'abandoned' });
+      expect((await store.getJob(next.id))!.state).toBe('running');
     });
 
     it('leaves a job it could not enqueue failed, so that it blocks no later job', async () => {
