@@ -33,8 +33,8 @@ export class JwtAuthenticator implements Authenticator {
     const cacheKey = createHash('sha256').update(token).digest('base64url');
     const cached = this.verified.get(cacheKey);
     if (cached && Date.now() < cached.expiresAtMs) return cached.principal;
-    const principal = await this.verify(token);
-    this.remember(cacheKey, principal, token);
+    const { principal, exp } = await this.verify(token);
+    this.remember(cacheKey, principal, exp);
     return principal;
   }
 
@@ -43,15 +43,14 @@ export class JwtAuthenticator implements Authenticator {
    * comes first; at most {@link verifiedCacheSize} tokens, the oldest dropped first. Tokens without `exp` are refused
    * earlier (requiredClaims), so every entry has an end.
    */
-  private remember(cacheKey: string, principal: Principal, token: string): void {
-    const exp = decodeJwt(token).exp;
+  private remember(cacheKey: string, principal: Principal, exp: number | undefined): void {
     if (typeof exp !== 'number') return;
     const expiresAtMs = Math.min((exp + this.config.clockSkewInSeconds) * 1000, Date.now() + verifiedCacheMaxAgeInMs);
     this.verified.set(cacheKey, { principal: Object.freeze(principal), expiresAtMs });
     while (this.verified.size > verifiedCacheSize) this.verified.delete(this.verified.keys().next().value as string);
   }
 
-  private async verify(token: string): Promise<Principal> {
+  private async verify(token: string): Promise<{ principal: Principal; exp: number | undefined }> {
     let claimedIssuer: string | undefined;
     try {
       claimedIssuer = decodeJwt(token).iss;
@@ -73,7 +72,7 @@ export class JwtAuthenticator implements Authenticator {
     } catch (error) {
       throw verificationError(error);
     }
-    return this.toPrincipal(claimedIssuer, payload);
+    return { principal: this.toPrincipal(claimedIssuer, payload), exp: payload.exp };
   }
 
   private toPrincipal(issuer: string, payload: JWTPayload): Principal {

@@ -149,7 +149,8 @@ export async function startTestStack(settings: Record<string, string> = {}, opti
   };
 }
 
-async function kill(child: ChildProcessWithoutNullStreams): Promise<void> {
+/** SIGTERM, then SIGKILL after 5 s; resolves when the child has exited. */
+export async function kill(child: ChildProcessWithoutNullStreams): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

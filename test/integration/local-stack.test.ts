@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import { type AcsEmulator, startAcsEmulator } from '../../dev/acs-emulator';
 import { requestDevToken } from '../../dev/oidc/client';
+import { kill } from '../helpers/stack';
 
 const root = join(__dirname, '..', '..');
 const cli = join(root, 'dist', 'dev', 'stack', 'cli.js');
@@ -43,14 +44,7 @@ async function startUserStack(appRoot: string, args: string[], env: Record<strin
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => kill(child);
   const deadline = Date.now() + 30_000;
   let match: RegExpMatchArray | null = null;
   while ((match = output.match(/STACK_READY (\{.*\})\n/)) === null) {
