@@ -25,7 +25,11 @@ const child = join(__dirname, 'support', 'load-modules.js');
 const artifactChild = join(__dirname, 'support', 'load-artifact.js');
 const entryFiles = resolveEntryFiles(repositoryRoot);
 const servicesModule = join(repositoryRoot, 'dist', 'src', 'app', 'services.js');
-const sampleSettings = (JSON.parse(readFileSync(join(repositoryRoot, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
+const sampleSettings = (
+  JSON.parse(readFileSync(join(repositoryRoot, 'local.settings.sample.json'), 'utf8')) as {
+    Values: Record<string, string>;
+  }
+).Values;
 /** Production's shape (infra/): managed identity, no keys. Nothing is called; clients and credentials are only built. */
 const managedIdentitySettings = {
   ...sampleSettings,
@@ -53,7 +57,8 @@ interface Run {
   identityLoaded: boolean;
 }
 
-const signed = (value: number, format: (value: number) => string) => (value < 0 ? `-${format(-value)}` : `+${format(value)}`);
+const signed = (value: number, format: (value: number) => string) =>
+  value < 0 ? `-${format(-value)}` : `+${format(value)}`;
 
 function runOnce(scenario: Scenario): Run {
   const started = performance.now();
@@ -83,7 +88,11 @@ function measure(scenarios: readonly Scenario[], runs: number): Map<string, Run[
 function bundleApp(folder: string): string {
   const outfile = join(folder, 'app.js');
   buildSync({
-    stdin: { contents: entryFiles.map((file) => `require(${JSON.stringify(file)});`).join('\n'), resolveDir: repositoryRoot, loader: 'js' },
+    stdin: {
+      contents: entryFiles.map((file) => `require(${JSON.stringify(file)});`).join('\n'),
+      resolveDir: repositoryRoot,
+      loader: 'js',
+    },
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -111,7 +120,10 @@ async function main(): Promise<void> {
 }
 
 /** Telemetry on: a connection string without a key (Entra authentication); nothing is sent during the measure. */
-const telemetrySettings = { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://bench.in.applicationinsights.azure.com/' };
+const telemetrySettings = {
+  APPLICATIONINSIGHTS_CONNECTION_STRING:
+    'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://bench.in.applicationinsights.azure.com/',
+};
 
 /**
  * The deployed artifact started as the worker starts it (bench/support/load-artifact.ts): require package.json
@@ -124,8 +136,16 @@ function reportArtifact(folder: string, zippedSize: number): void {
     bare,
     { name: 'artifact, connection strings', args: [artifactChild, folder], env: sampleSettings },
     { name: 'artifact, managed identity', args: [artifactChild, folder], env: managedIdentitySettings },
-    { name: 'artifact, connection strings, telemetry on', args: [artifactChild, folder], env: { ...sampleSettings, ...telemetrySettings } },
-    { name: 'artifact, managed identity, telemetry on', args: [artifactChild, folder], env: { ...managedIdentitySettings, ...telemetrySettings } },
+    {
+      name: 'artifact, connection strings, telemetry on',
+      args: [artifactChild, folder],
+      env: { ...sampleSettings, ...telemetrySettings },
+    },
+    {
+      name: 'artifact, managed identity, telemetry on',
+      args: [artifactChild, folder],
+      env: { ...managedIdentitySettings, ...telemetrySettings },
+    },
   ];
   const results = measure(scenarios, options.runs);
   const bareWall = median(results.get(bare.name)!.map((run) => run.wallInMs));
@@ -133,29 +153,57 @@ function reportArtifact(folder: string, zippedSize: number): void {
   for (const [name, runs] of results) {
     const wall = runs.map((run) => run.wallInMs);
     console.log(`\n  ${name}`);
-    line('wall time, spawn to exit', `${ms(median(wall))} / ${ms(p90(wall))}  (${ratio(median(wall) / bareWall)} bare node, ${signed(median(wall) - bareWall, ms)})`);
+    line(
+      'wall time, spawn to exit',
+      `${ms(median(wall))} / ${ms(p90(wall))}  (${ratio(median(wall) / bareWall)} bare node, ${signed(median(wall) - bareWall, ms)})`,
+    );
     if (name === bare.name) continue;
-    line('time in the process (load + appStart)', `${ms(median(runs.map((run) => run.loadInMs)))}, of which appStart ${ms(median(runs.map((run) => run.servicesInMs ?? 0)))}  (${runs[0]!.modules} functions registered)`);
+    line(
+      'time in the process (load + appStart)',
+      `${ms(median(runs.map((run) => run.loadInMs)))}, of which appStart ${ms(median(runs.map((run) => run.servicesInMs ?? 0)))}  (${runs[0].modules} functions registered)`,
+    );
     line('RSS after start', mb(median(runs.map((run) => run.rss))));
-    line('@azure/identity loaded', runs.every((run) => run.identityLoaded) ? 'yes' : runs.some((run) => run.identityLoaded) ? 'sometimes' : 'no');
+    line(
+      '@azure/identity loaded',
+      runs.every((run) => run.identityLoaded) ? 'yes' : runs.some((run) => run.identityLoaded) ? 'sometimes' : 'no',
+    );
   }
   const managed = median(results.get('artifact, managed identity')!.map((run) => run.wallInMs)) / bareWall;
   heading('Target');
-  line('artifact, managed identity / bare node', `${ratio(managed)} (target at most 2.00x): ${managed <= 2 ? 'PASS' : 'FAIL'}`);
-  line('with telemetry on', ratio(median(results.get('artifact, managed identity, telemetry on')!.map((run) => run.wallInMs)) / bareWall));
+  line(
+    'artifact, managed identity / bare node',
+    `${ratio(managed)} (target at most 2.00x): ${managed <= 2 ? 'PASS' : 'FAIL'}`,
+  );
+  line(
+    'with telemetry on',
+    ratio(median(results.get('artifact, managed identity, telemetry on')!.map((run) => run.wallInMs)) / bareWall),
+  );
 }
 
 function report(bundle: string): void {
   const bare: Scenario = { name: 'node -e ""', args: ['-e', ''] };
   const baseline: Scenario = { name: 'baseline: the loader child, nothing loaded', args: [child, 'none'] };
   const app: Scenario = { name: `all ${entryFiles.length} function modules`, args: [child, 'files', ...entryFiles] };
-  const local: Scenario = { name: '... + getServices() and its clients (first use), connection strings', args: [child, 'services', servicesModule, ...entryFiles], env: sampleSettings };
-  const managed: Scenario = { name: '... + getServices() and its clients (first use), managed identity', args: [child, 'services', servicesModule, ...entryFiles], env: managedIdentitySettings };
-  const bundled: Scenario = { name: `the same, bundled by esbuild (${mb(statSync(bundle).size)})`, args: [child, 'files', bundle] };
+  const local: Scenario = {
+    name: '... + getServices() and its clients (first use), connection strings',
+    args: [child, 'services', servicesModule, ...entryFiles],
+    env: sampleSettings,
+  };
+  const managed: Scenario = {
+    name: '... + getServices() and its clients (first use), managed identity',
+    args: [child, 'services', servicesModule, ...entryFiles],
+    env: managedIdentitySettings,
+  };
+  const bundled: Scenario = {
+    name: `the same, bundled by esbuild (${mb(statSync(bundle).size)})`,
+    args: [child, 'files', bundle],
+  };
   const identity: Scenario = { name: '@azure/identity alone', args: [child, 'module', '@azure/identity'] };
   const results = measure([bare, baseline, app, local, managed, bundled, identity], options.runs);
 
-  console.log(`Entry files (package.json main): ${entryFiles.map((file) => relative(repositoryRoot, file)).join(', ')}`);
+  console.log(
+    `Entry files (package.json main): ${entryFiles.map((file) => relative(repositoryRoot, file)).join(', ')}`,
+  );
   heading(`Cold start, ${options.runs} runs each (median / p90)`);
   const base = results.get(baseline.name)!;
   const baseWall = median(base.map((run) => run.wallInMs));
@@ -166,32 +214,77 @@ function report(bundle: string): void {
     const load = runs.map((run) => run.loadInMs);
     const services = runs.flatMap((run) => (run.servicesInMs === undefined ? [] : [run.servicesInMs]));
     console.log(`\n  ${name}`);
-    line('wall time, spawn to exit', `${ms(median(wall))} / ${ms(p90(wall))}  (${ratio(median(wall) / baseWall)} baseline, ${signed(median(wall) - baseWall, ms)})`);
-    if (!Number.isNaN(median(rss))) line('RSS after loading', `${mb(median(rss))} / ${mb(p90(rss))}  (${ratio(median(rss) / baseRss)} baseline, ${signed(median(rss) - baseRss, mb)})`);
-    if (name !== bare.name && name !== baseline.name) line('time in the process (require + services)', `${ms(median(load))} / ${ms(p90(load))}  (${runs[0]!.modules} modules)`);
+    line(
+      'wall time, spawn to exit',
+      `${ms(median(wall))} / ${ms(p90(wall))}  (${ratio(median(wall) / baseWall)} baseline, ${signed(median(wall) - baseWall, ms)})`,
+    );
+    if (!Number.isNaN(median(rss)))
+      line(
+        'RSS after loading',
+        `${mb(median(rss))} / ${mb(p90(rss))}  (${ratio(median(rss) / baseRss)} baseline, ${signed(median(rss) - baseRss, mb)})`,
+      );
+    if (name !== bare.name && name !== baseline.name)
+      line(
+        'time in the process (require + services)',
+        `${ms(median(load))} / ${ms(p90(load))}  (${runs[0].modules} modules)`,
+      );
     if (services.length > 0) line('of which getServices()', `${ms(median(services))} / ${ms(p90(services))}`);
-    if (name !== bare.name) line('@azure/identity loaded', runs.every((run) => run.identityLoaded) ? 'yes' : runs.some((run) => run.identityLoaded) ? 'sometimes' : 'no');
+    if (name !== bare.name)
+      line(
+        '@azure/identity loaded',
+        runs.every((run) => run.identityLoaded) ? 'yes' : runs.some((run) => run.identityLoaded) ? 'sometimes' : 'no',
+      );
   }
 
   const appLoad = median(results.get(app.name)!.map((run) => run.loadInMs));
   const identityLoad = median(results.get(identity.name)!.map((run) => run.loadInMs));
-  const localServices = median(results.get(local.name)!.flatMap((run) => (run.servicesInMs === undefined ? [] : [run.servicesInMs])));
-  const managedServices = median(results.get(managed.name)!.flatMap((run) => (run.servicesInMs === undefined ? [] : [run.servicesInMs])));
+  const localServices = median(
+    results.get(local.name)!.flatMap((run) => (run.servicesInMs === undefined ? [] : [run.servicesInMs])),
+  );
+  const managedServices = median(
+    results.get(managed.name)!.flatMap((run) => (run.servicesInMs === undefined ? [] : [run.servicesInMs])),
+  );
   heading('Ratios');
-  line('function modules, wall / baseline', ratio(median(results.get(app.name)!.map((run) => run.wallInMs)) / baseWall));
+  line(
+    'function modules, wall / baseline',
+    ratio(median(results.get(app.name)!.map((run) => run.wallInMs)) / baseWall),
+  );
   line('function modules, RSS / baseline', ratio(median(results.get(app.name)!.map((run) => run.rss)) / baseRss));
-  line('bundled / unbundled, time in the process', ratio(median(results.get(bundled.name)!.map((run) => run.loadInMs)) / appLoad));
-  line('@azure/identity alone / all function modules', `${ratio(identityLoad / appLoad)} (require time; avoided with connection strings)`);
-  line('getServices() + clients, managed identity / keys', `${ratio(managedServices / localServices)} (${ms(managedServices)} vs ${ms(localServices)})`);
+  line(
+    'bundled / unbundled, time in the process',
+    ratio(median(results.get(bundled.name)!.map((run) => run.loadInMs)) / appLoad),
+  );
+  line(
+    '@azure/identity alone / all function modules',
+    `${ratio(identityLoad / appLoad)} (require time; avoided with connection strings)`,
+  );
+  line(
+    'getServices() + clients, managed identity / keys',
+    `${ratio(managedServices / localServices)} (${ms(managedServices)} vs ${ms(localServices)})`,
+  );
 
-  const dependencies = ['zod', 'jose', '@azure/functions', '@azure/communication-identity', '@azure/data-tables', '@azure/storage-queue', '@azure/core-rest-pipeline', '@azure/identity'];
+  const dependencies = [
+    'zod',
+    'jose',
+    '@azure/functions',
+    '@azure/communication-identity',
+    '@azure/data-tables',
+    '@azure/storage-queue',
+    '@azure/core-rest-pipeline',
+    '@azure/identity',
+  ];
   const byDependency = measure(
     dependencies.map((name) => ({ name, args: [child, 'module', name] })),
     options.dependencyRuns,
   );
-  heading(`Each dependency alone, ${options.dependencyRuns} runs (require time in the process, median; shared dependencies count in each)`);
+  heading(
+    `Each dependency alone, ${options.dependencyRuns} runs (require time in the process, median; shared dependencies count in each)`,
+  );
   for (const [name, runs] of byDependency) {
-    line(name, `${ms(median(runs.map((run) => run.loadInMs)))}  RSS +${mb(median(runs.map((run) => run.rss)) - baseRss)}  (${runs[0]!.modules} modules)`);
+    line(
+      name,
+      `${ms(median(runs.map((run) => run.loadInMs)))}  RSS +${mb(median(runs.map((run) => run.rss)) - baseRss)}  (${runs[0].modules} modules)`,
+    );
   }
 }
 

@@ -14,7 +14,11 @@ import { heading, line, ms, printEnvironment, ratio, summarise } from './support
  */
 const options = integerOptions({ users: 50, requests: 600, warmup: 200 });
 
-async function timedLoop(concurrency: number, total: number, call: (index: number) => Promise<void>): Promise<number[]> {
+async function timedLoop(
+  concurrency: number,
+  total: number,
+  call: (index: number) => Promise<void>,
+): Promise<number[]> {
   const durations: number[] = [];
   let next = 0;
   await Promise.all(
@@ -35,10 +39,12 @@ async function main(): Promise<void> {
   const stack = await startBenchStack();
   try {
     const users = await createUsers(stack.functionsUrl, stack.issuerUrl, 'floor-user', options.users);
-    const client = new CommunicationIdentityClient(`endpoint=${stack.acsUrl};accesskey=${DEV_ACS_ACCESS_KEY}`, { allowInsecureConnection: true });
+    const client = new CommunicationIdentityClient(`endpoint=${stack.acsUrl};accesskey=${DEV_ACS_ACCESS_KEY}`, {
+      allowInsecureConnection: true,
+    });
     const body = JSON.stringify({ scopes: ['chat', 'voip'] });
     const service = async (index: number) => {
-      const user = users[index % users.length]!;
+      const user = users[index % users.length];
       const response = await fetch(`${stack.functionsUrl}/api/tokens/refresh`, {
         method: 'POST',
         body,
@@ -48,7 +54,7 @@ async function main(): Promise<void> {
       await response.arrayBuffer();
     };
     const floor = async (index: number) => {
-      await client.getToken({ communicationUserId: users[index % users.length]!.communicationUserId }, ['chat', 'voip']);
+      await client.getToken({ communicationUserId: users[index % users.length].communicationUserId }, ['chat', 'voip']);
     };
 
     // Warm both paths (JIT, connections, JWKS, the instance cache), then measure them alternately.
@@ -63,7 +69,10 @@ async function main(): Promise<void> {
       heading(`concurrency ${concurrency}, ${options.requests} refreshes of ${options.users} users`);
       line('service  p50 / p99', `${ms(viaService.p50)} / ${ms(viaService.p99)}`);
       line('floor    p50 / p99', `${ms(direct.p50)} / ${ms(direct.p99)}  (ACS SDK -> emulator, no service)`);
-      line('ratio    p50 / p99', `${ratio(viaService.p50 / direct.p50)} / ${ratio(viaService.p99 / direct.p99)}${concurrency === 1 ? '   (target p50 <= 2.00x)' : ''}`);
+      line(
+        'ratio    p50 / p99',
+        `${ratio(viaService.p50 / direct.p50)} / ${ratio(viaService.p99 / direct.p99)}${concurrency === 1 ? '   (target p50 <= 2.00x)' : ''}`,
+      );
       line('host upstream calls per refresh', stack.upstreamCallsPer(before, after, options.requests));
     }
   } finally {

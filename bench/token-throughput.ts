@@ -28,19 +28,37 @@ async function main(): Promise<void> {
 
     // Warm-up (JIT, connection pools, JWKS), then calibration: the measured run sends a fixed number of requests, so
     // that every request sent is also answered and counted, for exact per-request ratios.
-    const timed = (seconds: number) => fire({ url: stack.functionsUrl, connections: options.connections, duration: seconds, requests: [rotatingBearer('/api/tokens/refresh', refreshBearers)] });
+    const timed = (seconds: number) =>
+      fire({
+        url: stack.functionsUrl,
+        connections: options.connections,
+        duration: seconds,
+        requests: [rotatingBearer('/api/tokens/refresh', refreshBearers)],
+      });
     await timed(2);
     const calibration = await timed(2);
     const amount = Math.max(500, Math.round(calibration.requestsPerSecond * options.seconds));
     // autocannon stops a timed run with requests in flight; let the host finish them before counting ACS calls.
     await settled(stack);
     const refresh = await measure(stack, amount, '/api/tokens/refresh', refreshBearers);
-    report(stack, `POST /api/tokens/refresh (existing identity), ${amount} requests, ${options.connections} connections`, refresh, '200', 'getToken');
+    report(
+      stack,
+      `POST /api/tokens/refresh (existing identity), ${amount} requests, ${options.connections} connections`,
+      refresh,
+      '200',
+      'getToken',
+    );
 
     const newUserIds = Array.from({ length: options.firstTokens }, (_, index) => `first-token-user-${index}`);
     const firstBearers = await mintBearers(stack.issuerUrl, newUserIds);
     const first = await measure(stack, firstBearers.length, '/api/tokens', firstBearers);
-    report(stack, `POST /api/tokens (new user: identity + token), ${firstBearers.length} requests, ${options.connections} connections`, first, '201', 'createUserAndToken');
+    report(
+      stack,
+      `POST /api/tokens (new user: identity + token), ${firstBearers.length} requests, ${options.connections} connections`,
+      first,
+      '201',
+      'createUserAndToken',
+    );
 
     heading('First token vs refresh');
     line('throughput, first / refresh', ratio(first.requestsPerSecond / refresh.requestsPerSecond));
@@ -60,7 +78,12 @@ async function main(): Promise<void> {
 async function measure(stack: BenchStack, amount: number, path: string, bearers: readonly string[]): Promise<Measured> {
   const acsBefore = await acsStats(stack.acsUrl);
   const hostBefore = await stack.host.sample();
-  const load = await fire({ url: stack.functionsUrl, connections: options.connections, amount, requests: [rotatingBearer(path, bearers)] });
+  const load = await fire({
+    url: stack.functionsUrl,
+    connections: options.connections,
+    amount,
+    requests: [rotatingBearer(path, bearers)],
+  });
   const hostAfter = await stack.host.sample();
   const acsAfter = await acsStats(stack.acsUrl);
   return { ...load, host: { before: hostBefore, after: hostAfter }, acs: { before: acsBefore, after: acsAfter } };
@@ -77,26 +100,53 @@ async function settled(stack: BenchStack): Promise<void> {
   }
 }
 
-const cpuPerRequestInMs = (measured: Measured) => (measured.host.after.cpuInMicros - measured.host.before.cpuInMicros) / 1000 / measured.completed;
+const cpuPerRequestInMs = (measured: Measured) =>
+  (measured.host.after.cpuInMicros - measured.host.before.cpuInMicros) / 1000 / measured.completed;
 
-function report(stack: BenchStack, title: string, measured: Measured, expectedStatus: string, acsOperation: string): void {
+function report(
+  stack: BenchStack,
+  title: string,
+  measured: Measured,
+  expectedStatus: string,
+  acsOperation: string,
+): void {
   const { result, completed } = measured;
-  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([status, stats]) => [status, stats.count]));
+  const statuses = Object.fromEntries(
+    Object.entries(result.statusCodeStats).map(([status, stats]) => [status, stats.count]),
+  );
   const expected = statuses[expectedStatus] ?? 0;
   heading(title);
-  line('statuses', `${JSON.stringify(statuses)}${result.errors + result.timeouts > 0 ? `, ${result.errors} errors, ${result.timeouts} timeouts` : ''}`);
+  line(
+    'statuses',
+    `${JSON.stringify(statuses)}${result.errors + result.timeouts > 0 ? `, ${result.errors} errors, ${result.timeouts} timeouts` : ''}`,
+  );
   line('requests/s', `${measured.requestsPerSecond.toFixed(1)} (${completed} in ${measured.seconds.toFixed(2)} s)`);
-  line('latency (autocannon, 1 ms resolution)', `p50 ${ms(result.latency.p50)}  p90 ${ms(result.latency.p90)}  p99 ${ms(result.latency.p99)}  max ${ms(result.latency.max)}  mean ${ms(result.latency.mean)}`);
-  line('host CPU per request', `${ms(cpuPerRequestInMs(measured))} (${((cpuPerRequestInMs(measured) * measured.requestsPerSecond) / 10).toFixed(0)}% of one core)`);
-  line('host event loop delay', `p99 ${ms(measured.host.after.eventLoopDelay.p99InMs)}  max ${ms(measured.host.after.eventLoopDelay.maxInMs)}`);
+  line(
+    'latency (autocannon, 1 ms resolution)',
+    `p50 ${ms(result.latency.p50)}  p90 ${ms(result.latency.p90)}  p99 ${ms(result.latency.p99)}  max ${ms(result.latency.max)}  mean ${ms(result.latency.mean)}`,
+  );
+  line(
+    'host CPU per request',
+    `${ms(cpuPerRequestInMs(measured))} (${((cpuPerRequestInMs(measured) * measured.requestsPerSecond) / 10).toFixed(0)}% of one core)`,
+  );
+  line(
+    'host event loop delay',
+    `p99 ${ms(measured.host.after.eventLoopDelay.p99InMs)}  max ${ms(measured.host.after.eventLoopDelay.maxInMs)}`,
+  );
   const acsCalls = (measured.acs.after[acsOperation] ?? 0) - (measured.acs.before[acsOperation] ?? 0);
   const otherAcsCalls = Object.keys(measured.acs.after)
     .filter((operation) => operation !== acsOperation && operation !== 'identities')
     .reduce((sum, operation) => sum + (measured.acs.after[operation] ?? 0) - (measured.acs.before[operation] ?? 0), 0);
-  line(`ACS ${acsOperation} per ${expectedStatus}`, `${(acsCalls / expected).toFixed(3)} (expected 1.000; ${acsCalls} calls / ${expected} answers)`);
+  line(
+    `ACS ${acsOperation} per ${expectedStatus}`,
+    `${(acsCalls / expected).toFixed(3)} (expected 1.000; ${acsCalls} calls / ${expected} answers)`,
+  );
   line('other ACS calls', String(otherAcsCalls));
   line('host upstream calls per request', stack.upstreamCallsPer(measured.host.before, measured.host.after, completed));
-  line('host TCP connections opened per request', ((measured.host.after.connectionsOpened - measured.host.before.connectionsOpened) / completed).toFixed(3));
+  line(
+    'host TCP connections opened per request',
+    ((measured.host.after.connectionsOpened - measured.host.before.connectionsOpened) / completed).toFixed(3),
+  );
 }
 
 main().catch((error: unknown) => {

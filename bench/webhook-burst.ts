@@ -4,7 +4,16 @@ import { QueueClient } from '@azure/storage-queue';
 import { Webhook } from 'standardwebhooks';
 
 import { integerOptions } from './support/args';
-import { acsStats, acsTokenValid, type BenchUser, createUsers, mapConcurrently, pollUntil, type PreparedRequest, sendAll } from './support/http';
+import {
+  acsStats,
+  acsTokenValid,
+  type BenchUser,
+  createUsers,
+  mapConcurrently,
+  pollUntil,
+  type PreparedRequest,
+  sendAll,
+} from './support/http';
 import { type BenchStack, startBenchStack } from './support/stack';
 import { formatLatency, heading, line, ms, printEnvironment, ratio, summarise, tally } from './support/stats';
 
@@ -26,7 +35,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const stack = await startBenchStack({ STANDARD_WEBHOOK_SECRETS: secret, STANDARD_WEBHOOK_ISSUER: '{issuerUrl}' });
   try {
-    console.log(`Stack up in ${ms(performance.now() - started)}; host pid ${stack.host.pid}, dependencies pid ${stack.dependencies.pid}.`);
+    console.log(
+      `Stack up in ${ms(performance.now() - started)}; host pid ${stack.host.pid}, dependencies pid ${stack.dependencies.pid}.`,
+    );
     const queue = new QueueClient(stack.storageConnectionString, queueName);
     const webhook = new Webhook(secret);
 
@@ -35,7 +46,8 @@ async function main(): Promise<void> {
     console.log(`${users.length} users with an identity and a token in ${ms(performance.now() - creating)}.`);
     // Warms the webhook path and the worker (an event for an unknown user: verified, enqueued, "no_mapping").
     const warmUp = await sendAll(stack.functionsUrl, [signedDelivery(webhook, 'warm-up', 'nobody')], 1);
-    if (warmUp.responses[0]?.status !== 202) throw new Error(`warm-up delivery answered ${warmUp.responses[0]?.status}: ${warmUp.responses[0]?.body}`);
+    if (warmUp.responses[0]?.status !== 202)
+      throw new Error(`warm-up delivery answered ${warmUp.responses[0]?.status}: ${warmUp.responses[0]?.body}`);
     await pollUntil(async () => (await queue.getProperties()).approximateMessagesCount === 0, 10_000);
 
     const verdicts: string[] = [];
@@ -56,9 +68,18 @@ async function main(): Promise<void> {
 }
 
 /** One burst of signed deliveries and the worker's drain after it; returns the PASS/FAIL line. */
-async function burst(stack: BenchStack, queue: QueueClient, webhook: Webhook, users: BenchUser[], round: number, connections: number): Promise<string> {
+async function burst(
+  stack: BenchStack,
+  queue: QueueClient,
+  webhook: Webhook,
+  users: BenchUser[],
+  round: number,
+  connections: number,
+): Promise<string> {
   const before = await acsStats(stack.acsUrl);
-  const requests = users.map((user, index) => signedDelivery(webhook, `msg_r${round}_${index}_${randomBytes(6).toString('hex')}`, user.userId));
+  const requests = users.map((user, index) =>
+    signedDelivery(webhook, `msg_r${round}_${index}_${randomBytes(6).toString('hex')}`, user.userId),
+  );
   const hostBefore = await stack.host.sample();
 
   const burstStarted = performance.now();
@@ -77,10 +98,19 @@ async function burst(stack: BenchStack, queue: QueueClient, webhook: Webhook, us
   heading(`Round ${round + 1}: ${users.length} signed webhook deliveries, ${connections} concurrent connections`);
   line('statuses', JSON.stringify(statuses));
   line('latency', formatLatency(latency));
-  line('p99 / 1 s target', `${ratio(latency.p99 / targetP99InMs)} -> ${pass ? 'PASS' : 'FAIL'}${allAccepted ? '' : ' (not every delivery got 202)'}`);
+  line(
+    'p99 / 1 s target',
+    `${ratio(latency.p99 / targetP99InMs)} -> ${pass ? 'PASS' : 'FAIL'}${allAccepted ? '' : ' (not every delivery got 202)'}`,
+  );
   line('burst wall time', `${ms(wallInMs)} (${(users.length / (wallInMs / 1000)).toFixed(0)} deliveries/s)`);
-  line('host CPU during the burst', `${ms((hostAfterBurst.cpuInMicros - hostBefore.cpuInMicros) / 1000)} (${ms((hostAfterBurst.cpuInMicros - hostBefore.cpuInMicros) / 1000 / users.length)} per delivery, worker included)`);
-  line('host event loop delay during the burst', `p99 ${ms(hostAfterBurst.eventLoopDelay.p99InMs)}  max ${ms(hostAfterBurst.eventLoopDelay.maxInMs)}`);
+  line(
+    'host CPU during the burst',
+    `${ms((hostAfterBurst.cpuInMicros - hostBefore.cpuInMicros) / 1000)} (${ms((hostAfterBurst.cpuInMicros - hostBefore.cpuInMicros) / 1000 / users.length)} per delivery, worker included)`,
+  );
+  line(
+    'host event loop delay during the burst',
+    `p99 ${ms(hostAfterBurst.eventLoopDelay.p99InMs)}  max ${ms(hostAfterBurst.eventLoopDelay.maxInMs)}`,
+  );
 
   heading(`Round ${round + 1}: queue worker drain`);
   if (!drained.allAppliedAtInMs) {
@@ -89,11 +119,20 @@ async function burst(stack: BenchStack, queue: QueueClient, webhook: Webhook, us
     const queueEmptyAt = drained.queueEmptyAtInMs ?? Number.NaN;
     line('first event applied', `${ms(drained.firstAppliedAtInMs ?? Number.NaN)} after the burst started`);
     line('all events applied (ACS revokeTokens)', `${ms(drained.allAppliedAtInMs)} after the burst started`);
-    line('queue empty', `${ms(queueEmptyAt)} after the burst started (${ms(queueEmptyAt - wallInMs)} after the last 202)`);
+    line(
+      'queue empty',
+      `${ms(queueEmptyAt)} after the burst started (${ms(queueEmptyAt - wallInMs)} after the last 202)`,
+    );
     line('events/s, burst start -> queue empty', (users.length / (queueEmptyAt / 1000)).toFixed(1));
-    line('events/s, first -> last applied', (users.length / ((drained.allAppliedAtInMs - (drained.firstAppliedAtInMs ?? 0)) / 1000)).toFixed(1));
+    line(
+      'events/s, first -> last applied',
+      (users.length / ((drained.allAppliedAtInMs - (drained.firstAppliedAtInMs ?? 0)) / 1000)).toFixed(1),
+    );
   }
-  line('host CPU, burst start -> drained', `${ms((hostAfterDrain.cpuInMicros - hostBefore.cpuInMicros) / 1000)} (${ms((hostAfterDrain.cpuInMicros - hostBefore.cpuInMicros) / 1000 / users.length)} per event, webhook + worker)`);
+  line(
+    'host CPU, burst start -> drained',
+    `${ms((hostAfterDrain.cpuInMicros - hostBefore.cpuInMicros) / 1000)} (${ms((hostAfterDrain.cpuInMicros - hostBefore.cpuInMicros) / 1000 / users.length)} per event, webhook + worker)`,
+  );
   const revoked = await mapConcurrently(users, 16, async (user) => !(await acsTokenValid(stack.acsUrl, user.acsToken)));
   line("users' earlier tokens failing verification", `${revoked.filter(Boolean).length}/${users.length}`);
   line('ACS calls per event (emulator)', describeCalls(before, after, users.length));
@@ -112,7 +151,13 @@ interface Drain {
 }
 
 /** Polls the emulator's revokeTokens count and the queue until every event is applied and the queue is empty. */
-async function watchDrain(acsUrl: string, queue: QueueClient, revokedBefore: number, events: number, startedAt: number): Promise<Drain> {
+async function watchDrain(
+  acsUrl: string,
+  queue: QueueClient,
+  revokedBefore: number,
+  events: number,
+  startedAt: number,
+): Promise<Drain> {
   const drain: Drain = { applied: 0 };
   await pollUntil(async () => {
     const now = performance.now() - startedAt;
@@ -150,12 +195,21 @@ function signedDelivery(webhook: Webhook, id: string, userId: string): PreparedR
 
 /** New tokens for every user (`POST /api/tokens/refresh`), so that the next round has live tokens to revoke. */
 async function refreshTokens(stack: BenchStack, users: BenchUser[]): Promise<BenchUser[]> {
-  const { responses } = await sendAll(stack.functionsUrl, users.map((user) => ({ method: 'POST', path: '/api/tokens/refresh', headers: { authorization: `Bearer ${user.bearer}` } })), 8);
+  const { responses } = await sendAll(
+    stack.functionsUrl,
+    users.map((user) => ({
+      method: 'POST',
+      path: '/api/tokens/refresh',
+      headers: { authorization: `Bearer ${user.bearer}` },
+    })),
+    8,
+  );
   // The next events must be later than this round's revocations, which the worker compares to the millisecond.
   await new Promise((resolve) => setTimeout(resolve, 5));
   return users.map((user, index) => {
-    const response = responses[index]!;
-    if (response.status !== 200) throw new Error(`refresh for ${user.userId} answered ${response.status}: ${response.body.slice(0, 300)}`);
+    const response = responses[index];
+    if (response.status !== 200)
+      throw new Error(`refresh for ${user.userId} answered ${response.status}: ${response.body.slice(0, 300)}`);
     return { ...user, acsToken: (JSON.parse(response.body) as { token: string }).token };
   });
 }

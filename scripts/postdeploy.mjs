@@ -24,13 +24,20 @@ class SmokeFailure extends Error {}
 
 function settings() {
   const baseUrl = (env.SMOKE_BASE_URL || env.FUNCTION_APP_URL || '').replace(/\/+$/, '');
-  if (!baseUrl) throw new SmokeFailure('FUNCTION_APP_URL is not set: run `azd provision` first (it is a Bicep output), or set SMOKE_BASE_URL.');
+  if (!baseUrl)
+    throw new SmokeFailure(
+      'FUNCTION_APP_URL is not set: run `azd provision` first (it is a Bicep output), or set SMOKE_BASE_URL.',
+    );
   const seconds = (name, fallback) => {
     const value = Number(env[name] ?? fallback);
     if (!Number.isFinite(value) || value < 0) throw new SmokeFailure(`${name} must be a number of seconds`);
     return value;
   };
-  return { baseUrl, timeoutInMs: seconds('SMOKE_TIMEOUT_SECONDS', 300) * 1000, intervalInMs: seconds('SMOKE_INTERVAL_SECONDS', 10) * 1000 };
+  return {
+    baseUrl,
+    timeoutInMs: seconds('SMOKE_TIMEOUT_SECONDS', 300) * 1000,
+    intervalInMs: seconds('SMOKE_INTERVAL_SECONDS', 10) * 1000,
+  };
 }
 
 const isLoopback = (url) => ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
@@ -40,18 +47,27 @@ async function functionKey(baseUrl) {
   if (env.SMOKE_FUNCTION_KEY) return env.SMOKE_FUNCTION_KEY;
   if (isLoopback(baseUrl)) return undefined; // the local host does not check keys
   const { AZURE_RESOURCE_GROUP: group, AZURE_FUNCTION_APP_NAME: app } = env;
-  if (!group || !app) throw new SmokeFailure('AZURE_RESOURCE_GROUP and AZURE_FUNCTION_APP_NAME are needed to read the function key (or set SMOKE_FUNCTION_KEY).');
+  if (!group || !app)
+    throw new SmokeFailure(
+      'AZURE_RESOURCE_GROUP and AZURE_FUNCTION_APP_NAME are needed to read the function key (or set SMOKE_FUNCTION_KEY).',
+    );
   try {
-    const { stdout } = await promisify(execFile)('az', ['functionapp', 'keys', 'list', '-g', group, '-n', app, '--query', 'functionKeys.default', '-o', 'tsv'], {
-      shell: process.platform === 'win32', // az is az.cmd on Windows
-      timeout: 60_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      'az',
+      ['functionapp', 'keys', 'list', '-g', group, '-n', app, '--query', 'functionKeys.default', '-o', 'tsv'],
+      {
+        shell: process.platform === 'win32', // az is az.cmd on Windows
+        timeout: 60_000,
+      },
+    );
     const key = stdout.trim();
     if (!key) throw new Error('no default function key yet');
     return key;
   } catch (error) {
     // The message of a failed az call carries its arguments and stderr, never the key.
-    throw new SmokeFailure(`could not read the function key with the Azure CLI (az login? Contributor on ${group}?): ${error.message.split('\n')[0]}`);
+    throw new SmokeFailure(
+      `could not read the function key with the Azure CLI (az login? Contributor on ${group}?): ${error.message.split('\n')[0]}`,
+    );
   }
 }
 
@@ -67,7 +83,10 @@ async function attempt(url, init) {
     }
     return { status: response.status, body };
   } catch (error) {
-    return { status: 0, error: error.cause?.code ?? error.cause?.errors?.[0]?.code ?? error.cause?.message ?? error.message };
+    return {
+      status: 0,
+      error: error.cause?.code ?? error.cause?.errors?.[0]?.code ?? error.cause?.message ?? error.message,
+    };
   }
 }
 
@@ -82,7 +101,10 @@ async function until(deadline, intervalInMs, call, done, describe) {
   }
 }
 
-const outcome = (result) => (result.status === 0 ? `no answer (${result.error})` : `${result.status}${result.body?.code ? ` ${result.body.code}` : ''}`);
+const outcome = (result) =>
+  result.status === 0
+    ? `no answer (${result.error})`
+    : `${result.status}${result.body?.code ? ` ${result.body.code}` : ''}`;
 
 function roleHint() {
   const principal = env.API_IDENTITY_PRINCIPAL_ID || '<API_IDENTITY_PRINCIPAL_ID>';
@@ -105,8 +127,17 @@ async function main() {
   const { baseUrl, timeoutInMs, intervalInMs } = settings();
   const deadline = Date.now() + timeoutInMs;
 
-  const health = await until(deadline, intervalInMs, () => attempt(`${baseUrl}/api/health`), (r) => r.status === 200, (r) => `health: ${outcome(r)}`);
-  if (health.status !== 200) throw new SmokeFailure(`GET ${baseUrl}/api/health: ${outcome(health)} after ${timeoutInMs / 1000} s. Check the app's log stream and Application Insights (docs/deploy.md).`);
+  const health = await until(
+    deadline,
+    intervalInMs,
+    () => attempt(`${baseUrl}/api/health`),
+    (r) => r.status === 200,
+    (r) => `health: ${outcome(r)}`,
+  );
+  if (health.status !== 200)
+    throw new SmokeFailure(
+      `GET ${baseUrl}/api/health: ${outcome(health)} after ${timeoutInMs / 1000} s. Check the app's log stream and Application Insights (docs/deploy.md).`,
+    );
   log(`health: 200 (version ${health.body?.version ?? '?'})`);
 
   const key = await functionKey(baseUrl);
@@ -117,17 +148,26 @@ async function main() {
     deadline,
     intervalInMs,
     () => attempt(`${baseUrl}/api/diagnostics/acs`, { method: 'POST', headers }),
-    (r) => r.status === 200 || (r.status >= 400 && r.status < 500 && r.status !== 401 && r.status !== 404 && r.status !== 429),
+    (r) =>
+      r.status === 200 ||
+      (r.status >= 400 && r.status < 500 && r.status !== 401 && r.status !== 404 && r.status !== 429),
     (r) => `ACS check: ${outcome(r)}`,
   );
   if (diagnosis.status === 200) {
-    log(`ACS check: the app's identity created and deleted a throwaway ACS identity (${diagnosis.body?.durationInMs ?? '?'} ms)`);
+    log(
+      `ACS check: the app's identity created and deleted a throwaway ACS identity (${diagnosis.body?.durationInMs ?? '?'} ms)`,
+    );
     return;
   }
   if (diagnosis.status === 502 && diagnosis.body?.code === 'acs_rejected') throw new SmokeFailure(roleHint());
   if (diagnosis.status === 401) throw new SmokeFailure('POST /api/diagnostics/acs: 401, the function key was refused.');
-  if (diagnosis.status === 404) throw new SmokeFailure('POST /api/diagnostics/acs: 404, the deployed package has no diagnostics function (an older build?).');
-  throw new SmokeFailure(`POST /api/diagnostics/acs: ${outcome(diagnosis)}${diagnosis.body?.title ? ` (${diagnosis.body.title})` : ''}. See Application Insights (docs/deploy.md).`);
+  if (diagnosis.status === 404)
+    throw new SmokeFailure(
+      'POST /api/diagnostics/acs: 404, the deployed package has no diagnostics function (an older build?).',
+    );
+  throw new SmokeFailure(
+    `POST /api/diagnostics/acs: ${outcome(diagnosis)}${diagnosis.body?.title ? ` (${diagnosis.body.title})` : ''}. See Application Insights (docs/deploy.md).`,
+  );
 }
 
 main().catch((error) => {

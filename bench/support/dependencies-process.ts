@@ -19,7 +19,12 @@ async function main(): Promise<void> {
   });
   send({
     type: 'ready',
-    endpoints: { acsUrl: acs.url, acsConnectionString: acs.connectionString, issuerUrl: issuer.url, storageConnectionString: azurite.connectionString },
+    endpoints: {
+      acsUrl: acs.url,
+      acsConnectionString: acs.connectionString,
+      issuerUrl: issuer.url,
+      storageConnectionString: azurite.connectionString,
+    },
   });
 }
 

@@ -37,7 +37,10 @@ export type ChildMessage =
   | { type: 'stopped' };
 
 /** Serves `sample` and `stop` requests from the parent; `stop` runs `onStop` and exits. */
-export function serveParent(onStop: () => Promise<void>, logs: ProcessSample['logs'] = { counts: {}, recent: [] }): void {
+export function serveParent(
+  onStop: () => Promise<void>,
+  logs: ProcessSample['logs'] = { counts: {}, recent: [] },
+): void {
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
   const outgoingRequests: Record<string, number> = {};
@@ -62,7 +65,9 @@ export function serveParent(onStop: () => Promise<void>, logs: ProcessSample['lo
         heapTotal: memory.heapTotal,
         external: memory.external,
         arrayBuffers: memory.arrayBuffers,
-        heapSpaces: Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size])),
+        heapSpaces: Object.fromEntries(
+          getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size]),
+        ),
         cpuInMicros: cpu.user + cpu.system,
         eventLoopDelay: { p99InMs: delay.percentile(99) / 1e6, maxInMs: delay.max / 1e6 },
         outgoingRequests: { ...outgoingRequests },

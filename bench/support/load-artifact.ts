@@ -36,6 +36,7 @@ coreModule.loaded = true;
 require.cache['@azure/functions-core'] = coreModule;
 
 async function run(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the artifact as the worker does
   require(`${appRoot}/${main}`);
   const loadedInMs = performance.now() - started;
   for (const hook of appStart) await hook({ hookData: {}, appHookData: {}, functionAppDirectory: appRoot });

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- this child loads modules by path, as the worker does */
 import { sep } from 'node:path';
 
 /**
@@ -15,13 +16,15 @@ if (scenario === 'files' || scenario === 'services') {
   if (scenario === 'services') {
     const servicesStarted = performance.now();
     // Services build their clients on first use: touch them, as the first request does.
-    const services = (require(targets[0]!) as { getServices(): { authenticator: unknown; identities: unknown } }).getServices();
+    const services = (
+      require(targets[0]) as { getServices(): { authenticator: unknown; identities: unknown } }
+    ).getServices();
     void services.authenticator;
     void services.identities;
     servicesInMs = performance.now() - servicesStarted;
   }
 } else if (scenario === 'module') {
-  require(targets[0]!);
+  require(targets[0]);
 }
 const loadInMs = performance.now() - started;
 

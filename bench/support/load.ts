@@ -15,7 +15,10 @@ export function rotatingBearer(path: string, bearers: readonly string[]): autoca
   return {
     method: 'POST',
     path,
-    setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${bearers[next++ % bearers.length]!}` } }),
+    setupRequest: (request) => ({
+      ...request,
+      headers: { ...request.headers, authorization: `Bearer ${bearers[next++ % bearers.length]}` },
+    }),
   };
 }
 

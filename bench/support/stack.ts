@@ -48,23 +48,25 @@ export async function startBenchStack(settings: Record<string, string> = {}): Pr
     const hostArgs = ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
     const host = await Child.start('host-process.js', hostArgs, {
       ...sampleSettings(),
-      AzureWebJobsStorage: storageConnectionString!,
-      IdentityStorage: storageConnectionString!,
-      ACS_CONNECTION_STRING: acsConnectionString!,
-      AUTH_ISSUERS: issuerUrl!,
+      AzureWebJobsStorage: storageConnectionString,
+      IdentityStorage: storageConnectionString,
+      ACS_CONNECTION_STRING: acsConnectionString,
+      AUTH_ISSUERS: issuerUrl,
       // A benchmark is one client sending far more than a real one: quotas are off unless a run sets them.
       QUOTA_TOKENS_PER_USER: 'off',
       QUOTA_IDENTITIES_PER_USER: 'off',
       QUOTA_IDENTITIES_PER_CLIENT_IP: 'off',
-      ...Object.fromEntries(Object.entries(settings).map(([name, value]) => [name, value.replaceAll('{issuerUrl}', issuerUrl!)])),
+      ...Object.fromEntries(
+        Object.entries(settings).map(([name, value]) => [name, value.replaceAll('{issuerUrl}', issuerUrl)]),
+      ),
     });
     children.push(host);
-    const names = serviceNames(acsUrl!, issuerUrl!, storageConnectionString!);
+    const names = serviceNames(acsUrl, issuerUrl, storageConnectionString);
     return {
-      functionsUrl: host.endpoints['functionsUrl']!,
-      acsUrl: acsUrl!,
-      issuerUrl: issuerUrl!,
-      storageConnectionString: storageConnectionString!,
+      functionsUrl: host.endpoints['functionsUrl'],
+      acsUrl: acsUrl,
+      issuerUrl: issuerUrl,
+      storageConnectionString: storageConnectionString,
       host,
       dependencies,
       upstreamCallsPer: (before, after, count) => describeUpstreamCalls(names, before, after, count),
@@ -86,11 +88,17 @@ function serviceNames(acsUrl: string, issuerUrl: string, storageConnectionString
     [new URL(acsUrl).host, 'acs'],
     [new URL(issuerUrl).host, 'issuer'],
   ]);
-  for (const [, service, url] of storageConnectionString.matchAll(/(Blob|Queue|Table)Endpoint=([^;]+)/g)) names.set(new URL(url!).host, service!.toLowerCase());
+  for (const [, service, url] of storageConnectionString.matchAll(/(Blob|Queue|Table)Endpoint=([^;]+)/g))
+    names.set(new URL(url).host, service.toLowerCase());
   return names;
 }
 
-function describeUpstreamCalls(names: Map<string, string>, before: ProcessSample, after: ProcessSample, count: number): string {
+function describeUpstreamCalls(
+  names: Map<string, string>,
+  before: ProcessSample,
+  after: ProcessSample,
+  count: number,
+): string {
   const calls = Object.entries(after.outgoingRequests)
     .map(([key, total]) => {
       const [method, host] = key.split(' ') as [string, string];
@@ -124,7 +132,8 @@ class Child implements BenchProcess {
       this.#pending.delete(message.id);
     });
     child.on('exit', (code, signal) => {
-      for (const { reject } of this.#pending.values()) reject(new Error(`${script} exited (${signal ?? code}) while being sampled`));
+      for (const { reject } of this.#pending.values())
+        reject(new Error(`${script} exited (${signal ?? code}) while being sampled`));
       this.#pending.clear();
     });
   }
@@ -137,7 +146,10 @@ class Child implements BenchProcess {
     const child = fork(join(__dirname, script), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let timer: NodeJS.Timeout | undefined;
     const ready = new Promise<Record<string, string>>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`${script} did not start within ${startTimeoutInMs} ms`)), startTimeoutInMs);
+      timer = setTimeout(
+        () => reject(new Error(`${script} did not start within ${startTimeoutInMs} ms`)),
+        startTimeoutInMs,
+      );
       child.on('message', (message: ChildMessage) => {
         if (message.type === 'ready') resolve(message.endpoints);
         if (message.type === 'failed') reject(new Error(`${script} failed to start: ${message.message}`));

@@ -15,7 +15,7 @@ export interface LatencySummary {
 export function percentile(sortedAscending: readonly number[], p: number): number {
   if (sortedAscending.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sortedAscending.length);
-  return sortedAscending[Math.min(sortedAscending.length, Math.max(1, rank)) - 1]!;
+  return sortedAscending[Math.min(sortedAscending.length, Math.max(1, rank)) - 1];
 }
 
 export function summarise(values: readonly number[]): LatencySummary {
@@ -32,8 +32,16 @@ export function summarise(values: readonly number[]): LatencySummary {
   };
 }
 
-export const median = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 50);
-export const p90 = (values: readonly number[]): number => percentile([...values].sort((a, b) => a - b), 90);
+export const median = (values: readonly number[]): number =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+export const p90 = (values: readonly number[]): number =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    90,
+  );
 
 export const ms = (value: number): string => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
 export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -62,5 +70,7 @@ export function tally(values: readonly (string | number)[]): Record<string, numb
 /** Node version, cores and load: figures from a busy machine are not comparable with figures from an idle one. */
 export function printEnvironment(name: string): void {
   const [one = 0, five = 0] = loadavg();
-  console.log(`${name}: Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${one.toFixed(2)} (1 min) ${five.toFixed(2)} (5 min), ${new Date().toISOString()}`);
+  console.log(
+    `${name}: Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), load average ${one.toFixed(2)} (1 min) ${five.toFixed(2)} (5 min), ${new Date().toISOString()}`,
+  );
 }

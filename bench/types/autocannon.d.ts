@@ -8,7 +8,12 @@ declare module 'autocannon' {
       body?: string | Buffer;
       /** Called before each request; returns the request to send. */
       setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
-      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
+      onResponse?: (
+        status: number,
+        body: string,
+        context: Record<string, unknown>,
+        headers: Record<string, string>,
+      ) => void;
     }
 
     interface Options {

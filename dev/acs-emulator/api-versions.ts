@@ -8,7 +8,13 @@ export interface ApiVersion {
   expiresInMinutes: readonly Operation[];
 }
 
-const identityOperations = ['createUser', 'createUserAndToken', 'getToken', 'revokeTokens', 'deleteUser'] as const satisfies readonly Operation[];
+const identityOperations = [
+  'createUser',
+  'createUserAndToken',
+  'getToken',
+  'revokeTokens',
+  'deleteUser',
+] as const satisfies readonly Operation[];
 const withTeams = [...identityOperations, 'exchangeTeamsToken'] as const satisfies readonly Operation[];
 const allExpiries = ['createUserAndToken', 'getToken'] as const satisfies readonly Operation[];
 const current: ApiVersion = { operations: withTeams, expiresInMinutes: allExpiries };

@@ -20,7 +20,9 @@ async function main(): Promise<void> {
     ...(dataFile === undefined ? {} : { dataFile }),
   });
   // The URL only: the connection string holds the access key (the documented DEV_ACS_ACCESS_KEY unless changed).
-  console.log(`ACS identity emulator listening on ${emulator.url} (access key: DEV_ACS_ACCESS_KEY; control API: ${emulator.url}_emulator/stats)`);
+  console.log(
+    `ACS identity emulator listening on ${emulator.url} (access key: DEV_ACS_ACCESS_KEY; control API: ${emulator.url}_emulator/stats)`,
+  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

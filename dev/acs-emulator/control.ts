@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { AcsError } from './errors';
 import { faultSchema } from './faults';
-import type { IdentityService, Reply } from './service';
+import type { EmulatedIdentityApi, Reply } from './service';
 import type { EmulatorState } from './state';
 
 const verifySchema = z.strictObject({ token: z.string() });
@@ -19,7 +19,9 @@ const parse = <T>(schema: z.ZodType<T>, body: Buffer): T => {
   }
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw invalidRequest(result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '));
+    throw invalidRequest(
+      result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '),
+    );
   }
   return result.data;
 };
@@ -34,7 +36,7 @@ export function handleControl(
   pathname: string,
   body: Buffer,
   state: EmulatorState,
-  service: IdentityService,
+  service: EmulatedIdentityApi,
   nowMs: number,
 ): Reply | undefined {
   const route = `${method} ${pathname.replace(/\/+$/, '')}`;

@@ -19,7 +19,9 @@ export class AcsError extends Error {
 
   /** The body ACS sends with an error status. */
   toBody(): { error: { code: string; message: string; target?: string } } {
-    return { error: { code: this.code, message: this.message, ...(this.target === undefined ? {} : { target: this.target }) } };
+    return {
+      error: { code: this.code, message: this.message, ...(this.target === undefined ? {} : { target: this.target }) },
+    };
   }
 }
 

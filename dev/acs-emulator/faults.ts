@@ -23,7 +23,10 @@ export const faultSchema = z
     code: z.string().min(1).max(100).optional(),
     message: z.string().min(1).max(1000).optional(),
   })
-  .refine((fault) => fault.status !== undefined || fault.delayMs !== undefined, 'a fault needs a status, a delayMs or both');
+  .refine(
+    (fault) => fault.status !== undefined || fault.delayMs !== undefined,
+    'a fault needs a status, a delayMs or both',
+  );
 
 export type FaultInput = z.input<typeof faultSchema>;
 export type Fault = z.output<typeof faultSchema>;
@@ -40,7 +43,7 @@ export class FaultQueue {
   take(operation: Operation): Fault | undefined {
     const index = this.#queue.findIndex((fault) => fault.operation === undefined || fault.operation === operation);
     if (index === -1) return undefined;
-    const fault = this.#queue[index] as Fault;
+    const fault = this.#queue[index];
     fault.count -= 1;
     if (fault.count === 0) this.#queue.splice(index, 1);
     return { ...fault };
@@ -56,7 +59,10 @@ export class FaultQueue {
 }
 
 const defaultBodies: Record<number, { code: string; message: string }> = {
-  429: { code: 'TooManyRequests', message: 'Too many requests. Retry after the period given in the Retry-After header.' },
+  429: {
+    code: 'TooManyRequests',
+    message: 'Too many requests. Retry after the period given in the Retry-After header.',
+  },
   500: { code: 'InternalServerError', message: 'An internal error occurred.' },
   502: { code: 'BadGateway', message: 'The upstream service answered with an error.' },
   503: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' },
@@ -65,6 +71,9 @@ const defaultBodies: Record<number, { code: string; message: string }> = {
 
 /** The ACS error body a faulted call answers with. */
 export const faultBody = (fault: Fault): { error: { code: string; message: string } } => {
-  const fallback = defaultBodies[fault.status ?? 0] ?? { code: 'InjectedFault', message: `Fault injected by the ACS emulator (status ${fault.status}).` };
+  const fallback = defaultBodies[fault.status ?? 0] ?? {
+    code: 'InjectedFault',
+    message: `Fault injected by the ACS emulator (status ${fault.status}).`,
+  };
   return { error: { code: fault.code ?? fallback.code, message: fault.message ?? fallback.message } };
 };

@@ -81,7 +81,10 @@ export function verifyHmac(request: SignedRequest, accessKey: string, nowInMs: n
   const dateInMs = date === undefined ? Number.NaN : Date.parse(date);
   if (Number.isNaN(dateInMs)) throw denied(`${dateHeader} missing or not a date`);
   if (Math.abs(nowInMs - dateInMs) > MAX_CLOCK_SKEW_IN_MS) {
-    throw denied(`${dateHeader} more than 15 minutes off`, `The request ${dateHeader} is more than 15 minutes away from the server time.`);
+    throw denied(
+      `${dateHeader} more than 15 minutes off`,
+      `The request ${dateHeader} is more than 15 minutes away from the server time.`,
+    );
   }
 
   const claimedHash = headerValue(request.headers, 'x-ms-content-sha256');

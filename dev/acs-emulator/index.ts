@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 
 import { EmulatorServer } from './server';
+import { guidPattern } from './validation';
 import { urlHost } from '../shared/url-host';
 
 export { API_VERSIONS, SUPPORTED_API_VERSIONS } from './api-versions';
@@ -10,13 +11,14 @@ export type { Operation } from './operations';
 export type { FaultInput as AcsEmulatorFault } from './faults';
 export type { Stats as AcsEmulatorStats } from './state';
 export type { VerifyResult as AcsEmulatorVerifyResult } from './service';
-export { tokenScopes } from './validation';
+export { supportedScopes } from './validation';
 
 /**
  * The emulator's fixed development access key (base64). Public on purpose: it is in
  * local.settings.sample.json (`endpoint=http://127.0.0.1:7080/;accesskey=...`) and guards nothing real.
  */
-export const DEV_ACS_ACCESS_KEY = 'opMCZDOAS7GYsFEZZU0iQUSc9U9356Tq62MojtJEOTqFpgGI7V/YGSp01Kj9zmQtQACr/3KO/nv5IvFbU3Wpfg==';
+export const DEV_ACS_ACCESS_KEY =
+  'opMCZDOAS7GYsFEZZU0iQUSc9U9356Tq62MojtJEOTqFpgGI7V/YGSp01Kj9zmQtQACr/3KO/nv5IvFbU3Wpfg==';
 
 /** The resource GUID in every identity the emulator creates (`8:acs:<resourceId>_<uuid>`) unless another is given. */
 export const DEV_ACS_RESOURCE_ID = '00000000-0000-4000-8000-00000000ac5e';
@@ -55,7 +57,6 @@ export interface AcsEmulator {
   stop(): Promise<void>;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Throws naming the first malformed option (never echoing the access key). */
@@ -67,7 +68,8 @@ function validateOptions(options: AcsEmulatorOptions): void {
   if (accessKey !== undefined && (accessKey === '' || !BASE64.test(accessKey))) {
     throw new Error('startAcsEmulator: accessKey must be a non-empty base64 string');
   }
-  if (resourceId !== undefined && !GUID.test(resourceId)) throw new Error('startAcsEmulator: resourceId must be a GUID');
+  if (resourceId !== undefined && !guidPattern.test(resourceId))
+    throw new Error('startAcsEmulator: resourceId must be a GUID');
   const { revocationDelayInMs } = options;
   if (revocationDelayInMs !== undefined && (!Number.isInteger(revocationDelayInMs) || revocationDelayInMs < 0)) {
     throw new Error('startAcsEmulator: revocationDelayInMs must be a non-negative integer');

@@ -9,9 +9,9 @@ import { AcsError } from './errors';
 import { faultBody } from './faults';
 import { verifyHmac } from './hmac';
 import type { Operation } from './operations';
-import { IdentityService, type Reply } from './service';
+import { EmulatedIdentityApi, type Reply } from './service';
 import { EmulatorState, type StateOptions } from './state';
-import { parseJsonBody } from './validation';
+import { parseRequestJson } from './validation';
 
 /** Only this (preview) version accepts `customId` on create. */
 export const CUSTOM_ID_API_VERSION = '2025-03-02-preview';
@@ -34,7 +34,7 @@ interface ApiRoute {
   run(body: Body, nowMs: number): Reply | Promise<Reply>;
 }
 
-const notFound = (method: string, pathname: string): AcsError =>
+const unknownRoute = (method: string, pathname: string): AcsError =>
   new AcsError(404, 'NotFound', `No ACS identity operation matches ${method} ${pathname}.`);
 
 const methodNotAllowed = (method: string): AcsError =>
@@ -52,13 +52,13 @@ const decodeSegment = (segment: string): string | null => {
 /** Reads the body without failing: the route needs it to tell createUser from createUserAndToken before the call is authenticated. */
 const peekJson = (body: Buffer): Body => {
   try {
-    return parseJsonBody(body);
+    return parseRequestJson(body);
   } catch {
     return undefined;
   }
 };
 
-function matchApiRoute(service: IdentityService, method: string, pathname: string, rawBody: Buffer): ApiRoute {
+function matchApiRoute(service: EmulatedIdentityApi, method: string, pathname: string, rawBody: Buffer): ApiRoute {
   const segments = pathname.replace(/\/+$/, '').split('/').slice(1).map(decodeSegment);
   const [first, second, third] = segments;
   const only = (expected: string, route: ApiRoute): ApiRoute => {
@@ -74,7 +74,8 @@ function matchApiRoute(service: IdentityService, method: string, pathname: strin
   }
   if (first === 'identities' && typeof second === 'string' && second !== '') {
     const id = second;
-    if (segments.length === 2) return only('DELETE', { operation: 'deleteUser', run: (_body, nowMs) => service.delete(id, nowMs) });
+    if (segments.length === 2)
+      return only('DELETE', { operation: 'deleteUser', run: (_body, nowMs) => service.delete(id, nowMs) });
     if (segments.length === 3 && third === ':issueAccessToken') {
       return only('POST', { operation: 'getToken', run: (body, nowMs) => service.issueToken(id, body, nowMs) });
     }
@@ -83,9 +84,12 @@ function matchApiRoute(service: IdentityService, method: string, pathname: strin
     }
   }
   if (segments.length === 2 && first === 'teamsUser' && second === ':exchangeAccessToken') {
-    return only('POST', { operation: 'exchangeTeamsToken', run: (body, nowMs) => service.exchangeTeamsToken(body, nowMs) });
+    return only('POST', {
+      operation: 'exchangeTeamsToken',
+      run: (body, nowMs) => service.exchangeTeamsToken(body, nowMs),
+    });
   }
-  throw notFound(method, pathname);
+  throw unknownRoute(method, pathname);
 }
 
 /** Parses a request target (origin-form `/path?query`) without letting `//x` turn into a host. */
@@ -127,7 +131,7 @@ function bodyForVersion(body: Body, version: ApiVersion, operation: Operation): 
   return rest;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readRequestBytes(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -145,7 +149,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function send(req: IncomingMessage, res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent || res.destroyed) return;
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
   const clientRequestId = req.headers['x-ms-client-request-id'];
@@ -153,7 +163,9 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body?: 
     'api-supported-versions': SUPPORTED_API_VERSIONS.join(', '),
     'ms-cv': randomUUID(),
     ...(typeof clientRequestId === 'string' ? { 'x-ms-client-request-id': clientRequestId } : {}),
-    ...(payload === undefined ? { 'content-length': '0' } : { 'content-type': 'application/json; charset=utf-8', 'content-length': String(payload.length) }),
+    ...(payload === undefined
+      ? { 'content-length': '0' }
+      : { 'content-type': 'application/json; charset=utf-8', 'content-length': String(payload.length) }),
     ...headers,
   });
   res.end(payload);
@@ -163,7 +175,7 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body?: 
 export class EmulatorServer {
   readonly state: EmulatorState;
   readonly server: Server;
-  readonly #service: IdentityService;
+  readonly #service: EmulatedIdentityApi;
   readonly #settings: EmulatorSettings;
   readonly #delays = new Map<NodeJS.Timeout, () => void>();
   #stopping = false;
@@ -172,7 +184,7 @@ export class EmulatorServer {
     this.#settings = settings;
     this.state = new EmulatorState(settings.state);
     const jwks = settings.teamsJwksUrl === undefined ? undefined : createRemoteJWKSet(new URL(settings.teamsJwksUrl));
-    this.#service = new IdentityService(this.state, settings.resourceId, jwks);
+    this.#service = new EmulatedIdentityApi(this.state, settings.resourceId, jwks);
     this.server = createServer((req, res) => {
       void this.#handle(req, res);
     });
@@ -187,7 +199,11 @@ export class EmulatorServer {
     }
     this.#delays.clear();
     const closed = new Promise<void>((resolve, reject) => {
-      this.server.close((error) => (error === undefined || (error as NodeJS.ErrnoException).code === 'ERR_SERVER_NOT_RUNNING' ? resolve() : reject(error)));
+      this.server.close((error) =>
+        error === undefined || (error as NodeJS.ErrnoException).code === 'ERR_SERVER_NOT_RUNNING'
+          ? resolve()
+          : reject(error),
+      );
     });
     this.server.closeAllConnections();
     await closed;
@@ -202,10 +218,11 @@ export class EmulatorServer {
     let status = 500;
     let note = '';
     try {
-      const rawBody = await readBody(req);
+      const rawBody = await readRequestBytes(req);
       if (url.pathname.startsWith(CONTROL_PREFIX)) {
         const reply = handleControl(method, url.pathname, rawBody, this.state, this.#service, Date.now());
-        if (reply === undefined) throw new AcsError(404, 'NotFound', `No emulator control route matches ${method} ${url.pathname}.`);
+        if (reply === undefined)
+          throw new AcsError(404, 'NotFound', `No emulator control route matches ${method} ${url.pathname}.`);
         status = reply.status;
         send(req, res, reply.status, reply.body);
         return;
@@ -222,7 +239,8 @@ export class EmulatorServer {
         if (fault.status !== undefined && fault.status !== 0) {
           status = fault.status;
           note = 'injected fault';
-          const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+          const headers: Record<string, string> =
+            fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
           send(req, res, fault.status, faultBody(fault), headers);
           return;
         }
@@ -231,9 +249,13 @@ export class EmulatorServer {
 
       verifyHmac({ method, target, headers: req.headers, body: rawBody }, this.#settings.accessKey, Date.now());
       const version = checkApiVersion(url, req.headers.host ?? 'localhost', operation);
-      const body = bodyForVersion(parseJsonBody(rawBody), version, operation);
+      const body = bodyForVersion(parseRequestJson(rawBody), version, operation);
       if (body?.['customId'] !== undefined && url.searchParams.get('api-version') !== CUSTOM_ID_API_VERSION) {
-        throw new AcsError(400, 'InvalidRequest', `customId is not supported by api-version ${url.searchParams.get('api-version')}.`);
+        throw new AcsError(
+          400,
+          'InvalidRequest',
+          `customId is not supported by api-version ${url.searchParams.get('api-version')}.`,
+        );
       }
       const reply = await route.run(body, Date.now());
       status = reply.status;

@@ -6,7 +6,7 @@ import { denied } from './errors';
 import type { EmulatorState, IdentityRecord } from './state';
 import { checkTeamsUserToken } from './teams';
 import { TOKEN_ISSUER, type TokenClaims, TokenSigner } from './tokens';
-import { parseCustomId, parseExpiresInMinutes, parseScopes, type TokenScope } from './validation';
+import { parseCustomId, parseExpiresInMinutes, parseScopes, type SupportedScope } from './validation';
 
 /** What an operation answers: a status and, unless 204, a JSON body. */
 export interface Reply {
@@ -14,7 +14,7 @@ export interface Reply {
   body?: unknown;
 }
 
-export interface AccessToken {
+export interface EmulatedAccessToken {
   token: string;
   /** ISO 8601, what the SDK turns into `expiresOn: Date`. */
   expiresOn: string;
@@ -22,13 +22,17 @@ export interface AccessToken {
 
 export type VerifyResult =
   | { valid: true; communicationUserId: string; scopes: string[]; expiresOn: string }
-  | { valid: false; reason: 'malformed' | 'bad_signature' | 'expired' | 'revoked' | 'identity_deleted' | 'unknown_identity'; communicationUserId?: string };
+  | {
+      valid: false;
+      reason: 'malformed' | 'bad_signature' | 'expired' | 'revoked' | 'identity_deleted' | 'unknown_identity';
+      communicationUserId?: string;
+    };
 
 /**
  * The identity API's use cases over the in-memory state: what the live service decides for each call.
  * Bodies arrive parsed (`undefined` = no body); errors are thrown as `AcsError`.
  */
-export class IdentityService {
+export class EmulatedIdentityApi {
   readonly #signer: TokenSigner;
 
   constructor(
@@ -49,8 +53,9 @@ export class IdentityService {
     // customId (preview): the same customId always answers with the same live identity.
     const customId = parseCustomId(body?.['customId']);
     const identity =
-      (customId === undefined ? undefined : this.state.findByCustomId(customId)) ?? this.state.addIdentity(`8:acs:${this.resourceId}_${randomUUID()}`, nowMs, customId);
-    const result: { identity: { id: string }; accessToken?: AccessToken } = { identity: { id: identity.id } };
+      (customId === undefined ? undefined : this.state.findByCustomId(customId)) ??
+      this.state.addIdentity(`8:acs:${this.resourceId}_${randomUUID()}`, nowMs, customId);
+    const result: { identity: { id: string }; accessToken?: EmulatedAccessToken } = { identity: { id: identity.id } };
     if (withToken) result.accessToken = this.#issue(identity.id, scopes, expiresInMinutes * 60, nowMs, 'acs');
     return { status: 201, body: result };
   }
@@ -80,7 +85,10 @@ export class IdentityService {
     const user = await checkTeamsUserToken(body, nowMs, this.teamsJwks);
     const lifetimeInSeconds = user.expiresAt - Math.floor(nowMs / 1000);
     // emulator: which scopes a Teams user's ACS token carries is not documented; calling and chat are what it is for.
-    return { status: 200, body: this.#issue(`8:orgid:${user.userId}`, ['voip', 'chat'], lifetimeInSeconds, nowMs, 'teams') };
+    return {
+      status: 200,
+      body: this.#issue(`8:orgid:${user.userId}`, ['voip', 'chat'], lifetimeInSeconds, nowMs, 'teams'),
+    };
   }
 
   /** Checks a token the emulator issued: signature, expiry, then identity deletion and revocation (once propagated). */
@@ -92,7 +100,12 @@ export class IdentityService {
     if (claims.exp * 1000 <= nowMs) return { valid: false, reason: 'expired', communicationUserId };
     const status = this.state.tokenStatus(claims.jti, communicationUserId, nowMs);
     if (status !== 'valid') return { valid: false, reason: status, communicationUserId };
-    return { valid: true, communicationUserId, scopes: claims.scp, expiresOn: new Date(claims.exp * 1000).toISOString() };
+    return {
+      valid: true,
+      communicationUserId,
+      scopes: claims.scp,
+      expiresOn: new Date(claims.exp * 1000).toISOString(),
+    };
   }
 
   /** Unknown, foreign and deleted identities all answer 401, as the live service does. */
@@ -102,7 +115,13 @@ export class IdentityService {
     return identity;
   }
 
-  #issue(communicationUserId: string, scopes: TokenScope[], lifetimeInSeconds: number, nowMs: number, kind: 'acs' | 'teams'): AccessToken {
+  #issue(
+    communicationUserId: string,
+    scopes: SupportedScope[],
+    lifetimeInSeconds: number,
+    nowMs: number,
+    kind: 'acs' | 'teams',
+  ): EmulatedAccessToken {
     const issuedAt = Math.floor(nowMs / 1000);
     const expiresAt = issuedAt + lifetimeInSeconds;
     const claims: TokenClaims = {

@@ -81,7 +81,12 @@ export class EmulatorState {
   }
 
   addIdentity(id: string, nowMs: number, customId?: string): IdentityRecord {
-    const identity: IdentityRecord = { id, createdAtMs: nowMs, revocations: [], ...(customId === undefined ? {} : { customId }) };
+    const identity: IdentityRecord = {
+      id,
+      createdAtMs: nowMs,
+      revocations: [],
+      ...(customId === undefined ? {} : { customId }),
+    };
     this.#identities.set(id, identity);
     this.#save();
     return identity;
@@ -95,7 +100,8 @@ export class EmulatorState {
 
   /** The live identity created with this customId, if any. */
   findByCustomId(customId: string): IdentityRecord | undefined {
-    for (const identity of this.#identities.values()) if (identity.customId === customId && identity.deletedAtMs === undefined) return identity;
+    for (const identity of this.#identities.values())
+      if (identity.customId === customId && identity.deletedAtMs === undefined) return identity;
     return undefined;
   }
 
@@ -125,7 +131,9 @@ export class EmulatorState {
     const identity = this.#identities.get(communicationUserId);
     if (identity === undefined) return 'unknown_identity';
     if (identity.deletedAtMs !== undefined && this.#propagated(identity.deletedAtMs, nowMs)) return 'identity_deleted';
-    const revoked = identity.revocations.some((revocation) => token.sequence <= revocation.throughSequence && this.#propagated(revocation.atMs, nowMs));
+    const revoked = identity.revocations.some(
+      (revocation) => token.sequence <= revocation.throughSequence && this.#propagated(revocation.atMs, nowMs),
+    );
     return revoked ? 'revoked' : 'valid';
   }
 
@@ -138,7 +146,9 @@ export class EmulatorState {
   }
 
   liveIdentityIds(): string[] {
-    return [...this.#identities.values()].filter((identity) => identity.deletedAtMs === undefined).map((identity) => identity.id);
+    return [...this.#identities.values()]
+      .filter((identity) => identity.deletedAtMs === undefined)
+      .map((identity) => identity.id);
   }
 
   /** Forgets identities, tokens, call counts and queued faults (in the data file too). */
@@ -160,8 +170,16 @@ export class EmulatorState {
     const pending = identity.revocations.filter((revocation) => !this.#propagated(revocation.atMs, nowMs));
     const effective = identity.revocations
       .filter((revocation) => this.#propagated(revocation.atMs, nowMs))
-      .reduce<Revocation | undefined>((widest, revocation) => (widest === undefined || revocation.throughSequence > widest.throughSequence ? revocation : widest), undefined);
-    identity.revocations = [...(effective ? [effective] : []), ...pending, { throughSequence: this.#sequence, atMs: nowMs }];
+      .reduce<Revocation | undefined>(
+        (widest, revocation) =>
+          widest === undefined || revocation.throughSequence > widest.throughSequence ? revocation : widest,
+        undefined,
+      );
+    identity.revocations = [
+      ...(effective ? [effective] : []),
+      ...pending,
+      { throughSequence: this.#sequence, atMs: nowMs },
+    ];
   }
 
   /** Writes the data file (to a temporary name, then renamed, so a crash never leaves half a file). */
@@ -191,7 +209,12 @@ function readSnapshot(file: string): Snapshot | undefined {
     throw error;
   }
   const snapshot = JSON.parse(text) as Partial<Snapshot>;
-  if (snapshot.version !== 1 || typeof snapshot.signingKey !== 'string' || !Array.isArray(snapshot.identities) || !Array.isArray(snapshot.tokens)) {
+  if (
+    snapshot.version !== 1 ||
+    typeof snapshot.signingKey !== 'string' ||
+    !Array.isArray(snapshot.identities) ||
+    !Array.isArray(snapshot.tokens)
+  ) {
     throw new Error(`${file} is not ACS emulator data (delete it, or run npm run reset, to start afresh)`);
   }
   return snapshot as Snapshot;

@@ -1,11 +1,10 @@
 import { decodeJwt, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 import { invalidTeamsToken, validationError } from './errors';
+import { guidPattern } from './validation';
 
 /** Audiences ACS accepts in a Teams user's Entra token. */
 const COMMUNICATION_AUDIENCES = ['https://communication.azure.com', 'https://communication.azure.com/'];
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TeamsUser {
   /** The Entra object id, lower-cased: the token's `oid`. */
@@ -29,7 +28,11 @@ const sameGuid = (a: unknown, b: string): boolean => typeof a === 'string' && a.
  * Every message and status above is the live service's.
  * @throws AcsError
  */
-export async function checkTeamsUserToken(body: Record<string, unknown> | undefined, nowMs: number, jwks?: JWTVerifyGetKey): Promise<TeamsUser> {
+export async function checkTeamsUserToken(
+  body: Record<string, unknown> | undefined,
+  nowMs: number,
+  jwks?: JWTVerifyGetKey,
+): Promise<TeamsUser> {
   const token = body?.['token'];
   if (typeof token !== 'string' || token === '') throw invalidTeamsToken('no token');
   let claims: JWTPayload;
@@ -50,19 +53,22 @@ export async function checkTeamsUserToken(body: Record<string, unknown> | undefi
     throw invalidTeamsToken('token audience is not https://communication.azure.com');
   }
   const nowSeconds = Math.floor(nowMs / 1000);
-  if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds) throw invalidTeamsToken('token expired or has no exp');
+  if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds)
+    throw invalidTeamsToken('token expired or has no exp');
   if (typeof claims.nbf === 'number' && claims.nbf > nowSeconds) throw invalidTeamsToken('token not yet valid');
 
   const appId = body?.['appId'];
   if (typeof appId !== 'string' || appId === '') throw validationError('AppId: The AppId field is required.', 'AppId');
-  if (!GUID.test(appId)) throw validationError('Provided AppId has invalid format.', 'appId');
+  if (!guidPattern.test(appId)) throw validationError('Provided AppId has invalid format.', 'appId');
   const userId = body?.['userId'];
-  if (typeof userId !== 'string' || userId === '') throw validationError('UserId: The UserId field is required.', 'UserId');
-  if (!GUID.test(userId)) throw validationError('Provided UserId has invalid format.', 'userId');
+  if (typeof userId !== 'string' || userId === '')
+    throw validationError('UserId: The UserId field is required.', 'UserId');
+  if (!guidPattern.test(userId)) throw validationError('Provided UserId has invalid format.', 'userId');
 
   if (!sameGuid(claims['appid'], appId) && !sameGuid(claims['azp'], appId)) {
     throw validationError('AAD application is not the expected one.', 'appId');
   }
-  if (!sameGuid(claims['oid'], userId)) throw validationError('Provided AAD token issued for unexpected user.', 'userId');
+  if (!sameGuid(claims['oid'], userId))
+    throw validationError('Provided AAD token issued for unexpected user.', 'userId');
   return { userId: userId.toLowerCase(), expiresAt: claims.exp };
 }

@@ -81,7 +81,8 @@ export class TokenSigner {
     }
     const expected = Buffer.from(this.#mac(`${headerPart}.${payloadPart}`), 'utf8');
     const provided = Buffer.from(signaturePart, 'utf8');
-    if (expected.length !== provided.length || !timingSafeEqual(expected, provided)) return { ok: false, reason: 'bad_signature' };
+    if (expected.length !== provided.length || !timingSafeEqual(expected, provided))
+      return { ok: false, reason: 'bad_signature' };
     if (!isClaims(payload)) return { ok: false, reason: 'malformed' };
     return { ok: true, claims: payload };
   }

@@ -85,11 +85,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<R
     throw failure.reason;
   }
 
-  const [blobUrl, queueUrl, tableUrl] = servers.map((server) => accountUrl(server, host)) as [
-    string,
-    string,
-    string,
-  ];
+  const [blobUrl, queueUrl, tableUrl] = servers.map((server) => accountUrl(server, host)) as [string, string, string];
   let stopping: Promise<void> | undefined;
 
   return {
@@ -198,4 +194,3 @@ function accountUrl(server: ServerBase, host: string): string {
   const { port } = server.httpServer.address() as AddressInfo;
   return `http://${urlHost(host)}:${port}/${DEV_STORE_ACCOUNT_NAME}`;
 }
-

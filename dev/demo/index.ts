@@ -15,14 +15,17 @@ export interface DemoOptions {
 }
 
 /** The page's files are read from the source folder (this module also runs compiled, from dist/dev/demo). */
-const sourceDir = existsSync(join(__dirname, 'page.html')) ? __dirname : resolve(__dirname, '..', '..', '..', 'dev', 'demo');
+const sourceDir = existsSync(join(__dirname, 'page.html'))
+  ? __dirname
+  : resolve(__dirname, '..', '..', '..', 'dev', 'demo');
 
 const MAX_BODY_SIZE_IN_BYTES = 16 * 1024;
 const MAX_USER_ID_LENGTH = 256;
 
 // The page needs nothing from elsewhere: its script, its API calls and its dev routes are all same-origin.
 const pageSecurityHeaders = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
   'Cache-Control': 'no-store',
 };
 
@@ -36,21 +39,30 @@ const pageSecurityHeaders = {
  */
 export function demoRoutes(options: DemoOptions): ExtraRoute[] {
   const script = bundlePageScript(join(sourceDir, 'page.js'));
-  script.catch((error: unknown) => options.log?.('error', `The demo page's script could not be bundled: ${(error as Error).message}`));
+  script.catch((error: unknown) =>
+    options.log?.('error', `The demo page's script could not be bundled: ${(error as Error).message}`),
+  );
 
   return [
     { method: 'GET', path: '/', handler: (_req, res) => redirect(res, '/demo') },
     {
       method: 'GET',
       path: '/demo',
-      handler: (_req, res) => send(res, 200, { 'Content-Type': 'text/html; charset=utf-8', ...pageSecurityHeaders }, readFileSync(join(sourceDir, 'page.html'))),
+      handler: (_req, res) =>
+        send(
+          res,
+          200,
+          { 'Content-Type': 'text/html; charset=utf-8', ...pageSecurityHeaders },
+          readFileSync(join(sourceDir, 'page.html')),
+        ),
     },
     {
       method: 'GET',
       path: '/demo/app.js',
       handler: async (_req, res) => {
         const code = await script.catch(() => undefined);
-        if (code === undefined) return sendJson(res, 500, { error: 'The demo script could not be bundled; see the stack log.' });
+        if (code === undefined)
+          return sendJson(res, 500, { error: 'The demo script could not be bundled; see the stack log.' });
         send(res, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' }, code);
       },
     },
@@ -60,10 +72,13 @@ export function demoRoutes(options: DemoOptions): ExtraRoute[] {
       handler: async (req, res) => {
         const { userId } = (await readJson(req)) ?? {};
         if (typeof userId !== 'string' || userId.trim() === '' || userId.length > MAX_USER_ID_LENGTH) {
-          return sendJson(res, 400, { error: `userId must be a non-empty string of at most ${MAX_USER_ID_LENGTH} characters` });
+          return sendJson(res, 400, {
+            error: `userId must be a non-empty string of at most ${MAX_USER_ID_LENGTH} characters`,
+          });
         }
         const accessToken = await requestDevToken(options.issuerUrl, userId.trim()).catch(() => undefined);
-        if (accessToken === undefined) return sendJson(res, 502, { error: 'the development issuer did not issue a token' });
+        if (accessToken === undefined)
+          return sendJson(res, 502, { error: 'the development issuer did not issue a token' });
         sendJson(res, 200, { accessToken });
       },
     },
@@ -72,13 +87,14 @@ export function demoRoutes(options: DemoOptions): ExtraRoute[] {
       path: '/demo/verify',
       handler: async (req, res) => {
         const { token } = (await readJson(req)) ?? {};
-        if (typeof token !== 'string' || token === '') return sendJson(res, 400, { error: 'token must be a non-empty string' });
+        if (typeof token !== 'string' || token === '')
+          return sendJson(res, 400, { error: 'token must be a non-empty string' });
         const verdict = await fetch(new URL('_emulator/verify', options.acsUrl), {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ token }),
         })
-          .then(async (response) => (response.ok ? ((await response.json()) as unknown) : undefined))
+          .then(async (response) => (response.ok ? response.json() : undefined))
           .catch(() => undefined);
         if (verdict === undefined) return sendJson(res, 502, { error: 'the ACS emulator did not answer' });
         sendJson(res, 200, verdict);
@@ -101,7 +117,9 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown> |
   }
   try {
     const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -112,7 +130,12 @@ function redirect(res: ServerResponse, location: string): void {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  send(res, status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, JSON.stringify(body));
+  send(
+    res,
+    status,
+    { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
+    JSON.stringify(body),
+  );
 }
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {

@@ -97,7 +97,10 @@ function renderCountdown() {
   if (!session) return;
   const seconds = Math.max(0, Math.floor((session.token.expiresOnTimestamp - Date.now()) / 1000));
   const pad = (/** @type {number} */ value) => String(value).padStart(2, '0');
-  ui.countdown.textContent = seconds === 0 ? 'expired' : `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
+  ui.countdown.textContent =
+    seconds === 0
+      ? 'expired'
+      : `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
 }
 
 /** Runs one action with the buttons disabled (and `data-busy` on the body), and shows its error instead of throwing. */
@@ -138,9 +141,14 @@ async function callApi(method, path, bearerToken) {
  * @param {unknown} body
  */
 async function postJson(path, body) {
-  const response = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const payload = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(`${path} failed with ${response.status}${payload.error ? `: ${payload.error}` : ''}.`);
+  if (!response.ok)
+    throw new Error(`${path} failed with ${response.status}${payload.error ? `: ${payload.error}` : ''}.`);
   return payload;
 }
 

@@ -34,7 +34,12 @@ export function resolveEntryFiles(appRoot: string): string[] {
   }
   let files: string[];
   if (/[*?]/.test(name)) {
-    const matcher = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const matcher = new RegExp(
+      `^${name
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     files = existsSync(folder)
       ? readdirSync(folder)
           .filter((entry) => matcher.test(entry))
@@ -59,6 +64,7 @@ export async function loadEntryFiles(appRoot: string, files: readonly string[]):
     if (extension === '.mjs' || (extension === '.js' && isModulePackage)) {
       await import(pathToFileURL(file).href);
     } else {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS entry files load as Core Tools loads them
       require(file);
     }
   }

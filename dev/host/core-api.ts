@@ -156,6 +156,7 @@ export function installCoreApi(): void {
     return;
   }
   const internals = Module as unknown as ModuleInternals;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the loader's own `this`
   const resolveFilename = internals._resolveFilename;
   internals._resolveFilename = function resolveCoreApi(this: unknown, request: string, ...rest: unknown[]): string {
     return request === CORE_API_MODULE_ID ? CORE_API_MODULE_ID : resolveFilename.call(this, request, ...rest);

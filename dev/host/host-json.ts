@@ -47,7 +47,7 @@ export function readHostConfig(appRoot: string, env: Record<string, string | und
     try {
       json = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, '')) as Record<string, unknown>;
     } catch (error) {
-      throw new Error(`${file} is not valid JSON: ${(error as Error).message}`);
+      throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
     }
   }
   applyOverrides(json, env);
@@ -81,9 +81,11 @@ function parseQueuesOptions(queues: unknown): QueuesOptions {
   const maxPollingInterval = property(queues, 'maxPollingInterval');
   if (maxPollingInterval !== undefined) {
     // The 2.x extension took milliseconds, later ones a TimeSpan: accept both.
-    const inMs = /^\d+$/.test(String(maxPollingInterval))
-      ? Number(maxPollingInterval)
-      : timeSpanSetting('extensions.queues.maxPollingInterval', maxPollingInterval);
+    const inMs =
+      typeof maxPollingInterval === 'number' ||
+      (typeof maxPollingInterval === 'string' && /^\d+$/.test(maxPollingInterval))
+        ? Number(maxPollingInterval)
+        : timeSpanSetting('extensions.queues.maxPollingInterval', maxPollingInterval);
     if (inMs < 100) {
       throw new Error('host.json extensions.queues.maxPollingInterval must not be less than 00:00:00.100.');
     }
@@ -91,9 +93,11 @@ function parseQueuesOptions(queues: unknown): QueuesOptions {
   }
   const messageEncoding = property(queues, 'messageEncoding');
   if (messageEncoding !== undefined) {
-    const encoding = String(messageEncoding).toLowerCase();
+    const encoding = typeof messageEncoding === 'string' ? messageEncoding.toLowerCase() : undefined;
     if (encoding !== 'base64' && encoding !== 'none') {
-      throw new Error(`host.json extensions.queues.messageEncoding must be "base64" or "none", not "${String(messageEncoding)}".`);
+      throw new Error(
+        `host.json extensions.queues.messageEncoding must be "base64" or "none", not ${JSON.stringify(messageEncoding)}.`,
+      );
     }
     options.messageEncoding = encoding;
   }
@@ -115,7 +119,10 @@ export function parseTimeSpanInMs(value: string): number | undefined {
     return undefined;
   }
   const fractionInMs = fraction === '' ? 0 : Number(`0.${fraction}`) * 1000;
-  return (((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000 + Math.round(fractionInMs);
+  return (
+    (((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000 +
+    Math.round(fractionInMs)
+  );
 }
 
 function timeSpanSetting(name: string, value: unknown): number {
@@ -139,7 +146,10 @@ function applyOverrides(json: Record<string, unknown>, env: Record<string, strin
     if (value === undefined || !name.toLowerCase().startsWith(OVERRIDE_PREFIX)) {
       continue;
     }
-    const path = name.slice(OVERRIDE_PREFIX.length).split('__').filter((part) => part !== '');
+    const path = name
+      .slice(OVERRIDE_PREFIX.length)
+      .split('__')
+      .filter((part) => part !== '');
     let target = json;
     for (const [index, part] of path.entries()) {
       const key = Object.keys(target).find((candidate) => candidate.toLowerCase() === part.toLowerCase()) ?? part;

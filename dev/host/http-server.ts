@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { RegisteredFunction } from './core-api';
 import { isPreflightRequest, preflightHeaders, responseHeaders, type CorsPolicy } from './cors';
-import { describeError, type HostLog, type InvocationInput, type InvocationOutcome } from './invoker';
+import { describeWithStack, type HostLog, type InvocationInput, type InvocationOutcome } from './invoker';
 import type { RouteTable } from './routing';
 import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse } from './rpc';
 
@@ -48,7 +48,7 @@ const VALID_HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=]+|\[[0-9A-Fa-f:.]+\])(?::\d{1
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const server = createServer((req, res) => {
     handleRequest(options, req, res).catch((error: unknown) => {
-      options.log('error', `Request ${req.method ?? ''} ${pathOf(req)} failed: ${describeError(error)}`);
+      options.log('error', `Request ${req.method ?? ''} ${pathOf(req)} failed: ${describeWithStack(error)}`);
       if (!res.headersSent) {
         res.writeHead(500, { 'Content-Length': '0' });
       }
@@ -112,7 +112,7 @@ async function handleRequest(options: HttpServerOptions, req: IncomingMessage, r
   }
   const adminFunction = /^\/admin\/functions\/([^/]+)$/.exec(path);
   if (adminFunction !== null && method === 'POST' && options.invokeByName !== undefined) {
-    const body = await readBody(req, 1024 * 1024);
+    const body = await readLimitedBody(req, 1024 * 1024);
     let input: string | undefined;
     try {
       const parsed = body && body.length > 0 ? (JSON.parse(body.toString('utf8')) as { input?: unknown }) : {};
@@ -121,7 +121,7 @@ async function handleRequest(options: HttpServerOptions, req: IncomingMessage, r
       writeBody(res, 400, {}, undefined);
       return;
     }
-    const outcome = await options.invokeByName(decodeURIComponent(adminFunction[1]!), input);
+    const outcome = await options.invokeByName(decodeURIComponent(adminFunction[1]), input);
     writeBody(res, outcome === undefined ? 404 : outcome.succeeded ? 202 : 500, {}, undefined);
     return;
   }
@@ -133,14 +133,19 @@ async function handleRequest(options: HttpServerOptions, req: IncomingMessage, r
   const match = options.routes.match(method, path);
   if (match === undefined) {
     if (path === '/' && method === 'GET') {
-      writeBody(res, 200, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Your Functions 4.0 app is up and running\n');
+      writeBody(
+        res,
+        200,
+        { 'Content-Type': 'text/plain; charset=utf-8' },
+        'Your Functions 4.0 app is up and running\n',
+      );
       return;
     }
     writeBody(res, 404, {}, undefined);
     return;
   }
 
-  const body = await readBody(req, options.maxRequestBodySizeInBytes ?? MAX_REQUEST_BODY_SIZE_IN_BYTES);
+  const body = await readLimitedBody(req, options.maxRequestBodySizeInBytes ?? MAX_REQUEST_BODY_SIZE_IN_BYTES);
   if (body === undefined) {
     res.setHeader('Connection', 'close');
     writeBody(res, 413, {}, undefined);
@@ -255,7 +260,7 @@ export function serializeCookie(cookie: RpcHttpCookie): string {
  * The request body, or undefined when it exceeds the limit (checked against Content-Length
  * first, then while reading).
  */
-function readBody(req: IncomingMessage, limitInBytes: number): Promise<Buffer | undefined> {
+function readLimitedBody(req: IncomingMessage, limitInBytes: number): Promise<Buffer | undefined> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitInBytes) {
     return Promise.resolve(undefined);
@@ -287,7 +292,8 @@ function requestHeaders(req: IncomingMessage): Record<string, string> {
   }
   // As the platform's front end does: the address it saw is appended to X-Forwarded-For.
   const remote = req.socket.remoteAddress;
-  if (remote !== undefined) headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${remote}` : remote;
+  if (remote !== undefined)
+    headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${remote}` : remote;
   return headers;
 }
 

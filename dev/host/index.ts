@@ -13,7 +13,7 @@ import { createCorsPolicy } from './cors';
 import { readHostConfig, type HostConfig } from './host-json';
 import { startHttpServer, type ExtraRoute, type RunningHttpServer } from './http-server';
 import {
-  describeError,
+  describeWithStack,
   FunctionInvoker,
   triggerBinding,
   type HostLog,
@@ -111,7 +111,11 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
   loading = load.catch(() => undefined);
   await load;
 
-  await runHooks(registry, 'appStart', { hookData: registry.appLevelOnlyHookData, appHookData: registry.appHookData, functionAppDirectory: appRoot });
+  await runHooks(registry, 'appStart', {
+    hookData: registry.appLevelOnlyHookData,
+    appHookData: registry.appHookData,
+    functionAppDirectory: appRoot,
+  });
 
   const clients = new QueueClients();
   const invoker = new FunctionInvoker(registry, log, createQueueOutputSink(clients, config.queues));
@@ -121,9 +125,13 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
       log('error', `The '${info.name}' function is in error: ${info.error}`);
     }
     for (const [name, binding] of Object.entries(info.bindings)) {
-      const supported = binding.direction === 'out' ? SUPPORTED_OUTPUTS.has(binding.type.toLowerCase()) : binding.type === info.trigger;
+      const supported =
+        binding.direction === 'out' ? SUPPORTED_OUTPUTS.has(binding.type.toLowerCase()) : binding.type === info.trigger;
       if (!supported) {
-        log('warning', `Function '${info.name}': the ${binding.direction} binding '${name}' (${binding.type}) is not supported by the local host and is ignored.`);
+        log(
+          'warning',
+          `Function '${info.name}': the ${binding.direction} binding '${name}' (${binding.type}) is not supported by the local host and is ignored.`,
+        );
       }
     }
   }
@@ -143,13 +151,18 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
       extraRoutes: options.extraRoutes ?? [],
       invoke: async (fn, input) => invoker.invoke(fn, input),
       invokeByName: async (name, input) => {
-        const target = runnable.find(({ info }) => info.route === undefined && info.name.toLowerCase() === name.toLowerCase());
+        const target = runnable.find(
+          ({ info }) => info.route === undefined && info.name.toLowerCase() === name.toLowerCase(),
+        );
         if (target === undefined) return undefined;
         const triggerData =
           target.info.schedule !== undefined
             ? { json: JSON.stringify({ schedule: {}, scheduleStatus: null, isPastDue: false }) }
             : { string: input ?? '' };
-        return invoker.invoke(target.fn, { reason: 'This function was programmatically called via the host APIs.', triggerData });
+        return invoker.invoke(target.fn, {
+          reason: 'This function was programmatically called via the host APIs.',
+          triggerData,
+        });
       },
       log,
     });
@@ -179,7 +192,10 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
         await Promise.all(listeners.map(async (listener) => listener.stop()));
         await server.close();
         try {
-          await runHooks(registry, 'appTerminate', { hookData: registry.appLevelOnlyHookData, appHookData: registry.appHookData });
+          await runHooks(registry, 'appTerminate', {
+            hookData: registry.appLevelOnlyHookData,
+            appHookData: registry.appHookData,
+          });
         } finally {
           unloadApp(appRoot);
         }
@@ -213,7 +229,15 @@ function createListener(
     ];
   }
   if (info.schedule !== undefined) {
-    return [new TimerListener({ functionName: info.name, schedule: info.schedule, runOnStartup: binding.runOnStartup === true, invoke, log })];
+    return [
+      new TimerListener({
+        functionName: info.name,
+        schedule: info.schedule,
+        runOnStartup: binding.runOnStartup === true,
+        invoke,
+        log,
+      }),
+    ];
   }
   return [];
 }
@@ -228,7 +252,9 @@ async function loadApp(appRoot: string, registry: FunctionRegistry): Promise<voi
     await loadEntryFiles(appRoot, files);
   } catch (error) {
     unloadApp(appRoot);
-    throw new Error(`Worker was unable to load entry point "${files.join(', ')}": ${describeError(error)}`);
+    throw new Error(`Worker was unable to load entry point "${files.join(', ')}": ${describeWithStack(error)}`, {
+      cause: error,
+    });
   } finally {
     setActiveRegistry(undefined);
   }

@@ -69,8 +69,14 @@ export class FunctionInvoker {
       );
       return { succeeded: true, invocationId, response };
     } catch (error) {
-      this.#log('error', `Executed 'Functions.${name}' (Failed, Id=${invocationId}, Duration=${elapsedInMs(started)}ms)`);
-      this.#log('error', `[${name}] Exception while executing function: Functions.${name}. ${describeError(error)}`);
+      this.#log(
+        'error',
+        `Executed 'Functions.${name}' (Failed, Id=${invocationId}, Duration=${elapsedInMs(started)}ms)`,
+      );
+      this.#log(
+        'error',
+        `[${name}] Exception while executing function: Functions.${name}. ${describeWithStack(error)}`,
+      );
       return { succeeded: false, invocationId, error };
     }
   }
@@ -98,13 +104,26 @@ export class FunctionInvoker {
 
     const hookData: Record<string, unknown> = {};
     const appHookData = this.#registry.appHookData;
-    const preInvocation = { hookData, appHookData, invocationContext: context, functionCallback: fn.callback, inputs: initialInputs };
+    const preInvocation = {
+      hookData,
+      appHookData,
+      invocationContext: context,
+      functionCallback: fn.callback,
+      inputs: initialInputs,
+    };
     coreContext.state = 'preInvocationHooks';
     await this.#runHooks('preInvocation', preInvocation);
     const inputs = preInvocation.inputs;
     const callback: FunctionCallback = preInvocation.functionCallback;
 
-    const postInvocation = { hookData, appHookData, invocationContext: context, inputs, result: null as unknown, error: null as unknown };
+    const postInvocation = {
+      hookData,
+      appHookData,
+      invocationContext: context,
+      inputs,
+      result: null as unknown,
+      error: null as unknown,
+    };
     coreContext.state = 'invocation';
     try {
       postInvocation.result = await invocationModel.invokeFunction(context, inputs, callback);
@@ -115,6 +134,7 @@ export class FunctionInvoker {
     await this.#runHooks('postInvocation', postInvocation);
     coreContext.state = undefined;
     if (postInvocation.error !== null && postInvocation.error !== undefined) {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the function's own error, rethrown unchanged
       throw postInvocation.error;
     }
     return invocationModel.getResponse(context, postInvocation.result);
@@ -132,7 +152,7 @@ function elapsedInMs(started: number): number {
 }
 
 /** Message and stack of an error, for the host log only (never for responses). */
-export function describeError(error: unknown): string {
+export function describeWithStack(error: unknown): string {
   if (error instanceof Error) {
     return error.stack ?? `${error.name}: ${error.message}`;
   }

@@ -46,7 +46,7 @@ export function parseNCronTab(expression: string): CronSchedule {
     );
   }
   const [seconds, minutes, hours, days, months, daysOfWeek] = FIELDS.map((field, index) =>
-    parseField(parts[index] as string, field, expression),
+    parseField(parts[index], field, expression),
   ) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
 
   return {

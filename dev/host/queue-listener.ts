@@ -103,7 +103,7 @@ export class QueueListener {
   }
 
   async #process(message: ReceivedMessage): Promise<void> {
-    const { queue, options, invoke, log, functionName } = this.#options;
+    const { queue, options, log, functionName } = this.#options;
     try {
       if (message.dequeueCount > options.maxDequeueCount) {
         await this.#moveToPoisonQueue(message);
@@ -113,11 +113,14 @@ export class QueueListener {
       try {
         text = decodeMessageText(message.messageText, options.messageEncoding);
       } catch (error) {
-        log('error', `[${functionName}] Message '${message.messageId}' on '${queue.name}': ${(error as Error).message}`);
+        log(
+          'error',
+          `[${functionName}] Message '${message.messageId}' on '${queue.name}': ${(error as Error).message}`,
+        );
         await this.#moveToPoisonQueue(message);
         return;
       }
-      const outcome = await invoke({
+      const outcome = await this.#options.invoke({
         reason: `New queue message detected on '${queue.name}'.`,
         triggerData: { string: text },
         triggerMetadata: queueTriggerMetadata(message, text, functionName),
@@ -136,7 +139,10 @@ export class QueueListener {
       }
     } catch (error) {
       // The message stays leased and comes back when its lease ends.
-      log('error', `[${functionName}] Completing message '${message.messageId}' failed: ${storageErrorDescription(error)}`);
+      log(
+        'error',
+        `[${functionName}] Completing message '${message.messageId}' failed: ${storageErrorDescription(error)}`,
+      );
     }
   }
 

@@ -17,7 +17,9 @@ export function decodeMessageText(text: string, encoding: MessageEncoding): stri
   }
   const compact = text.replace(/\s+/g, '');
   if (compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) {
-    throw new Error('Message content is not valid base64; set extensions.queues.messageEncoding to "none" for plain text.');
+    throw new Error(
+      'Message content is not valid base64; set extensions.queues.messageEncoding to "none" for plain text.',
+    );
   }
   return Buffer.from(compact, 'base64').toString('utf8');
 }
@@ -40,7 +42,11 @@ export interface ReceivedMessage {
  * Trigger metadata of a queue trigger, in the names the storage extension binds (`Id`,
  * `DequeueCount`, ...); `@azure/functions` camel-cases them (`id`, `dequeueCount`, ...).
  */
-export function queueTriggerMetadata(message: ReceivedMessage, text: string, functionName: string): Record<string, RpcTypedData> {
+export function queueTriggerMetadata(
+  message: ReceivedMessage,
+  text: string,
+  functionName: string,
+): Record<string, RpcTypedData> {
   const json = (value: unknown): RpcTypedData => ({ json: JSON.stringify(value) });
   return {
     QueueTrigger: { string: text },

@@ -133,9 +133,7 @@ function matchSegment(segment: RoutePart[], text: string, values: Record<string,
     return text !== '' && assignParameter(only, text, values);
   }
   // Complex segment: literals between greedy captures, as ASP.NET Core matches them right to left.
-  const pattern = segment
-    .map((part) => (part.kind === 'literal' ? escapeRegExp(part.text) : '(.+)'))
-    .join('');
+  const pattern = segment.map((part) => (part.kind === 'literal' ? escapeRegExp(part.text) : '(.+)')).join('');
   const match = new RegExp(`^${pattern}$`, 'i').exec(text);
   if (match === null) {
     return false;
@@ -187,7 +185,7 @@ function parseSegment(segment: string, template: string): RoutePart[] {
   let index = 0;
   let literal = '';
   while (index < segment.length) {
-    const char = segment[index] as string;
+    const char = segment[index];
     if (char === '{' && segment[index + 1] === '{') {
       literal += '{';
       index += 2;
@@ -328,7 +326,9 @@ function createConstraint(name: string, argument: string | undefined, template: 
     bool: () => (value) => /^(true|false)$/i.test(value),
     alpha: () => (value) => /^[a-z]+$/i.test(value),
     guid: () => (value) =>
-      /^(?:\{[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\}|\([0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\)|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|[0-9a-f]{32})$/i.test(value),
+      /^(?:\{[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\}|\([0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\)|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|[0-9a-f]{32})$/i.test(
+        value,
+      ),
     decimal: () => isNumber,
     double: () => isNumber,
     float: () => isNumber,
@@ -381,7 +381,7 @@ function precedenceDigit(segment: RoutePart[]): number {
   if (segment.length > 1) {
     return 2;
   }
-  const part = segment[0] as RoutePart;
+  const part = segment[0];
   if (part.kind === 'literal') {
     return 1;
   }

@@ -27,7 +27,9 @@ export function resolveConnectionString(connection: string | undefined, env: Env
       `Connection '${name}' is identity-based (${name}__queueServiceUri); the local host needs a connection string in the app setting '${name}'.`,
     );
   }
-  throw new Error(`Storage account connection string '${name}' does not exist. Make sure that it is a defined App Setting.`);
+  throw new Error(
+    `Storage account connection string '${name}' does not exist. Make sure that it is a defined App Setting.`,
+  );
 }
 
 /**

@@ -65,7 +65,10 @@ export class TimerListener {
     const now = this.#now();
     const next = this.#nextAfter(now);
     if (next === undefined) {
-      this.#options.log('warning', `[${this.#options.functionName}] Schedule '${this.#options.schedule}' never occurs.`);
+      this.#options.log(
+        'warning',
+        `[${this.#options.functionName}] Schedule '${this.#options.schedule}' never occurs.`,
+      );
       return;
     }
     const waitInMs = next.getTime() - now.getTime();
@@ -74,10 +77,13 @@ export class TimerListener {
       return;
     }
     this.#armedFor = next;
-    this.#timer = setTimeout(() => {
-      this.#fire();
-      this.#arm();
-    }, Math.max(waitInMs, 0));
+    this.#timer = setTimeout(
+      () => {
+        this.#fire();
+        this.#arm();
+      },
+      Math.max(waitInMs, 0),
+    );
   }
 
   #nextAfter(now: Date): Date | undefined {

@@ -11,7 +11,11 @@ export interface DevTokenOptions {
 export const devAdminRole = 'Identity.Admin';
 
 /** Asks the development issuer for a bearer token for `userId`. */
-export async function requestDevToken(issuerUrl: string, userId: string, options: DevTokenOptions = {}): Promise<string> {
+export async function requestDevToken(
+  issuerUrl: string,
+  userId: string,
+  options: DevTokenOptions = {},
+): Promise<string> {
   const roles = [...(options.roles ?? []), ...(options.admin ? [devAdminRole] : [])];
   const form = new URLSearchParams({ grant_type: 'password', username: userId, client_id: 'dev-client' });
   if (roles.length > 0) form.set('roles', roles.join(','));

@@ -22,17 +22,22 @@ type TokenRequestBody = { username?: string; roles?: string; claims?: string; au
  * `POST /token` `grant_type=password&username=<userId>[&roles=Identity.Admin][&claims={"oid":"..."}][&aud=...]`.
  * `sub` is the user id; `aud` defaults to {@link devAudience}.
  */
-export async function startDevIssuer(options: { port?: number; host?: string; audience?: string } = {}): Promise<DevIssuer> {
+export async function startDevIssuer(
+  options: { port?: number; host?: string; audience?: string } = {},
+): Promise<DevIssuer> {
   const server = new OAuth2Server();
   await server.issuer.keys.generate('RS256');
-  server.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }, req: IncomingMessage & { body?: TokenRequestBody }) => {
-    const body = req.body ?? {};
-    if (body.username) token.payload['sub'] = body.username;
-    token.payload['aud'] = body.aud ?? options.audience ?? devAudience;
-    if (body.roles) token.payload['roles'] = body.roles.split(',').filter(Boolean);
-    if (body.claims) Object.assign(token.payload, JSON.parse(body.claims) as Record<string, unknown>);
-    if (body.expires_in) token.payload['exp'] = Math.floor(Date.now() / 1000) + Number(body.expires_in);
-  });
+  server.service.on(
+    'beforeTokenSigning',
+    (token: { payload: Record<string, unknown> }, req: IncomingMessage & { body?: TokenRequestBody }) => {
+      const body = req.body ?? {};
+      if (body.username) token.payload['sub'] = body.username;
+      token.payload['aud'] = body.aud ?? options.audience ?? devAudience;
+      if (body.roles) token.payload['roles'] = body.roles.split(',').filter(Boolean);
+      if (body.claims) Object.assign(token.payload, JSON.parse(body.claims) as Record<string, unknown>);
+      if (body.expires_in) token.payload['exp'] = Math.floor(Date.now() / 1000) + Number(body.expires_in);
+    },
+  );
   const host = options.host ?? '127.0.0.1';
   await server.start(options.port ?? 7090, host);
   const port = server.address().port;

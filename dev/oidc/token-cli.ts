@@ -12,20 +12,27 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const roles = valuesOf(argv, '--role');
-  const claims = Object.fromEntries(valuesOf(argv, '--claim').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  const claims = Object.fromEntries(
+    valuesOf(argv, '--claim').map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
   const issuer = process.env['OIDC_ISSUER_URL'] ?? `http://127.0.0.1:${process.env['OIDC_PORT'] ?? '7090'}`;
   try {
-    process.stdout.write(`${await requestDevToken(issuer, userId, { admin: argv.includes('--admin'), roles, claims })}\n`);
+    process.stdout.write(
+      `${await requestDevToken(issuer, userId, { admin: argv.includes('--admin'), roles, claims })}\n`,
+    );
   } catch (error) {
-    console.error(`Could not get a token from ${issuer} (${(error as Error).message}). Is the local stack running (npm start)?`);
+    console.error(
+      `Could not get a token from ${issuer} (${(error as Error).message}). Is the local stack running (npm start)?`,
+    );
     process.exitCode = 1;
   }
 }
 
 const isFlagValue = (argv: string[], arg: string) => {
   const index = argv.indexOf(arg);
-  return index > 0 && ['--role', '--claim'].includes(argv[index - 1]!);
+  return index > 0 && ['--role', '--claim'].includes(argv[index - 1]);
 };
-const valuesOf = (argv: string[], flag: string) => argv.flatMap((arg, index) => (argv[index - 1] === flag ? [arg] : []));
+const valuesOf = (argv: string[], flag: string) =>
+  argv.flatMap((arg, index) => (argv[index - 1] === flag ? [arg] : []));
 
 void main(process.argv.slice(2));

@@ -8,7 +8,9 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 async function main(): Promise<void> {
   const artifact = await buildArtifact();
   for (const file of artifact.files) console.log(`  ${file.name.padEnd(28)} ${mb(file.size).padStart(10)}`);
-  console.log(`Artifact: ${relative(repositoryRoot, artifact.folder)} ${mb(artifact.unzippedSize)} unzipped, ${relative(repositoryRoot, artifact.zip)} ${mb(artifact.zippedSize)} zipped (target under 10 MB).`);
+  console.log(
+    `Artifact: ${relative(repositoryRoot, artifact.folder)} ${mb(artifact.unzippedSize)} unzipped, ${relative(repositoryRoot, artifact.zip)} ${mb(artifact.zippedSize)} zipped (target under 10 MB).`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 import { build, type Plugin } from 'esbuild';
@@ -31,7 +40,13 @@ export const vendorBundle = 'dist/vendor.js';
  * file when it is required, used or not, so they live in vendor.js, each behind a getter: the cold start compiles
  * main.js only (@azure/functions, zod, the app's code). zod and zod-to-openapi stay in main.js (one zod instance).
  */
-export const vendorPackages = ['@azure/communication-identity', '@azure/core-rest-pipeline', '@azure/data-tables', '@azure/storage-queue', 'jose'];
+export const vendorPackages = [
+  '@azure/communication-identity',
+  '@azure/core-rest-pipeline',
+  '@azure/data-tables',
+  '@azure/storage-queue',
+  'jose',
+];
 
 const vendorApart: Plugin = {
   name: 'vendor-apart',
@@ -39,7 +54,11 @@ const vendorApart: Plugin = {
     const filter = new RegExp(`^(${vendorPackages.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
     builder.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'vendor' }));
     builder.onResolve({ filter: /^\.\/vendor\.js$/ }, () => ({ path: './vendor.js', external: true }));
-    builder.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({ contents: `module.exports = require('./vendor.js')[${JSON.stringify(args.path)}];`, loader: 'js', resolveDir: repositoryRoot }));
+    builder.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
+      contents: `module.exports = require('./vendor.js')[${JSON.stringify(args.path)}];`,
+      loader: 'js',
+      resolveDir: repositoryRoot,
+    }));
   },
 };
 
@@ -69,7 +88,9 @@ interface PackageJson {
 const telemetryApart: Plugin = {
   name: 'telemetry-apart',
   setup(builder) {
-    builder.onResolve({ filter: /^\.\/setup$/ }, (args) => (args.resolveDir.endsWith(join('src', 'telemetry')) ? { path: './telemetry.js', external: true } : undefined));
+    builder.onResolve({ filter: /^\.\/setup$/ }, (args) =>
+      args.resolveDir.endsWith(join('src', 'telemetry')) ? { path: './telemetry.js', external: true } : undefined,
+    );
   },
 };
 
@@ -95,13 +116,20 @@ export async function buildArtifact(outDir = join(repositoryRoot, 'artifact')): 
   // tsc's CommonJS output, so that every package resolves to its `require` (CommonJS) build, as when run unbundled.
   const functionsFolder = join(repositoryRoot, 'dist', 'src', 'functions');
   if (!existsSync(functionsFolder)) throw new Error(`${functionsFolder} is missing: run "npm run build" first.`);
-  const entryFiles = readdirSync(functionsFolder).filter((name) => name.endsWith('.js')).sort();
+  const entryFiles = readdirSync(functionsFolder)
+    .filter((name) => name.endsWith('.js'))
+    .sort();
   const appPackage = JSON.parse(readFileSync(join(repositoryRoot, 'package.json'), 'utf8')) as PackageJson;
   // A devDependency stays out of the bundle, so that code importing one fails when the artifact runs (test/dev/package).
   const devDependencies = Object.keys(appPackage.devDependencies ?? {});
   await build({
     ...common,
-    stdin: { contents: entryFiles.map((name) => `require('./${name}');`).join('\n'), resolveDir: functionsFolder, loader: 'js', sourcefile: 'main.js' },
+    stdin: {
+      contents: entryFiles.map((name) => `require('./${name}');`).join('\n'),
+      resolveDir: functionsFolder,
+      loader: 'js',
+      sourcefile: 'main.js',
+    },
     outfile: join(folder, mainBundle),
     external: ['@azure/functions-core', ...devDependencies, ...devDependencies.map((name) => `${name}/*`)],
     plugins: [identityApart, telemetryApart, vendorApart],
@@ -109,7 +137,12 @@ export async function buildArtifact(outDir = join(repositoryRoot, 'artifact')): 
   await build({
     ...common,
     stdin: {
-      contents: vendorPackages.map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${JSON.stringify(name)}) });`).join('\n'),
+      contents: vendorPackages
+        .map(
+          (name) =>
+            `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${JSON.stringify(name)}) });`,
+        )
+        .join('\n'),
       resolveDir: repositoryRoot,
       loader: 'js',
       sourcefile: 'vendor.js',
@@ -125,7 +158,12 @@ export async function buildArtifact(outDir = join(repositoryRoot, 'artifact')): 
   });
   await build({
     ...common,
-    stdin: { contents: "module.exports = require('@azure/identity');", resolveDir: repositoryRoot, loader: 'js', sourcefile: 'identity.js' },
+    stdin: {
+      contents: "module.exports = require('@azure/identity');",
+      resolveDir: repositoryRoot,
+      loader: 'js',
+      sourcefile: 'identity.js',
+    },
     outfile: join(folder, identityBundle),
   });
   writeFileSync(
@@ -134,10 +172,19 @@ export async function buildArtifact(outDir = join(repositoryRoot, 'artifact')): 
   );
   copyFileSync(join(repositoryRoot, 'host.json'), join(folder, 'host.json'));
 
-  const files = listFiles(folder).map((file) => ({ name: relative(folder, file).split(sep).join('/'), size: statSync(file).size }));
+  const files = listFiles(folder).map((file) => ({
+    name: relative(folder, file).split(sep).join('/'),
+    size: statSync(file).size,
+  }));
   const zip = join(outDir, 'app.zip');
   writeFileSync(zip, writeZip(files.map(({ name }) => ({ name, data: readFileSync(join(folder, name)) }))));
-  return { folder, zip, files, unzippedSize: files.reduce((sum, file) => sum + file.size, 0), zippedSize: statSync(zip).size };
+  return {
+    folder,
+    zip,
+    files,
+    unzippedSize: files.reduce((sum, file) => sum + file.size, 0),
+    zippedSize: statSync(zip).size,
+  };
 }
 
 function listFiles(folder: string): string[] {

@@ -21,27 +21,43 @@ async function main(argv: string[]): Promise<void> {
   const flag = (name: string) => argv.includes(name);
   const valueOf = (name: string) => argv[argv.indexOf(name) + 1];
   const settings = Object.fromEntries(
-    argv.flatMap((arg, index) => (argv[index - 1] === '--setting' ? [[arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]] : [])),
+    argv.flatMap((arg, index) =>
+      argv[index - 1] === '--setting' ? [[arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]] : [],
+    ),
   ) as Record<string, string>;
   const ports = Object.fromEntries(
-    (Object.keys(defaultPorts) as Array<keyof StackPorts>).map((name) => [name, flag('--free-ports') ? 0 : Number(process.env[portVariables[name]] ?? defaultPorts[name])]),
+    (Object.keys(defaultPorts) as Array<keyof StackPorts>).map((name) => [
+      name,
+      flag('--free-ports') ? 0 : Number(process.env[portVariables[name]] ?? defaultPorts[name]),
+    ]),
   ) as unknown as StackPorts;
   const json = flag('--json');
   const appRoot = argv.includes('--app-root') ? resolve(valueOf('--app-root') ?? '.') : repositoryRoot;
-  const dataLocation = flag('--ephemeral') ? undefined : argv.includes('--azurite-location') ? resolve(valueOf('--azurite-location') ?? '.') : join(appRoot, '.azurite');
+  const dataLocation = flag('--ephemeral')
+    ? undefined
+    : argv.includes('--azurite-location')
+      ? resolve(valueOf('--azurite-location') ?? '.')
+      : join(appRoot, '.azurite');
   if (flag('--reset') || flag('--reset-only')) {
     const removed = dataLocation === undefined ? [] : clearStackData(dataLocation);
-    console.log(removed.length > 0 ? `Reset: removed ${removed.join(', ')} from ${dataLocation}.` : 'Reset: there was no persisted data.');
+    console.log(
+      removed.length > 0
+        ? `Reset: removed ${removed.join(', ')} from ${dataLocation}.`
+        : 'Reset: there was no persisted data.',
+    );
     if (flag('--reset-only')) return;
   }
   const rawDelay = process.env['ACS_EMULATOR_REVOCATION_DELAY_MS'];
   const acsRevocationDelayInMs = rawDelay === undefined || rawDelay.trim() === '' ? undefined : Number(rawDelay);
-  const log = (level: string, message: string) => (level === 'error' || level === 'warning' ? console.error : console.log)(`${new Date().toISOString()} ${level.padEnd(11)} ${message}`);
+  const log = (level: string, message: string) =>
+    (level === 'error' || level === 'warning' ? console.error : console.log)(
+      `${new Date().toISOString()} ${level.padEnd(11)} ${message}`,
+    );
 
   const stack = await startStack({
     appRoot,
     ports,
-    ...(flag('--app-root') ? { appRoot: valueOf('--app-root')! } : {}),
+    ...(flag('--app-root') ? { appRoot: valueOf('--app-root') } : {}),
     settings,
     isolated: flag('--isolated'),
     ...(dataLocation === undefined ? {} : { azuriteLocation: dataLocation }),
@@ -77,7 +93,11 @@ async function main(argv: string[]): Promise<void> {
         `  Azurite blob/queue/table  ${stack.azurite.blobUrl}  ${stack.azurite.queueUrl}  ${stack.azurite.tableUrl}`,
         '',
         `The app uses (settings: environment, then ${stack.settingsFile ?? 'no settings file'}):`,
-        ...describeParts(stack.parts, { acsUrl: stack.acs.url, storageUrl: stack.azurite.tableUrl, issuerUrl: stack.issuer.url }),
+        ...describeParts(stack.parts, {
+          acsUrl: stack.acs.url,
+          storageUrl: stack.azurite.tableUrl,
+          issuerUrl: stack.issuer.url,
+        }),
         dataLocation === undefined
           ? 'Data is kept in memory only.'
           : `Data (Azurite and ACS emulator) persists in ${dataLocation}; npm run reset (or npm start -- --reset) clears it.`,
@@ -103,7 +123,12 @@ async function main(argv: string[]): Promise<void> {
   if (flag('--control')) {
     createInterface({ input: process.stdin }).on('line', (line) => {
       const command = line.trim();
-      const run = command === 'storage:stop' ? stack.stopStorage() : command === 'storage:start' ? stack.startStorage() : undefined;
+      const run =
+        command === 'storage:stop'
+          ? stack.stopStorage()
+          : command === 'storage:start'
+            ? stack.startStorage()
+            : undefined;
       if (!run) return;
       run.then(
         () => console.log(`CONTROL_OK ${command}`),

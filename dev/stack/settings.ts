@@ -101,7 +101,8 @@ export function wireStackSettings(input: WiringInput): StackWiring {
   }
   // Webhook issuers left at the sample's development issuer follow it to its actual URL.
   for (const name of ['OKTA_ISSUER', 'STANDARD_WEBHOOK_ISSUER']) {
-    if (sample[name] !== undefined && sample[name] !== '' && lookup(name).value === sample[name]) overrides[name] = started.issuerUrl;
+    if (sample[name] !== undefined && sample[name] !== '' && lookup(name).value === sample[name])
+      overrides[name] = started.issuerUrl;
   }
 
   return { overrides, parts: { acs, storage, issuer } };
@@ -109,7 +110,9 @@ export function wireStackSettings(input: WiringInput): StackWiring {
 
 /** `endpoint=<url>;accesskey=<key>` -> the endpoint only. */
 function connectionStringEndpoint(connectionString: string): string {
-  return /(?:^|;)\s*endpoint=([^;]+)/i.exec(connectionString)?.[1]?.trim() ?? '(a connection string without an endpoint)';
+  return (
+    /(?:^|;)\s*endpoint=([^;]+)/i.exec(connectionString)?.[1]?.trim() ?? '(a connection string without an endpoint)'
+  );
 }
 
 /** A storage connection string -> its account name (or table endpoint), never the key. */
@@ -117,11 +120,17 @@ function storageAccount(connectionString: string): string {
   const field = (name: string) => new RegExp(`(?:^|;)\\s*${name}=([^;]+)`, 'i').exec(connectionString)?.[1]?.trim();
   const account = field('AccountName');
   const table = field('TableEndpoint');
-  return [account ? `account ${account}` : undefined, table].filter((part) => part !== undefined).join(', ') || '(a connection string)';
+  return (
+    [account ? `account ${account}` : undefined, table].filter((part) => part !== undefined).join(', ') ||
+    '(a connection string)'
+  );
 }
 
 /** One banner line per part: what is emulated and what is real, never a key. */
-export function describeParts(parts: PartsInUse, started: { acsUrl: string; storageUrl: string; issuerUrl: string }): string[] {
+export function describeParts(
+  parts: PartsInUse,
+  started: { acsUrl: string; storageUrl: string; issuerUrl: string },
+): string[] {
   const line = (label: string, part: PartInUse, emulated: string) =>
     `  ${label.padEnd(20)}${part.emulated ? `emulated: ${emulated}` : `REAL: ${part.target} (from ${part.source})`}`;
   return [

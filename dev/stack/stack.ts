@@ -18,7 +18,14 @@ export interface StackPorts {
 }
 
 /** Default ports; each can be overridden by the environment variable named next to it. */
-export const defaultPorts: StackPorts = { functions: 7071, acs: 7080, oidc: 7090, blob: 10000, queue: 10001, table: 10002 };
+export const defaultPorts: StackPorts = {
+  functions: 7071,
+  acs: 7080,
+  oidc: 7090,
+  blob: 10000,
+  queue: 10001,
+  table: 10002,
+};
 export const portVariables: Record<keyof StackPorts, string> = {
   functions: 'FUNCTIONS_PORT',
   acs: 'ACS_EMULATOR_PORT',
@@ -86,7 +93,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(options.azuriteLocation ? { location: options.azuriteLocation } : {}),
     });
     let azurite = await startAzurite(azuriteOptions(ports.blob, ports.queue, ports.table));
-    const azuritePorts = { blob: portOf(azurite.blobUrl), queue: portOf(azurite.queueUrl), table: portOf(azurite.tableUrl) };
+    const azuritePorts = {
+      blob: portOf(azurite.blobUrl),
+      queue: portOf(azurite.queueUrl),
+      table: portOf(azurite.tableUrl),
+    };
     started.push({ stop: () => azurite.stop() });
 
     const issuer = await startDevIssuer({ port: ports.oidc });
@@ -103,17 +114,32 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const localSettings = readLocalSettings(appRoot);
     const wiring = wireStackSettings({
       sample: sampleValues(appRoot),
-      file: localSettings.file !== undefined && basename(localSettings.file) === LOCAL_SETTINGS_FILE ? localSettings.values : undefined,
+      file:
+        localSettings.file !== undefined && basename(localSettings.file) === LOCAL_SETTINGS_FILE
+          ? localSettings.values
+          : undefined,
       environment: process.env,
-      started: { acsConnectionString: acs.connectionString, storageConnectionString: azurite.connectionString, issuerUrl: issuer.url },
+      started: {
+        acsConnectionString: acs.connectionString,
+        storageConnectionString: azurite.connectionString,
+        issuerUrl: issuer.url,
+      },
       isolated: options.isolated ?? false,
     });
     const settings: Record<string, string> = {
       ...wiring.overrides,
       // `{issuerUrl}` in a setting stands for the development issuer's URL (its port may be chosen at start).
-      ...Object.fromEntries(Object.entries(options.settings ?? {}).map(([name, value]) => [name, value.replaceAll('{issuerUrl}', issuer.url)])),
+      ...Object.fromEntries(
+        Object.entries(options.settings ?? {}).map(([name, value]) => [
+          name,
+          value.replaceAll('{issuerUrl}', issuer.url),
+        ]),
+      ),
     };
-    const extraRoutes = typeof options.extraRoutes === 'function' ? options.extraRoutes({ issuerUrl: issuer.url, acsUrl: acs.url }) : options.extraRoutes;
+    const extraRoutes =
+      typeof options.extraRoutes === 'function'
+        ? options.extraRoutes({ issuerUrl: issuer.url, acsUrl: acs.url })
+        : options.extraRoutes;
     const host = await startFunctionsHost({
       appRoot,
       port: ports.functions,
@@ -162,7 +188,13 @@ const portOf = (url: string) => Number(new URL(url).port);
 /** The sample's values: the local defaults (and, isolated, the settings themselves). */
 function sampleValues(appRoot: string): Record<string, string> {
   try {
-    return (JSON.parse(readFileSync(join(appRoot, 'local.settings.sample.json'), 'utf8')) as { Values?: Record<string, string> }).Values ?? {};
+    return (
+      (
+        JSON.parse(readFileSync(join(appRoot, 'local.settings.sample.json'), 'utf8')) as {
+          Values?: Record<string, string>;
+        }
+      ).Values ?? {}
+    );
   } catch {
     return {};
   }

@@ -105,11 +105,25 @@ async function post(options, path, abortSignal) {
   if (!response.ok) {
     // Problem Details: `code` is stable; `detail` (or `title`) says what went wrong, without secrets.
     const code = typeof payload?.code === 'string' ? payload.code : undefined;
-    const explanation = typeof payload?.detail === 'string' ? payload.detail : typeof payload?.title === 'string' ? payload.title : undefined;
-    throw new TokenServiceError(`POST ${url.pathname} failed with ${response.status}${code ? ` (${code})` : ''}${explanation ? `: ${explanation}` : '.'}`, { status: response.status, code });
+    const explanation =
+      typeof payload?.detail === 'string'
+        ? payload.detail
+        : typeof payload?.title === 'string'
+          ? payload.title
+          : undefined;
+    throw new TokenServiceError(
+      `POST ${url.pathname} failed with ${response.status}${code ? ` (${code})` : ''}${explanation ? `: ${explanation}` : '.'}`,
+      { status: response.status, code },
+    );
   }
-  if (typeof payload?.token !== 'string' || typeof payload.communicationUserId !== 'string' || typeof payload.expiresOn !== 'string') {
-    throw new TokenServiceError(`POST ${url.pathname} answered ${response.status} without a token.`, { status: response.status });
+  if (
+    typeof payload?.token !== 'string' ||
+    typeof payload.communicationUserId !== 'string' ||
+    typeof payload.expiresOn !== 'string'
+  ) {
+    throw new TokenServiceError(`POST ${url.pathname} answered ${response.status} without a token.`, {
+      status: response.status,
+    });
   }
   return {
     communicationUserId: payload.communicationUserId,

@@ -36,7 +36,9 @@ export interface IssuedToken {
 }
 
 /** The credential, plus the user's ACS identity once the first token has arrived (undefined before). */
-export type ServiceTokenCredential = AzureCommunicationTokenCredential & { readonly communicationUserId: string | undefined };
+export type ServiceTokenCredential = AzureCommunicationTokenCredential & {
+  readonly communicationUserId: string | undefined;
+};
 
 /** What the SDK passes to the token refresher (its own `AbortSignalLike`). */
 type RefresherAbortSignal = Parameters<CommunicationTokenRefreshOptions['tokenRefresher']>[0];
@@ -63,12 +65,15 @@ export class TokenServiceError extends Error {
  * @param options - where the service is and how to get the bearer token.
  * @param abortSignal - cancels the request.
  */
-export async function fetchToken(options: TokenClientOptions, abortSignal?: RefresherAbortSignal): Promise<IssuedToken> {
+export async function fetchToken(
+  options: TokenClientOptions,
+  abortSignal?: RefresherAbortSignal,
+): Promise<IssuedToken> {
   try {
     return await post(options, '/api/tokens/refresh', abortSignal);
   } catch (error) {
     if (!(error instanceof TokenServiceError) || error.code !== 'identity_not_found') throw error;
-    return await post(options, '/api/tokens', abortSignal);
+    return post(options, '/api/tokens', abortSignal);
   }
 }
 
@@ -92,7 +97,10 @@ export function createTokenCredential(options: TokenClientOptions): ServiceToken
       return issued.token;
     },
   });
-  return Object.defineProperty(credential, 'communicationUserId', { enumerable: true, get: () => communicationUserId }) as ServiceTokenCredential;
+  return Object.defineProperty(credential, 'communicationUserId', {
+    enumerable: true,
+    get: () => communicationUserId,
+  }) as ServiceTokenCredential;
 }
 
 interface TokenResponse {
@@ -105,7 +113,11 @@ interface TokenResponse {
   detail?: unknown;
 }
 
-async function post(options: TokenClientOptions, path: string, abortSignal: RefresherAbortSignal): Promise<IssuedToken> {
+async function post(
+  options: TokenClientOptions,
+  path: string,
+  abortSignal: RefresherAbortSignal,
+): Promise<IssuedToken> {
   const url = new URL(`${options.serviceUrl.replace(/\/+$/, '')}${path}`);
   const bearerToken = await options.getBearerToken();
   const body = {
@@ -129,20 +141,36 @@ async function post(options: TokenClientOptions, path: string, abortSignal: Refr
   if (!response.ok) {
     // Problem Details: `code` is stable; `detail` (or `title`) says what went wrong, without secrets.
     const code = typeof payload?.code === 'string' ? payload.code : undefined;
-    const explanation = typeof payload?.detail === 'string' ? payload.detail : typeof payload?.title === 'string' ? payload.title : undefined;
-    throw new TokenServiceError(`POST ${url.pathname} failed with ${response.status}${code ? ` (${code})` : ''}${explanation ? `: ${explanation}` : '.'}`, {
-      status: response.status,
-      ...(code ? { code } : {}),
-    });
+    const explanation =
+      typeof payload?.detail === 'string'
+        ? payload.detail
+        : typeof payload?.title === 'string'
+          ? payload.title
+          : undefined;
+    throw new TokenServiceError(
+      `POST ${url.pathname} failed with ${response.status}${code ? ` (${code})` : ''}${explanation ? `: ${explanation}` : '.'}`,
+      {
+        status: response.status,
+        ...(code ? { code } : {}),
+      },
+    );
   }
-  if (typeof payload?.token !== 'string' || typeof payload.communicationUserId !== 'string' || typeof payload.expiresOn !== 'string') {
-    throw new TokenServiceError(`POST ${url.pathname} answered ${response.status} without a token.`, { status: response.status });
+  if (
+    typeof payload?.token !== 'string' ||
+    typeof payload.communicationUserId !== 'string' ||
+    typeof payload.expiresOn !== 'string'
+  ) {
+    throw new TokenServiceError(`POST ${url.pathname} answered ${response.status} without a token.`, {
+      status: response.status,
+    });
   }
   return {
     communicationUserId: payload.communicationUserId,
     token: payload.token,
     expiresOn: new Date(payload.expiresOn),
-    scopes: Array.isArray(payload.scopes) ? payload.scopes.filter((scope): scope is string => typeof scope === 'string') : [],
+    scopes: Array.isArray(payload.scopes)
+      ? payload.scopes.filter((scope): scope is string => typeof scope === 'string')
+      : [],
     created: response.status === 201,
   };
 }
@@ -160,9 +188,11 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   const serviceUrl = env['SERVICE_URL'];
   const bearerToken = env['BEARER_TOKEN'];
   if (!serviceUrl || !bearerToken) {
-    throw new Error('Set SERVICE_URL (e.g. http://127.0.0.1:7071) and BEARER_TOKEN (e.g. from "npm run token -- alice").');
+    throw new Error(
+      'Set SERVICE_URL (e.g. http://127.0.0.1:7071) and BEARER_TOKEN (e.g. from "npm run token -- alice").',
+    );
   }
-  const credential = createTokenCredential({ serviceUrl, getBearerToken: async () => bearerToken });
+  const credential = createTokenCredential({ serviceUrl, getBearerToken: () => Promise.resolve(bearerToken) });
   try {
     const { expiresOnTimestamp } = await credential.getToken();
     console.log(`ACS user:      ${credential.communicationUserId ?? '(unknown)'}`);

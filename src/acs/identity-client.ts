@@ -29,7 +29,10 @@ export function customIdPolicy(): PipelinePolicy {
       const customId = request.headers.get(customIdHeader);
       if (customId !== undefined) {
         request.headers.delete(customIdHeader);
-        const body = typeof request.body === 'string' && request.body.length > 0 ? (JSON.parse(request.body) as Record<string, unknown>) : {};
+        const body =
+          typeof request.body === 'string' && request.body.length > 0
+            ? (JSON.parse(request.body) as Record<string, unknown>)
+            : {};
         request.body = JSON.stringify({ ...body, customId });
         request.headers.set('content-type', 'application/json');
         const url = new URL(request.url);
@@ -45,10 +48,15 @@ export function customIdPolicy(): PipelinePolicy {
 export const resourceOf = (endpoint: string): string => new URL(endpoint).origin.toLowerCase();
 
 export function acsEndpointOf(connection: Connection): string {
-  return connection.kind === 'connectionString' ? acsConnectionStringEndpoint(connection.connectionString)! : connection.endpoint;
+  return connection.kind === 'connectionString'
+    ? acsConnectionStringEndpoint(connection.connectionString)!
+    : connection.endpoint;
 }
 
-export function createIdentityClient(connection: Connection, credential: () => TokenCredential): CommunicationIdentityClient {
+export function createIdentityClient(
+  connection: Connection,
+  credential: () => TokenCredential,
+): CommunicationIdentityClient {
   const endpoint = acsEndpointOf(connection);
   const options = {
     retryOptions: boundedRetryOptions,
@@ -72,7 +80,11 @@ export class AcsIdentityGateway implements IdentityGateway {
   ) {}
 
   createUser(options: CreateOptions = {}): Promise<string> {
-    return this.call('createUser', async (abortSignal) => (await this.client.createUser({ abortSignal, ...withCustomId(options) })).communicationUserId);
+    return this.call(
+      'createUser',
+      async (abortSignal) =>
+        (await this.client.createUser({ abortSignal, ...withCustomId(options) })).communicationUserId,
+    );
   }
 
   createUserAndToken(scopes: TokenScope[], expiresInMinutes?: number, options: CreateOptions = {}) {
@@ -97,7 +109,9 @@ export class AcsIdentityGateway implements IdentityGateway {
   }
 
   revokeTokens(communicationUserId: string): Promise<void> {
-    return this.call('revokeTokens', (abortSignal) => this.client.revokeTokens({ communicationUserId }, { abortSignal }));
+    return this.call('revokeTokens', (abortSignal) =>
+      this.client.revokeTokens({ communicationUserId }, { abortSignal }),
+    );
   }
 
   deleteUser(communicationUserId: string): Promise<void> {
@@ -124,7 +138,8 @@ export class AcsIdentityGateway implements IdentityGateway {
   }
 }
 
-const withCustomId = (options: CreateOptions) => (options.customId ? { requestOptions: { customHeaders: { [customIdHeader]: options.customId } } } : {});
+const withCustomId = (options: CreateOptions) =>
+  options.customId ? { requestOptions: { customHeaders: { [customIdHeader]: options.customId } } } : {};
 
 /** SDK errors become UpstreamErrors (status kept, message dropped); anything else is rethrown unchanged. */
 export function translateAcsError(error: unknown, timedOut = false): unknown {
@@ -132,7 +147,11 @@ export function translateAcsError(error: unknown, timedOut = false): unknown {
   if (throttledFor !== undefined) return new UpstreamError('acs', 'throttled', 429, throttledFor / 1000);
   if (timedOut || (error instanceof Error && error.name === 'AbortError')) return new UpstreamError('acs', 'timeout');
   if (!(error instanceof Error) || error.name !== 'RestError') return error;
-  const rest = error as Error & { statusCode?: number; code?: string; response?: { headers: { get(name: string): string | undefined } } };
+  const rest = error as Error & {
+    statusCode?: number;
+    code?: string;
+    response?: { headers: { get(name: string): string | undefined } };
+  };
   const status = rest.statusCode;
   if (status === undefined) return new UpstreamError('acs', 'unavailable'); // network failure after the SDK's retries
   if (status === 401 || status === 403) return new AcsUnauthorizedError();

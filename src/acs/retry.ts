@@ -26,13 +26,17 @@ const throttledCode = 'ThrottledTooLongToWait';
  * A plain RestError (its constructor resets the prototype, so subclasses would lose `instanceof`).
  */
 export function throttledError(retryAfterInMs: number, statusCode: number): RestError & { retryAfterInMs: number } {
-  return Object.assign(new RestError('Throttled by the upstream service', { statusCode, code: throttledCode }), { retryAfterInMs });
+  return Object.assign(new RestError('Throttled by the upstream service', { statusCode, code: throttledCode }), {
+    retryAfterInMs,
+  });
 }
 
 /** The delay carried by {@link throttledError}, or undefined for any other error. */
 export function throttledRetryAfterInMs(error: unknown): number | undefined {
   const candidate = error as { code?: unknown; retryAfterInMs?: unknown } | undefined;
-  return candidate?.code === throttledCode && typeof candidate.retryAfterInMs === 'number' ? candidate.retryAfterInMs : undefined;
+  return candidate?.code === throttledCode && typeof candidate.retryAfterInMs === 'number'
+    ? candidate.retryAfterInMs
+    : undefined;
 }
 
 /**

@@ -28,7 +28,8 @@ export class ResourceRouter implements IdentityGateways {
     private readonly primary: IdentityGateway,
     private readonly routes: readonly ResourceRoute[] = [],
   ) {
-    for (const gateway of [primary, ...routes.map((route) => route.gateway)]) this.byResource.set(gateway.resource, gateway);
+    for (const gateway of [primary, ...routes.map((route) => route.gateway)])
+      this.byResource.set(gateway.resource, gateway);
     this.pool = [primary, ...routes.filter((route) => route.spread).map((route) => route.gateway)];
   }
 
@@ -39,8 +40,9 @@ export class ResourceRouter implements IdentityGateways {
       if (value !== undefined && route.claim!.values.includes(value)) return route.gateway;
     }
     if (this.pool.length === 1) return this.primary;
-    const bucket = createHash('sha256').update(`${user.issuer}\u0000${user.userId}`).digest().readUInt32BE(0) % this.pool.length;
-    return this.pool[bucket]!;
+    const bucket =
+      createHash('sha256').update(`${user.issuer}\u0000${user.userId}`).digest().readUInt32BE(0) % this.pool.length;
+    return this.pool[bucket];
   }
 
   forResource(resource: string | undefined): IdentityGateway | undefined {

@@ -23,6 +23,8 @@ export function fromRoot(handler: ServiceHandler): Handler {
 }
 
 /** The same for a trigger that is not HTTP (queue, timer): errors are the host's to retry, so they propagate. */
-export function withRoot<T>(handler: (services: Services) => (input: T, context: InvocationContext) => Promise<void>): (input: T, context: InvocationContext) => Promise<void> {
+export function withRoot<T>(
+  handler: (services: Services) => (input: T, context: InvocationContext) => Promise<void>,
+): (input: T, context: InvocationContext) => Promise<void> {
   return async (input, context) => handler(getServices())(input, context);
 }

@@ -35,7 +35,9 @@ function credentials(): (connection: Connection) => () => TokenCredential {
     let credential = byClientId.get(clientId);
     if (!credential) {
       const identity = require('@azure/identity') as typeof import('@azure/identity');
-      credential = clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.DefaultAzureCredential();
+      credential = clientId
+        ? new identity.ManagedIdentityCredential({ clientId })
+        : new identity.DefaultAzureCredential();
       byClientId.set(clientId, credential);
     }
     return credential;
@@ -46,29 +48,50 @@ type Clients = Omit<Services, 'config' | 'authenticator'>;
 
 /** Builds the SDK clients and what uses them; required here so that no SDK loads before it is needed. */
 function createClients(config: Config): Clients {
-  const { acsEndpointOf, AcsIdentityGateway, createIdentityClient, resourceOf } = require('../acs/identity-client') as typeof import('../acs/identity-client');
+  const { acsEndpointOf, AcsIdentityGateway, createIdentityClient, resourceOf } =
+    require('../acs/identity-client') as typeof import('../acs/identity-client');
   const { ResourceRouter } = require('../acs/router') as typeof import('../acs/router');
   const { EventProcessor } = require('../events/event-processor') as typeof import('../events/event-processor');
   const { IdentityService } = require('../identity/identity-service') as typeof import('../identity/identity-service');
   const { Quotas } = require('../identity/quotas') as typeof import('../identity/quotas');
   const { RevocationJobs } = require('../jobs/revocation-jobs') as typeof import('../jobs/revocation-jobs');
-  const { CachedMappingStore } = require('../storage/cached-mapping-store') as typeof import('../storage/cached-mapping-store');
+  const { CachedMappingStore } =
+    require('../storage/cached-mapping-store') as typeof import('../storage/cached-mapping-store');
   const { createQueueClient, createTableClient } = require('../storage/clients') as typeof import('../storage/clients');
   const { storageCall } = require('../storage/errors') as typeof import('../storage/errors');
   const { EventQueue } = require('../storage/event-queue') as typeof import('../storage/event-queue');
-  const { MappingRepository } = require('../storage/mapping-repository') as typeof import('../storage/mapping-repository');
-  const { ProcessedEventRepository } = require('../storage/processed-events') as typeof import('../storage/processed-events');
+  const { MappingRepository } =
+    require('../storage/mapping-repository') as typeof import('../storage/mapping-repository');
+  const { ProcessedEventRepository } =
+    require('../storage/processed-events') as typeof import('../storage/processed-events');
   const { TableQuotaStore } = require('../storage/quota-store') as typeof import('../storage/quota-store');
-  const { RevocationJobRepository } = require('../storage/revocation-jobs') as typeof import('../storage/revocation-jobs');
+  const { RevocationJobRepository } =
+    require('../storage/revocation-jobs') as typeof import('../storage/revocation-jobs');
   const { StepQueue } = require('../storage/step-queue') as typeof import('../storage/step-queue');
 
   const storageTimeoutInMs = Math.min(config.upstreamTimeoutInMs, 5000);
   const credentialFactory = credentials();
-  const mappingTable = createTableClient(config.storage.table, config.tables.mapping, credentialFactory(config.storage.table));
-  const eventsTable = createTableClient(config.storage.table, config.tables.events, credentialFactory(config.storage.table));
-  const queueClient = createQueueClient(config.storage.queue, config.eventsQueue, credentialFactory(config.storage.queue));
+  const mappingTable = createTableClient(
+    config.storage.table,
+    config.tables.mapping,
+    credentialFactory(config.storage.table),
+  );
+  const eventsTable = createTableClient(
+    config.storage.table,
+    config.tables.events,
+    credentialFactory(config.storage.table),
+  );
+  const queueClient = createQueueClient(
+    config.storage.queue,
+    config.eventsQueue,
+    credentialFactory(config.storage.queue),
+  );
   const gatewayFor = (connection: Connection) =>
-    new AcsIdentityGateway(createIdentityClient(connection, credentialFactory(connection)), config.upstreamTimeoutInMs, resourceOf(acsEndpointOf(connection)));
+    new AcsIdentityGateway(
+      createIdentityClient(connection, credentialFactory(connection)),
+      config.upstreamTimeoutInMs,
+      resourceOf(acsEndpointOf(connection)),
+    );
   const acs = gatewayFor(config.acs);
   const router = new ResourceRouter(
     acs,
@@ -77,18 +100,36 @@ function createClients(config: Config): Clients {
   const mappings = new MappingRepository(mappingTable, storageTimeoutInMs);
   const cached = config.mappingCache.maxAgeInMs > 0 ? new CachedMappingStore(mappings, config.mappingCache) : mappings;
   const quotas = new Quotas(new TableQuotaStore(mappingTable, storageTimeoutInMs), config.quotas);
-  const identities = new IdentityService(cached, router, { idempotentCreate: config.idempotentCreate, reconcileAfterInMs: config.reconcileAfterInMs, quotas });
-  const processedEvents = new ProcessedEventRepository(eventsTable, storageTimeoutInMs);
-  const jobsQueueClient = createQueueClient(config.storage.queue, config.jobsQueue, credentialFactory(config.storage.queue));
-  const revocations = new RevocationJobs(new RevocationJobRepository(mappingTable, storageTimeoutInMs), new StepQueue(jobsQueueClient, storageTimeoutInMs), identities, {
-    ratePerSecond: config.revokeAllRatePerSecond,
-    ...(config.auth.adminGlobalRole ? { globalRole: config.auth.adminGlobalRole } : {}),
+  const identities = new IdentityService(cached, router, {
+    idempotentCreate: config.idempotentCreate,
+    reconcileAfterInMs: config.reconcileAfterInMs,
+    quotas,
   });
+  const processedEvents = new ProcessedEventRepository(eventsTable, storageTimeoutInMs);
+  const jobsQueueClient = createQueueClient(
+    config.storage.queue,
+    config.jobsQueue,
+    credentialFactory(config.storage.queue),
+  );
+  const revocations = new RevocationJobs(
+    new RevocationJobRepository(mappingTable, storageTimeoutInMs),
+    new StepQueue(jobsQueueClient, storageTimeoutInMs),
+    identities,
+    {
+      ratePerSecond: config.revokeAllRatePerSecond,
+      ...(config.auth.adminGlobalRole ? { globalRole: config.auth.adminGlobalRole } : {}),
+    },
+  );
 
   let readiness: Promise<void> | undefined;
   const ready = () => {
     readiness ??= storageCall(storageTimeoutInMs, async (abortSignal) => {
-      await Promise.all([mappingTable.createTable({ abortSignal }), eventsTable.createTable({ abortSignal }), queueClient.createIfNotExists({ abortSignal }), jobsQueueClient.createIfNotExists({ abortSignal })]);
+      await Promise.all([
+        mappingTable.createTable({ abortSignal }),
+        eventsTable.createTable({ abortSignal }),
+        queueClient.createIfNotExists({ abortSignal }),
+        jobsQueueClient.createIfNotExists({ abortSignal }),
+      ]);
     }).catch((error: unknown) => {
       readiness = undefined;
       throw error;
@@ -121,8 +162,12 @@ export function createServices(config: Config): Services {
     get authenticator() {
       authenticator ??=
         config.auth.mode === 'appservice'
-          ? new (require('../auth/appservice-authenticator') as typeof import('../auth/appservice-authenticator')).AppServiceAuthenticator(config.auth)
-          : new (require('../auth/jwt-authenticator') as typeof import('../auth/jwt-authenticator')).JwtAuthenticator(config.auth);
+          ? new (
+              require('../auth/appservice-authenticator') as typeof import('../auth/appservice-authenticator')
+            ).AppServiceAuthenticator(config.auth)
+          : new (require('../auth/jwt-authenticator') as typeof import('../auth/jwt-authenticator')).JwtAuthenticator(
+              config.auth,
+            );
       return authenticator;
     },
     get identities() {

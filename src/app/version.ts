@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 function findVersion(dir: string): string {
   for (;;) {
     const candidate = join(dir, 'package.json');
-    if (existsSync(candidate)) return (JSON.parse(readFileSync(candidate, 'utf8')) as { version?: string }).version ?? '0.0.0';
+    if (existsSync(candidate))
+      return (JSON.parse(readFileSync(candidate, 'utf8')) as { version?: string }).version ?? '0.0.0';
     const parent = dirname(dir);
     if (parent === dir) return '0.0.0';
     dir = parent;

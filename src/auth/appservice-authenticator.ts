@@ -25,6 +25,7 @@ const claimAliases: Record<string, string[]> = {
 export class AppServiceAuthenticator implements Authenticator {
   constructor(private readonly config: AuthConfig) {}
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a refusal is a rejection, as with JWTs
   async authenticate(headers: { get(name: string): string | null }): Promise<Principal> {
     const header = headers.get('x-ms-client-principal');
     if (!header) throw unauthenticated('Sign in first: no client principal was provided.', 'invalid_request');
@@ -39,16 +40,24 @@ export class AppServiceAuthenticator implements Authenticator {
     );
     const values = (name: string) => {
       const aliases = claimAliases[name] ?? [name];
-      return claims.filter((claim) => aliases.includes(claim.typ) || (name === 'roles' && claim.typ === principal.role_typ)).map((claim) => claim.val);
+      return claims
+        .filter((claim) => aliases.includes(claim.typ) || (name === 'roles' && claim.typ === principal.role_typ))
+        .map((claim) => claim.val);
     };
     const first = (name: string) => values(name)[0];
 
     const issuer = first('iss');
     if (!issuer) throw unauthenticated('The client principal has no issuer.');
-    if (this.config.issuers.length > 0 && !this.config.issuers.includes(issuer)) throw unauthenticated('The token issuer is not trusted.');
+    if (this.config.issuers.length > 0 && !this.config.issuers.includes(issuer))
+      throw unauthenticated('The token issuer is not trusted.');
     const userId = this.config.userIdClaims.map(first).find((value) => !!value);
-    if (!userId) throw unauthenticated(`The client principal has none of the user id claims (${this.config.userIdClaims.join(', ')}).`);
-    const scopes = values('scp').flatMap((value) => value.split(' ')).filter(Boolean);
+    if (!userId)
+      throw unauthenticated(
+        `The client principal has none of the user id claims (${this.config.userIdClaims.join(', ')}).`,
+      );
+    const scopes = values('scp')
+      .flatMap((value) => value.split(' '))
+      .filter(Boolean);
     const roles = values(this.config.adminRoleClaim === 'roles' ? 'roles' : this.config.adminRoleClaim);
     if (this.config.requiredScope && !scopes.includes(this.config.requiredScope)) {
       throw forbidden('missing_scope', `The token lacks the required scope ${this.config.requiredScope}.`);

@@ -57,7 +57,8 @@ export class JwtAuthenticator implements Authenticator {
     } catch {
       throw unauthenticated('The bearer token is malformed.');
     }
-    if (!claimedIssuer || !this.config.issuers.includes(claimedIssuer)) throw unauthenticated('The token issuer is not trusted.');
+    if (!claimedIssuer || !this.config.issuers.includes(claimedIssuer))
+      throw unauthenticated('The token issuer is not trusted.');
 
     const keySet = await this.keySetFor(claimedIssuer);
     let payload: JWTPayload;
@@ -76,10 +77,14 @@ export class JwtAuthenticator implements Authenticator {
   }
 
   private toPrincipal(issuer: string, payload: JWTPayload): Principal {
-    const userId = this.config.userIdClaims.map((claim) => payload[claim]).find((value): value is string => typeof value === 'string' && value.length > 0);
-    if (!userId) throw unauthenticated(`The token has none of the user id claims (${this.config.userIdClaims.join(', ')}).`);
+    const userId = this.config.userIdClaims
+      .map((claim) => payload[claim])
+      .find((value): value is string => typeof value === 'string' && value.length > 0);
+    if (!userId)
+      throw unauthenticated(`The token has none of the user id claims (${this.config.userIdClaims.join(', ')}).`);
     const roles = stringList(payload[this.config.adminRoleClaim] ?? payload['roles']);
-    const scopes = typeof payload['scp'] === 'string' ? payload['scp'].split(' ').filter(Boolean) : stringList(payload['scp']);
+    const scopes =
+      typeof payload['scp'] === 'string' ? payload['scp'].split(' ').filter(Boolean) : stringList(payload['scp']);
     if (this.config.requiredScope && !scopes.includes(this.config.requiredScope)) {
       throw forbidden('missing_scope', `The token lacks the required scope ${this.config.requiredScope}.`);
     }
@@ -93,8 +98,14 @@ export class JwtAuthenticator implements Authenticator {
       scopes,
       ...(typeof payload['oid'] === 'string' ? { objectId: payload['oid'] } : {}),
       ...(typeof payload['tid'] === 'string' ? { tenantId: payload['tid'] } : {}),
-      ...(typeof payload.iat === 'number' && Number.isFinite(payload.iat) ? { issuedAt: new Date(payload.iat * 1000) } : {}),
-      attributes: Object.fromEntries(Object.entries(payload).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length <= 256)),
+      ...(typeof payload.iat === 'number' && Number.isFinite(payload.iat)
+        ? { issuedAt: new Date(payload.iat * 1000) }
+        : {}),
+      attributes: Object.fromEntries(
+        Object.entries(payload).filter(
+          (entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length <= 256,
+        ),
+      ),
     };
   }
 
@@ -112,18 +123,28 @@ export class JwtAuthenticator implements Authenticator {
   private async discover(issuer: string): Promise<KeySet> {
     let jwksUri = this.config.jwksUri;
     if (!jwksUri) {
-      const metadata = (await this.fetchJson(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)) as { jwks_uri?: unknown; issuer?: unknown };
+      const metadata = (await this.fetchJson(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)) as {
+        jwks_uri?: unknown;
+        issuer?: unknown;
+      };
       if (typeof metadata.jwks_uri !== 'string') throw new UpstreamError('identity-provider', 'unavailable');
       jwksUri = metadata.jwks_uri;
     }
-    return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: discoveryTimeoutInMs, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+    return createRemoteJWKSet(new URL(jwksUri), {
+      timeoutDuration: discoveryTimeoutInMs,
+      cooldownDuration: 30_000,
+      cacheMaxAge: 10 * 60_000,
+    });
   }
 }
 
 async function defaultFetchJson(url: string): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(url, { signal: AbortSignal.timeout(discoveryTimeoutInMs), headers: { accept: 'application/json' } });
+    response = await fetch(url, {
+      signal: AbortSignal.timeout(discoveryTimeoutInMs),
+      headers: { accept: 'application/json' },
+    });
   } catch {
     throw new UpstreamError('identity-provider', 'unavailable');
   }
@@ -139,7 +160,7 @@ export function bearerToken(header: string | null): string {
   if (!header) throw unauthenticated('A bearer token is required.', 'invalid_request');
   const match = /^Bearer[ ]+([A-Za-z0-9\-_.~+/]+=*)$/i.exec(header.trim());
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>".', 'invalid_request');
-  const token = match[1]!;
+  const token = match[1];
   if (!isCanonicalCompactJws(token)) throw unauthenticated('The bearer token is malformed.');
   return token;
 }
@@ -153,15 +174,23 @@ const base64url = /^[A-Za-z0-9_-]+$/;
  */
 export function isCanonicalCompactJws(token: string): boolean {
   const segments = token.split('.');
-  return segments.length === 3 && segments.every((segment) => base64url.test(segment) && Buffer.from(segment, 'base64url').toString('base64url') === segment);
+  return (
+    segments.length === 3 &&
+    segments.every(
+      (segment) => base64url.test(segment) && Buffer.from(segment, 'base64url').toString('base64url') === segment,
+    )
+  );
 }
 
 function verificationError(error: unknown) {
   if (error instanceof joseErrors.JWTExpired) return unauthenticated('The token has expired.');
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return unauthenticated(`The token's ${error.claim} claim is not acceptable.`);
-  if (error instanceof joseErrors.JOSEAlgNotAllowed) return unauthenticated('The token is signed with an algorithm that is not allowed.');
+  if (error instanceof joseErrors.JWTClaimValidationFailed)
+    return unauthenticated(`The token's ${error.claim} claim is not acceptable.`);
+  if (error instanceof joseErrors.JOSEAlgNotAllowed)
+    return unauthenticated('The token is signed with an algorithm that is not allowed.');
   if (error instanceof joseErrors.JWKSNoMatchingKey) return unauthenticated('The token is signed with an unknown key.');
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return unauthenticated('The token signature is invalid.');
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return unauthenticated('The token signature is invalid.');
   if (error instanceof joseErrors.JWKSTimeout) return new UpstreamError('identity-provider', 'timeout');
   if (error instanceof joseErrors.JOSEError) return unauthenticated('The token is invalid.');
   // Network failures while fetching the JWKS.

@@ -1,5 +1,11 @@
 import type { Limit } from '../domain/model';
-import { acsResourcesSchema, type Settings, settingsSchema, type TokenScope, unresolvedKeyVaultReferences } from './settings';
+import {
+  acsResourcesSchema,
+  type Settings,
+  settingsSchema,
+  type TokenScope,
+  unresolvedKeyVaultReferences,
+} from './settings';
 
 /** A setting is missing or malformed. The message names every offending setting, never its value. */
 export class ConfigError extends Error {
@@ -88,7 +94,9 @@ const deepFreeze = <T>(value: T): T => {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const unresolved = unresolvedKeyVaultReferences(env);
   if (unresolved.length > 0) {
-    throw new ConfigError(`Invalid configuration: ${unresolved.map((name) => `${name}: a Key Vault reference that did not resolve (check the app identity's Key Vault Secrets User role and the secret's name)`).join('; ')}`);
+    throw new ConfigError(
+      `Invalid configuration: ${unresolved.map((name) => `${name}: a Key Vault reference that did not resolve (check the app identity's Key Vault Secrets User role and the secret's name)`).join('; ')}`,
+    );
   }
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
@@ -106,23 +114,44 @@ function toConfig(s: Settings): Config {
         queue: { kind: 'connectionString', connectionString: s.IdentityStorage },
       }
     : {
-        table: { kind: 'managedIdentity', endpoint: s.IdentityStorage__tableServiceUri!, ...(clientId ? { clientId } : {}) },
-        queue: { kind: 'managedIdentity', endpoint: s.IdentityStorage__queueServiceUri!, ...(clientId ? { clientId } : {}) },
+        table: {
+          kind: 'managedIdentity',
+          endpoint: s.IdentityStorage__tableServiceUri!,
+          ...(clientId ? { clientId } : {}),
+        },
+        queue: {
+          kind: 'managedIdentity',
+          endpoint: s.IdentityStorage__queueServiceUri!,
+          ...(clientId ? { clientId } : {}),
+        },
       };
   const acs: Connection = s.ACS_CONNECTION_STRING
     ? { kind: 'connectionString', connectionString: s.ACS_CONNECTION_STRING }
-    : { kind: 'managedIdentity', endpoint: s.ACS_ENDPOINT!, ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}) };
+    : {
+        kind: 'managedIdentity',
+        endpoint: s.ACS_ENDPOINT!,
+        ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}),
+      };
 
   const webhooks: WebhookConfig = {};
   if (s.GRAPH_CLIENT_STATE) {
-    webhooks.graph = { clientState: s.GRAPH_CLIENT_STATE, updatedAction: s.GRAPH_UPDATED_ACTION, issuerTemplate: s.GRAPH_ISSUER_TEMPLATE };
+    webhooks.graph = {
+      clientState: s.GRAPH_CLIENT_STATE,
+      updatedAction: s.GRAPH_UPDATED_ACTION,
+      issuerTemplate: s.GRAPH_ISSUER_TEMPLATE,
+    };
   }
   if (s.OKTA_WEBHOOK_SECRET && s.OKTA_ISSUER) webhooks.okta = { secret: s.OKTA_WEBHOOK_SECRET, issuer: s.OKTA_ISSUER };
   if (s.STANDARD_WEBHOOK_SECRETS.length > 0) {
     webhooks.standard = {
       secrets: s.STANDARD_WEBHOOK_SECRETS,
       ...(s.STANDARD_WEBHOOK_ISSUER ? { defaultIssuer: s.STANDARD_WEBHOOK_ISSUER } : {}),
-      allowedIssuers: [...new Set([...(s.STANDARD_WEBHOOK_ISSUER ? [s.STANDARD_WEBHOOK_ISSUER] : []), ...s.STANDARD_WEBHOOK_ALLOWED_ISSUERS])],
+      allowedIssuers: [
+        ...new Set([
+          ...(s.STANDARD_WEBHOOK_ISSUER ? [s.STANDARD_WEBHOOK_ISSUER] : []),
+          ...s.STANDARD_WEBHOOK_ALLOWED_ISSUERS,
+        ]),
+      ],
     };
   }
   if (s.EVENTGRID_WEBHOOK_SECRET) {
@@ -134,7 +163,11 @@ function toConfig(s: Settings): Config {
         name: resource.name,
         connection: resource.connectionString
           ? { kind: 'connectionString', connectionString: resource.connectionString }
-          : { kind: 'managedIdentity', endpoint: resource.endpoint!, ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}) },
+          : {
+              kind: 'managedIdentity',
+              endpoint: resource.endpoint!,
+              ...(s.AZURE_CLIENT_ID ? { clientId: s.AZURE_CLIENT_ID } : {}),
+            },
         ...(resource.issuers ? { issuers: resource.issuers } : {}),
         ...(resource.claim ? { claim: resource.claim } : {}),
         ...(resource.spread ? { spread: true } : {}),

@@ -6,7 +6,18 @@ import { acsConnectionStringEndpoint, isSecureOrLoopback, storageConnectionStrin
 export { tokenScopes, type TokenScope } from '../domain/model';
 
 /** Asymmetric JWS algorithms a caller's token may be signed with. `none` and HMAC are never accepted. */
-export const asymmetricAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export const asymmetricAlgorithms = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
 
 const list = (value: string | undefined): string[] =>
   (value ?? '')
@@ -62,11 +73,23 @@ export const settingsSchema = z
     /** Client id of the user-assigned managed identity used for ACS and Storage in Azure. */
     AZURE_CLIENT_ID: optionalText,
 
-    MAPPING_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('IdentityMappings'),
-    EVENTS_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/).default('ProcessedEvents'),
-    EVENTS_QUEUE_NAME: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,55}[a-z0-9]$/).default('identity-events'),
+    MAPPING_TABLE_NAME: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/)
+      .default('IdentityMappings'),
+    EVENTS_TABLE_NAME: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/)
+      .default('ProcessedEvents'),
+    EVENTS_QUEUE_NAME: z
+      .string()
+      .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,55}[a-z0-9]$/)
+      .default('identity-events'),
     /** Queue of revoke-all job steps (one message per page of users; poison queue `<name>-poison`). */
-    JOBS_QUEUE_NAME: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,55}[a-z0-9]$/).default('identity-jobs'),
+    JOBS_QUEUE_NAME: z
+      .string()
+      .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,55}[a-z0-9]$/)
+      .default('identity-jobs'),
     /**
      * Users per second a revoke-all job revokes or deletes. ACS allows 500 per 30 s per resource, shared with every
      * other revocation: the default (300 per 30 s) leaves room for webhooks and users. Above 16 only for emulators.
@@ -79,7 +102,9 @@ export const settingsSchema = z
     AUTH_AUDIENCES: csvOf(z.string().min(1)),
     /** Optional: skip OIDC discovery and use this JWKS (only with a single issuer). */
     AUTH_JWKS_URI: optionalText.pipe(httpUrl.optional()),
-    AUTH_ALGORITHMS: csvOf(z.enum(asymmetricAlgorithms)).transform((algs) => (algs.length > 0 ? algs : ['RS256', 'PS256', 'ES256'])),
+    AUTH_ALGORITHMS: csvOf(z.enum(asymmetricAlgorithms)).transform((algs) =>
+      algs.length > 0 ? algs : ['RS256', 'PS256', 'ES256'],
+    ),
     AUTH_USER_ID_CLAIMS: csvOf(z.string().min(1)).transform((claims) => (claims.length > 0 ? claims : ['oid', 'sub'])),
     AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
     /** Optional delegated scope the caller's token must carry in `scp` (e.g. Entra `access_as_user`). */
@@ -92,8 +117,12 @@ export const settingsSchema = z
     ADMIN_GLOBAL_ROLE: optionalText,
 
     // --- Tokens ---
-    TOKEN_ALLOWED_SCOPES: csvOf(z.enum(tokenScopes)).transform((scopes) => (scopes.length > 0 ? scopes : [...tokenScopes])),
-    TOKEN_DEFAULT_SCOPES: csvOf(z.enum(tokenScopes)).transform((scopes) => (scopes.length > 0 ? scopes : (['chat', 'voip'] as TokenScope[]))),
+    TOKEN_ALLOWED_SCOPES: csvOf(z.enum(tokenScopes)).transform((scopes) =>
+      scopes.length > 0 ? scopes : [...tokenScopes],
+    ),
+    TOKEN_DEFAULT_SCOPES: csvOf(z.enum(tokenScopes)).transform((scopes) =>
+      scopes.length > 0 ? scopes : (['chat', 'voip'] as TokenScope[]),
+    ),
     /** Upper bound for one upstream call including the SDK's own retries. */
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60000).default(10000),
     /**
@@ -121,7 +150,9 @@ export const settingsSchema = z
     GRAPH_ISSUER_TEMPLATE: z.string().min(1).default('https://login.microsoftonline.com/{tenantId}/v2.0'),
     OKTA_WEBHOOK_SECRET: optionalText,
     OKTA_ISSUER: optionalText.pipe(httpUrl.optional()),
-    STANDARD_WEBHOOK_SECRETS: csvOf(z.string().regex(/^(whsec_)?[A-Za-z0-9+/=]+$/, 'expected whsec_<base64> secrets separated by spaces or commas')),
+    STANDARD_WEBHOOK_SECRETS: csvOf(
+      z.string().regex(/^(whsec_)?[A-Za-z0-9+/=]+$/, 'expected whsec_<base64> secrets separated by spaces or commas'),
+    ),
     STANDARD_WEBHOOK_ISSUER: optionalText.pipe(httpUrl.optional()),
     /** Issuers, besides STANDARD_WEBHOOK_ISSUER, whose users Standard Webhooks events may name in `data.issuer`. */
     STANDARD_WEBHOOK_ALLOWED_ISSUERS: csvOf(httpUrl),
@@ -132,7 +163,8 @@ export const settingsSchema = z
   })
   .superRefine((s, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if (!s.ACS_CONNECTION_STRING && !s.ACS_ENDPOINT) issue('ACS_CONNECTION_STRING', 'set ACS_CONNECTION_STRING (local) or ACS_ENDPOINT (managed identity)');
+    if (!s.ACS_CONNECTION_STRING && !s.ACS_ENDPOINT)
+      issue('ACS_CONNECTION_STRING', 'set ACS_CONNECTION_STRING (local) or ACS_ENDPOINT (managed identity)');
     if (s.ACS_CONNECTION_STRING && !/endpoint=[^;]+;accesskey=[^;]+/i.test(s.ACS_CONNECTION_STRING)) {
       issue('ACS_CONNECTION_STRING', 'expected endpoint=https://<resource>.communication.azure.com/;accesskey=<key>');
     }
@@ -144,34 +176,60 @@ export const settingsSchema = z
         parsed = undefined;
       }
       const resources = acsResourcesSchema.safeParse(parsed);
-      if (!resources.success) issue('ACS_RESOURCES', `expected a JSON array of resources: ${resources.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+      if (!resources.success)
+        issue(
+          'ACS_RESOURCES',
+          `expected a JSON array of resources: ${resources.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+        );
       else {
-        const endpoints = resources.data.map((resource) => resource.endpoint ?? acsConnectionStringEndpoint(resource.connectionString!) ?? '');
-        if (endpoints.some((url) => !isSecureOrLoopback(url))) issue('ACS_RESOURCES', 'endpoints must use https (http only on loopback)');
+        const endpoints = resources.data.map(
+          (resource) => resource.endpoint ?? acsConnectionStringEndpoint(resource.connectionString!) ?? '',
+        );
+        if (endpoints.some((url) => !isSecureOrLoopback(url)))
+          issue('ACS_RESOURCES', 'endpoints must use https (http only on loopback)');
       }
     }
     const acsEndpoint = s.ACS_CONNECTION_STRING ? acsConnectionStringEndpoint(s.ACS_CONNECTION_STRING) : s.ACS_ENDPOINT;
-    if (acsEndpoint && !isSecureOrLoopback(acsEndpoint)) issue(s.ACS_CONNECTION_STRING ? 'ACS_CONNECTION_STRING' : 'ACS_ENDPOINT', 'the endpoint must use https (http only on loopback)');
+    if (acsEndpoint && !isSecureOrLoopback(acsEndpoint))
+      issue(
+        s.ACS_CONNECTION_STRING ? 'ACS_CONNECTION_STRING' : 'ACS_ENDPOINT',
+        'the endpoint must use https (http only on loopback)',
+      );
     const storageEndpoints = s.IdentityStorage
       ? storageConnectionStringEndpoints(s.IdentityStorage)
       : [s.IdentityStorage__tableServiceUri, s.IdentityStorage__queueServiceUri].filter((url): url is string => !!url);
-    if (storageEndpoints.some((url) => !isSecureOrLoopback(url))) issue('IdentityStorage', 'storage endpoints must use https (http only on loopback)');
-    if (s.AUTH_ISSUERS.some((url) => !isSecureOrLoopback(url))) issue('AUTH_ISSUERS', 'issuers must use https (http only on loopback)');
-    if (s.AUTH_JWKS_URI && !isSecureOrLoopback(s.AUTH_JWKS_URI)) issue('AUTH_JWKS_URI', 'must use https (http only on loopback)');
+    if (storageEndpoints.some((url) => !isSecureOrLoopback(url)))
+      issue('IdentityStorage', 'storage endpoints must use https (http only on loopback)');
+    if (s.AUTH_ISSUERS.some((url) => !isSecureOrLoopback(url)))
+      issue('AUTH_ISSUERS', 'issuers must use https (http only on loopback)');
+    if (s.AUTH_JWKS_URI && !isSecureOrLoopback(s.AUTH_JWKS_URI))
+      issue('AUTH_JWKS_URI', 'must use https (http only on loopback)');
     if (!s.IdentityStorage && !(s.IdentityStorage__tableServiceUri && s.IdentityStorage__queueServiceUri)) {
-      issue('IdentityStorage', 'set IdentityStorage (connection string) or IdentityStorage__tableServiceUri and IdentityStorage__queueServiceUri');
+      issue(
+        'IdentityStorage',
+        'set IdentityStorage (connection string) or IdentityStorage__tableServiceUri and IdentityStorage__queueServiceUri',
+      );
     }
     if (s.AUTH_MODE === 'jwt') {
       if (s.AUTH_ISSUERS.length === 0) issue('AUTH_ISSUERS', 'at least one trusted issuer is required');
       if (s.AUTH_AUDIENCES.length === 0) issue('AUTH_AUDIENCES', 'at least one audience is required');
     }
-    if (s.AUTH_JWKS_URI && s.AUTH_ISSUERS.length !== 1) issue('AUTH_JWKS_URI', 'only valid with exactly one issuer in AUTH_ISSUERS');
+    if (s.AUTH_JWKS_URI && s.AUTH_ISSUERS.length !== 1)
+      issue('AUTH_JWKS_URI', 'only valid with exactly one issuer in AUTH_ISSUERS');
     const notAllowed = s.TOKEN_DEFAULT_SCOPES.filter((scope) => !s.TOKEN_ALLOWED_SCOPES.includes(scope));
     if (notAllowed.length > 0) issue('TOKEN_DEFAULT_SCOPES', `not in TOKEN_ALLOWED_SCOPES: ${notAllowed.join(', ')}`);
-    if (s.STANDARD_WEBHOOK_SECRETS.length > 0 && !s.STANDARD_WEBHOOK_ISSUER && s.STANDARD_WEBHOOK_ALLOWED_ISSUERS.length === 0) {
-      issue('STANDARD_WEBHOOK_ISSUER', 'required when STANDARD_WEBHOOK_SECRETS is set: the issuer(s) whose users the webhook may act on');
+    if (
+      s.STANDARD_WEBHOOK_SECRETS.length > 0 &&
+      !s.STANDARD_WEBHOOK_ISSUER &&
+      s.STANDARD_WEBHOOK_ALLOWED_ISSUERS.length === 0
+    ) {
+      issue(
+        'STANDARD_WEBHOOK_ISSUER',
+        'required when STANDARD_WEBHOOK_SECRETS is set: the issuer(s) whose users the webhook may act on',
+      );
     }
-    if (s.OKTA_WEBHOOK_SECRET && !s.OKTA_ISSUER) issue('OKTA_ISSUER', 'required when OKTA_WEBHOOK_SECRET is set (the issuer of your Okta users’ tokens)');
+    if (s.OKTA_WEBHOOK_SECRET && !s.OKTA_ISSUER)
+      issue('OKTA_ISSUER', 'required when OKTA_WEBHOOK_SECRET is set (the issuer of your Okta users’ tokens)');
   });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -181,13 +239,22 @@ export const acsResourceSchema = z
   .strictObject({
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/),
     endpoint: httpUrl.optional(),
-    connectionString: z.string().regex(/endpoint=[^;]+;accesskey=[^;]+/i, 'expected endpoint=...;accesskey=...').optional(),
+    connectionString: z
+      .string()
+      .regex(/endpoint=[^;]+;accesskey=[^;]+/i, 'expected endpoint=...;accesskey=...')
+      .optional(),
     issuers: z.array(httpUrl).optional(),
     claim: z.strictObject({ name: z.string().min(1), values: z.array(z.string().min(1)).min(1) }).optional(),
     spread: z.boolean().optional(),
   })
-  .refine((resource) => (resource.endpoint === undefined) !== (resource.connectionString === undefined), 'set exactly one of endpoint and connectionString')
-  .refine((resource) => resource.issuers || resource.claim || resource.spread, 'give the resource a rule: issuers, claim or spread');
+  .refine(
+    (resource) => (resource.endpoint === undefined) !== (resource.connectionString === undefined),
+    'set exactly one of endpoint and connectionString',
+  )
+  .refine(
+    (resource) => resource.issuers || resource.claim || resource.spread,
+    'give the resource a rule: issuers, claim or spread',
+  );
 
 export const acsResourcesSchema = z.array(acsResourceSchema).max(20);
 

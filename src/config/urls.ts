@@ -25,7 +25,9 @@ export function acsConnectionStringEndpoint(connectionString: string): string | 
 /** The service endpoints named in a storage connection string (`TableEndpoint=...;QueueEndpoint=...`). */
 export function storageConnectionStringEndpoints(connectionString: string): string[] {
   if (/UseDevelopmentStorage=true/i.test(connectionString)) return ['http://127.0.0.1:10002'];
-  const endpoints = [...connectionString.matchAll(/(?:^|;)\s*(?:Table|Queue|Blob)Endpoint=([^;]+)/gi)].map((m) => m[1]!.trim());
+  const endpoints = [...connectionString.matchAll(/(?:^|;)\s*(?:Table|Queue|Blob)Endpoint=([^;]+)/gi)].map((m) =>
+    m[1].trim(),
+  );
   if (endpoints.length > 0) return endpoints;
   const protocol = /DefaultEndpointsProtocol=(https?)/i.exec(connectionString)?.[1] ?? 'https';
   return [`${protocol}://storage.invalid`];

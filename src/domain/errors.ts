@@ -72,7 +72,8 @@ export class UpstreamError extends Error {
 /** A log-safe description of an unknown error: its name and, for our own errors, the code (never its message). */
 export function describeError(error: unknown): string {
   if (error instanceof ServiceError || error instanceof UpstreamError) return `${error.name}(${error.code})`;
-  if (error instanceof Error) return `${error.name}${(error as { code?: unknown }).code ? `(${String((error as { code?: unknown }).code)})` : ''}`;
+  if (error instanceof Error)
+    return `${error.name}${(error as { code?: unknown }).code ? `(${String((error as { code?: unknown }).code)})` : ''}`;
   return typeof error;
 }
 
@@ -95,7 +96,12 @@ export class AcsBadRequestError extends UpstreamError {
 
 /** A per-caller quota is used up until its window ends. */
 export const quotaExceeded = (policy: string, limit: number, windowInSeconds: number, resetInSeconds: number) =>
-  new ServiceError('too_many_requests', 'quota_exceeded', `The ${policy} quota (${limit} per ${windowInSeconds} s) is used up; retry after the indicated delay.`, {
-    retryAfterInSeconds: resetInSeconds,
-    rateLimit: { policy, limit, windowInSeconds, remaining: 0, resetInSeconds },
-  });
+  new ServiceError(
+    'too_many_requests',
+    'quota_exceeded',
+    `The ${policy} quota (${limit} per ${windowInSeconds} s) is used up; retry after the indicated delay.`,
+    {
+      retryAfterInSeconds: resetInSeconds,
+      rateLimit: { policy, limit, windowInSeconds, remaining: 0, resetInSeconds },
+    },
+  );

@@ -78,7 +78,8 @@ export interface Intent {
   etag: string;
 }
 
-export type AuditAction = 'created' | 'tokens_revoked' | 'deleted' | 'stale_removed' | 'access_blocked' | 'access_restored' | 'orphan_deleted';
+export type AuditAction =
+  'created' | 'tokens_revoked' | 'deleted' | 'stale_removed' | 'access_blocked' | 'access_restored' | 'orphan_deleted';
 
 export type AuditCause =
   | { kind: 'caller' }

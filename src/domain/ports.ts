@@ -1,5 +1,15 @@
 import type { IdentityEvent } from './events';
-import type { AccessDecision, AppUser, AuditCause, AuditEntry, IdentityMapping, Intent, RevocationJob, TokenScope, UserRecord } from './model';
+import type {
+  AccessDecision,
+  AppUser,
+  AuditCause,
+  AuditEntry,
+  IdentityMapping,
+  Intent,
+  RevocationJob,
+  TokenScope,
+  UserRecord,
+} from './model';
 
 /** What a new mapping records besides the user. */
 export interface NewMapping {
@@ -24,8 +34,20 @@ export interface MappingStore {
   recordRevocation(mapping: IdentityMapping, cause: AuditCause, now?: Date): Promise<boolean>;
   remove(mapping: IdentityMapping, cause: AuditCause, action?: 'deleted' | 'stale_removed', now?: Date): Promise<void>;
   /** False when `current` is at the same time or later. */
-  recordDecision(user: AppUser, decision: Omit<AccessDecision, 'etag'>, current: AccessDecision | undefined, cause: AuditCause, now?: Date): Promise<boolean>;
-  putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now?: Date, resource?: string): Promise<Intent>;
+  recordDecision(
+    user: AppUser,
+    decision: Omit<AccessDecision, 'etag'>,
+    current: AccessDecision | undefined,
+    cause: AuditCause,
+    now?: Date,
+  ): Promise<boolean>;
+  putIntent(
+    kind: Intent['kind'],
+    user: AppUser,
+    communicationUserId?: string,
+    now?: Date,
+    resource?: string,
+  ): Promise<Intent>;
   recordIntentIdentity(intent: Intent, communicationUserId: string): Promise<void>;
   deleteIntent(intent: Pick<Intent, 'id'>): Promise<void>;
   listIntentsBefore(cutoff: Date, limit?: number): Promise<Intent[]>;
@@ -52,13 +74,16 @@ export interface IdentityGateway {
   /** The ACS resource this gateway talks to (endpoint origin), recorded in each mapping. */
   readonly resource: string;
   createUser(options?: CreateOptions): Promise<string>;
-  createUserAndToken(scopes: TokenScope[], expiresInMinutes?: number, options?: CreateOptions): Promise<AccessToken & { communicationUserId: string }>;
+  createUserAndToken(
+    scopes: TokenScope[],
+    expiresInMinutes?: number,
+    options?: CreateOptions,
+  ): Promise<AccessToken & { communicationUserId: string }>;
   getToken(communicationUserId: string, scopes: TokenScope[], expiresInMinutes?: number): Promise<AccessToken>;
   revokeTokens(communicationUserId: string): Promise<void>;
   deleteUser(communicationUserId: string): Promise<void>;
   exchangeTeamsToken(teamsUserAadToken: string, clientId: string, userObjectId: string): Promise<AccessToken>;
 }
-
 
 /** The slice of InvocationContext the use cases log through (so every line carries the invocation id). */
 export interface Logger {

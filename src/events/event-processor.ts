@@ -68,9 +68,14 @@ export class EventProcessor {
     const caller = { cause, log };
     const decision = { at: occurredAt, source: event.source, eventId: event.eventId, eventType: event.type };
 
-    if (event.action === 'enable') return (await this.identities.decide(user, { kind: 'restored', ...decision }, cause)) ? 'enabled' : 'stale';
+    if (event.action === 'enable')
+      return (await this.identities.decide(user, { kind: 'restored', ...decision }, cause)) ? 'enabled' : 'stale';
     if (event.action === 'disable' || event.action === 'delete') {
-      await this.identities.decide(user, { kind: event.action === 'delete' ? 'deleted' : 'disabled', ...decision }, cause);
+      await this.identities.decide(
+        user,
+        { kind: event.action === 'delete' ? 'deleted' : 'disabled', ...decision },
+        cause,
+      );
     }
 
     const mapping = await this.identities.findMapping(user);

@@ -18,4 +18,8 @@ app.http('getRevocationJob', {
   handler: fromRoot(getRevocationJob),
 });
 
-app.storageQueue('processRevocationStep', { queueName: '%JOBS_QUEUE_NAME%', connection: 'IdentityStorage', handler: withRoot(processRevocationStep) });
+app.storageQueue('processRevocationStep', {
+  queueName: '%JOBS_QUEUE_NAME%',
+  connection: 'IdentityStorage',
+  handler: withRoot(processRevocationStep),
+});

@@ -14,7 +14,10 @@ import { emptyRequestSchema } from '../http/schemas';
 export function targetUser(request: HttpRequest, admin: Principal): AppUser {
   const userId = rawUserIdSegment(request.url);
   if (userId === undefined || userId.length === 0 || userId.length > 1024) {
-    throw badRequest('invalid_user_id', 'The user id must be 1 to 1024 characters, percent-encoded as one path segment.');
+    throw badRequest(
+      'invalid_user_id',
+      'The user id must be 1 to 1024 characters, percent-encoded as one path segment.',
+    );
   }
   return { issuer: admin.issuer, userId };
 }
@@ -26,7 +29,7 @@ function rawUserIdSegment(url: string): string | undefined {
   const match = /\/users\/([^/]*)(?:\/(?:revoke|audit|enable))?\/?$/.exec(path);
   if (!match) return undefined;
   try {
-    return decodeURIComponent(match[1]!);
+    return decodeURIComponent(match[1]);
   } catch {
     return undefined;
   }
@@ -35,52 +38,74 @@ function rawUserIdSegment(url: string): string | undefined {
 const adminCause = (admin: Principal) => ({ kind: 'admin' as const, actor: admin.userId });
 
 export const adminGetUser = adminOnly(async (request, _context, { identities }, admin) => {
-    const user = targetUser(request, admin);
-    const { mapping, decision } = await identities.findUser(user);
-    if (!mapping && (!decision || decision.kind === 'restored')) throw notFound('identity_not_found', 'This user has no ACS identity and no access decision.');
-    return json(200, {
-      issuer: user.issuer,
-      userId: user.userId,
-      ...(mapping
-        ? {
-            communicationUserId: mapping.communicationUserId,
-            createdOn: mapping.createdOn.toISOString(),
-            state: mapping.state,
-            ...(mapping.revokedAt ? { revokedAt: mapping.revokedAt.toISOString() } : {}),
-          }
-        : { state: 'none' }),
-      ...(decision ? { access: { decision: decision.kind, at: decision.at.toISOString(), source: decision.source, eventId: decision.eventId } } : {}),
-    });
+  const user = targetUser(request, admin);
+  const { mapping, decision } = await identities.findUser(user);
+  if (!mapping && (!decision || decision.kind === 'restored'))
+    throw notFound('identity_not_found', 'This user has no ACS identity and no access decision.');
+  return json(200, {
+    issuer: user.issuer,
+    userId: user.userId,
+    ...(mapping
+      ? {
+          communicationUserId: mapping.communicationUserId,
+          createdOn: mapping.createdOn.toISOString(),
+          state: mapping.state,
+          ...(mapping.revokedAt ? { revokedAt: mapping.revokedAt.toISOString() } : {}),
+        }
+      : { state: 'none' }),
+    ...(decision
+      ? {
+          access: {
+            decision: decision.kind,
+            at: decision.at.toISOString(),
+            source: decision.source,
+            eventId: decision.eventId,
+          },
+        }
+      : {}),
   });
+});
 
 export const adminRevokeUser = adminOnly(async (request, context, { identities }, admin) => {
-    await parseJsonBody(request, emptyRequestSchema);
-    await identities.revokeTokens(targetUser(request, admin), { cause: adminCause(admin), log: context });
-    return { status: 204 };
-  });
+  await parseJsonBody(request, emptyRequestSchema);
+  await identities.revokeTokens(targetUser(request, admin), { cause: adminCause(admin), log: context });
+  return { status: 204 };
+});
 
 export const adminEnableUser = adminOnly(async (request, _context, { identities }, admin) => {
-    await parseJsonBody(request, emptyRequestSchema);
-    const at = new Date();
-    await identities.decide(targetUser(request, admin), { kind: 'restored', at, source: 'admin', eventId: `admin:${at.toISOString()}` }, adminCause(admin));
-    return { status: 204 };
-  });
+  await parseJsonBody(request, emptyRequestSchema);
+  const at = new Date();
+  await identities.decide(
+    targetUser(request, admin),
+    { kind: 'restored', at, source: 'admin', eventId: `admin:${at.toISOString()}` },
+    adminCause(admin),
+  );
+  return { status: 204 };
+});
 
 export const adminDeleteUser = adminOnly(async (request, context, { identities }, admin) => {
-    await identities.deleteIdentity(targetUser(request, admin), { cause: adminCause(admin), log: context });
-    return { status: 204 };
-  });
+  await identities.deleteIdentity(targetUser(request, admin), { cause: adminCause(admin), log: context });
+  return { status: 204 };
+});
 
 export const adminGetAudit = adminOnly(async (request, _context, { identities }, admin) => {
-    const entries = await identities.auditTrail(targetUser(request, admin));
-    return json(200, {
-      entries: entries.map((entry) => ({
-        action: entry.action,
-        cause: entry.cause.kind,
-        ...(entry.cause.kind === 'admin' ? { actor: entry.cause.actor, ...(entry.cause.jobId ? { jobId: entry.cause.jobId } : {}) } : {}),
-        ...(entry.cause.kind === 'webhook' ? { source: entry.cause.source, eventId: entry.cause.eventId, ...(entry.cause.eventType ? { eventType: entry.cause.eventType } : {}) } : {}),
-        communicationUserId: entry.communicationUserId,
-        at: entry.at.toISOString(),
-      })),
-    });
+  const entries = await identities.auditTrail(targetUser(request, admin));
+  return json(200, {
+    entries: entries.map((entry) => ({
+      action: entry.action,
+      cause: entry.cause.kind,
+      ...(entry.cause.kind === 'admin'
+        ? { actor: entry.cause.actor, ...(entry.cause.jobId ? { jobId: entry.cause.jobId } : {}) }
+        : {}),
+      ...(entry.cause.kind === 'webhook'
+        ? {
+            source: entry.cause.source,
+            eventId: entry.cause.eventId,
+            ...(entry.cause.eventType ? { eventType: entry.cause.eventType } : {}),
+          }
+        : {}),
+      communicationUserId: entry.communicationUserId,
+      at: entry.at.toISOString(),
+    })),
   });
+});

@@ -3,6 +3,7 @@ import type { InvocationContext } from '@azure/functions';
 import type { Services } from '../app/services';
 import { identityEventSchema } from '../domain/events';
 import { describeError } from '../domain/errors';
+import { queueDelivery } from './queue-delivery';
 import { recordEventLag, recordPoisonIfLastAttempt } from '../telemetry';
 
 /**
@@ -13,11 +14,15 @@ import { recordEventLag, recordPoisonIfLastAttempt } from '../telemetry';
 /** Marks the follow-up revocation queued after a disable (see below). */
 export const followUpSuffix = '#after-cache';
 
-export const processIdentityEvent = (services: Services) => async (message: unknown, context: InvocationContext): Promise<void> => {
-    const attempt = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
+export const processIdentityEvent =
+  (services: Services) =>
+  async (message: unknown, context: InvocationContext): Promise<void> => {
+    const { attempt, messageId } = queueDelivery(context);
     const parsed = identityEventSchema.safeParse(message);
     if (!parsed.success) {
-      context.error(`Malformed identity event (message ${String(context.triggerMetadata?.['id'] ?? '?')}, attempt ${attempt}); it will end in the poison queue.`);
+      context.error(
+        `Malformed identity event (message ${messageId ?? '?'}, attempt ${attempt}); it will end in the poison queue.`,
+      );
       recordPoisonIfLastAttempt(attempt);
       throw new Error('Malformed identity event');
     }
@@ -31,7 +36,10 @@ export const processIdentityEvent = (services: Services) => async (message: unkn
       if (outcome === 'disabled' && followUpInMs > 0 && !event.eventId.endsWith(followUpSuffix)) {
         // Other instances may hold the user's record in their cache for up to its max age and mint a token meanwhile:
         // one more revocation after that age kills such a token too.
-        await services.eventQueue.enqueue([{ ...event, eventId: `${event.eventId}${followUpSuffix}`, action: 'revoke' }], { delayInSeconds: followUpInMs / 1000 + 5 });
+        await services.eventQueue.enqueue(
+          [{ ...event, eventId: `${event.eventId}${followUpSuffix}`, action: 'revoke' }],
+          { delayInSeconds: followUpInMs / 1000 + 5 },
+        );
       }
     } catch (error) {
       // The host retries after host.json's visibilityTimeout; after maxDequeueCount attempts it moves the message to the poison queue.
@@ -39,4 +47,4 @@ export const processIdentityEvent = (services: Services) => async (message: unkn
       recordPoisonIfLastAttempt(attempt, event.source);
       throw error;
     }
-};
+  };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 import type { Services } from '../app/services';
 import { describeError } from '../domain/errors';
+import { queueDelivery } from './queue-delivery';
 import type { RevocationJob } from '../domain/model';
 import { parseJsonBody } from '../http/body';
 import { adminOnly, json } from '../http/handler';
@@ -31,7 +32,8 @@ const view = (job: RevocationJob, ratePerSecond: number) => ({
 });
 
 /** The job id: the last path segment of the raw URL (ids are digits, `-` and hex: nothing to decode). */
-const jobIdOf = (request: HttpRequest) => (request.url.split(/[?#]/, 1)[0] ?? '').replace(/\/$/, '').split('/').pop() ?? '';
+const jobIdOf = (request: HttpRequest) =>
+  (request.url.split(/[?#]/, 1)[0] ?? '').replace(/\/$/, '').split('/').pop() ?? '';
 
 export const startRevocationJob = adminOnly(async (request, _context, { revocations, config }, admin) => {
   const body = await parseJsonBody(request, revocationJobRequestSchema);
@@ -47,22 +49,29 @@ export const getRevocationJob = adminOnly(async (request, _context, { revocation
  * Runs one page of a revocation job from the queue. A failure is thrown back to the host, which retries the page
  * after host.json's visibilityTimeout; the last delivery that fails marks the job failed (then the poison queue).
  */
-export const processRevocationStep = (services: Services) => async (message: unknown, context: InvocationContext): Promise<void> => {
-  const attempt = Number(context.triggerMetadata?.['dequeueCount'] ?? 1);
-  const messageId = String(context.triggerMetadata?.['id'] ?? context.invocationId);
-  const parsed = stepSchema.safeParse(message);
-  if (!parsed.success) {
-    context.error(`Malformed revocation step (message ${messageId}, attempt ${attempt}); it will end in the poison queue.`);
-    throw new Error('Malformed revocation step');
-  }
-  const step = parsed.data;
-  try {
-    await services.ready();
-    const outcome = await services.revocations.runStep(step, messageId, context);
-    context.info(`Revocation job ${step.jobId} page ${step.page}: ${outcome}`);
-  } catch (error) {
-    context.error(`Revocation job ${step.jobId} page ${step.page} failed on attempt ${attempt}: ${describeError(error)}`);
-    if (attempt >= maxDequeueCount) await services.revocations.fail(step.jobId, error).catch(() => undefined);
-    throw error;
-  }
-};
+export const processRevocationStep =
+  (services: Services) =>
+  async (message: unknown, context: InvocationContext): Promise<void> => {
+    const delivery = queueDelivery(context);
+    const attempt = delivery.attempt;
+    const messageId = delivery.messageId ?? context.invocationId;
+    const parsed = stepSchema.safeParse(message);
+    if (!parsed.success) {
+      context.error(
+        `Malformed revocation step (message ${messageId}, attempt ${attempt}); it will end in the poison queue.`,
+      );
+      throw new Error('Malformed revocation step');
+    }
+    const step = parsed.data;
+    try {
+      await services.ready();
+      const outcome = await services.revocations.runStep(step, messageId, context);
+      context.info(`Revocation job ${step.jobId} page ${step.page}: ${outcome}`);
+    } catch (error) {
+      context.error(
+        `Revocation job ${step.jobId} page ${step.page} failed on attempt ${attempt}: ${describeError(error)}`,
+      );
+      if (attempt >= maxDequeueCount) await services.revocations.fail(step.jobId, error).catch(() => undefined);
+      throw error;
+    }
+  };

@@ -22,42 +22,59 @@ const verifiers = (): Verifiers => require('../webhooks') as Verifiers;
  * the queue worker does the ACS work. A webhook whose secret is not configured does not exist (404). When the
  * events cannot be enqueued the answer is 503, so the provider delivers again.
  */
-function webhook<K extends keyof WebhookConfig>(source: K, verifier: (all: Verifiers) => Verify<NonNullable<WebhookConfig[K]>>) {
-  return handle(async (request: HttpRequest, context: InvocationContext, services: Services): Promise<HttpResponseInit> => {
-    const config = services.config.webhooks[source];
-    if (!config) throw notFound('webhook_disabled', `The ${source} webhook is not configured.`);
-    const rawBody = (await readBody(request, maxWebhookBodyInBytes)).toString('utf8');
-    const outcome = verifier(verifiers())({ method: request.method, headers: request.headers, query: request.query, rawBody, receivedAt: new Date() }, config as NonNullable<WebhookConfig[K]>);
-    if (outcome.kind === 'accepted') {
-      recordWebhookEvents(source, 'accepted', outcome.events.length);
-      recordWebhookEvents(source, 'ignored', outcome.ignored);
-      recordWebhookEvents(source, 'rejected', outcome.rejected);
-    } else {
-      recordWebhookEvents(source, outcome.kind);
-    }
-    switch (outcome.kind) {
-      case 'handshake':
-        context.info(`${source} webhook: answered a validation handshake`);
-        return { status: outcome.status, headers: outcome.headers, body: outcome.body };
-      case 'unauthorized':
-        context.warn(`${source} webhook: refused (${outcome.reason})`);
-        throw new ServiceError('unauthenticated', 'webhook_unauthorized', 'The webhook signature or secret is missing or wrong.');
-      case 'invalid':
-        context.warn(`${source} webhook: invalid delivery (${outcome.reason})`);
-        throw badRequest('invalid_webhook_payload', outcome.reason);
-      case 'accepted': {
-        for (const note of outcome.notes) (note.startsWith('warning:') ? context.warn : context.info).call(context, `${source} webhook: ${note}`);
-        if (outcome.events.length > 0) {
-          await services.ready();
-          await services.eventQueue.enqueue(outcome.events);
-        }
-        context.info(`${source} webhook: enqueued ${outcome.events.length} event(s) [${outcome.events.map((event) => event.eventId).join(', ')}]`);
-        // Okta's event-hook contract asks for 200 or 204 with an empty body; the others get the counts.
-        if (source === 'okta') return { status: 204 };
-        return json(202, { accepted: outcome.events.length, ignored: outcome.ignored, rejected: outcome.rejected });
+function webhook<K extends keyof WebhookConfig>(
+  source: K,
+  verifier: (all: Verifiers) => Verify<NonNullable<WebhookConfig[K]>>,
+) {
+  return handle(
+    async (request: HttpRequest, context: InvocationContext, services: Services): Promise<HttpResponseInit> => {
+      const config = services.config.webhooks[source];
+      if (!config) throw notFound('webhook_disabled', `The ${source} webhook is not configured.`);
+      const rawBody = (await readBody(request, maxWebhookBodyInBytes)).toString('utf8');
+      const outcome = verifier(verifiers())(
+        { method: request.method, headers: request.headers, query: request.query, rawBody, receivedAt: new Date() },
+        config,
+      );
+      if (outcome.kind === 'accepted') {
+        recordWebhookEvents(source, 'accepted', outcome.events.length);
+        recordWebhookEvents(source, 'ignored', outcome.ignored);
+        recordWebhookEvents(source, 'rejected', outcome.rejected);
+      } else {
+        recordWebhookEvents(source, outcome.kind);
       }
-    }
-  });
+      switch (outcome.kind) {
+        case 'handshake':
+          context.info(`${source} webhook: answered a validation handshake`);
+          return { status: outcome.status, headers: outcome.headers, body: outcome.body };
+        case 'unauthorized':
+          context.warn(`${source} webhook: refused (${outcome.reason})`);
+          throw new ServiceError(
+            'unauthenticated',
+            'webhook_unauthorized',
+            'The webhook signature or secret is missing or wrong.',
+          );
+        case 'invalid':
+          context.warn(`${source} webhook: invalid delivery (${outcome.reason})`);
+          throw badRequest('invalid_webhook_payload', outcome.reason);
+        case 'accepted': {
+          for (const note of outcome.notes) {
+            if (note.startsWith('warning:')) context.warn(`${source} webhook: ${note}`);
+            else context.info(`${source} webhook: ${note}`);
+          }
+          if (outcome.events.length > 0) {
+            await services.ready();
+            await services.eventQueue.enqueue(outcome.events);
+          }
+          context.info(
+            `${source} webhook: enqueued ${outcome.events.length} event(s) [${outcome.events.map((event) => event.eventId).join(', ')}]`,
+          );
+          // Okta's event-hook contract asks for 200 or 204 with an empty body; the others get the counts.
+          if (source === 'okta') return { status: 204 };
+          return json(202, { accepted: outcome.events.length, ignored: outcome.ignored, rejected: outcome.rejected });
+        }
+      }
+    },
+  );
 }
 
 export const graphWebhook = webhook('graph', (all) => all.handleGraphWebhook);

@@ -16,7 +16,9 @@ export type Handler = (request: HttpRequest, context: InvocationContext) => Prom
 export type ServiceHandler = (services: Services) => Handler;
 
 /** Wraps a handler so that every error becomes a Problem Details answer (the one place errors become HTTP). */
-export function handle(run: (request: HttpRequest, context: InvocationContext, services: Services) => Promise<HttpResponseInit>): ServiceHandler {
+export function handle(
+  run: (request: HttpRequest, context: InvocationContext, services: Services) => Promise<HttpResponseInit>,
+): ServiceHandler {
   return (services) => (request, context) =>
     traceInvocation(context.functionName, request.method, async () => {
       try {
@@ -29,7 +31,12 @@ export function handle(run: (request: HttpRequest, context: InvocationContext, s
 
 /** As {@link handle}, for endpoints that need an authenticated caller. */
 export function authenticated(
-  run: (request: HttpRequest, context: InvocationContext, services: Services, principal: Principal) => Promise<HttpResponseInit>,
+  run: (
+    request: HttpRequest,
+    context: InvocationContext,
+    services: Services,
+    principal: Principal,
+  ) => Promise<HttpResponseInit>,
 ): ServiceHandler {
   return handle(async (request, context, services) => {
     const principal = await services.authenticator.authenticate(request.headers);
@@ -40,10 +47,16 @@ export function authenticated(
 
 /** As {@link authenticated}, for operators: the caller must carry the configured admin role. */
 export function adminOnly(
-  run: (request: HttpRequest, context: InvocationContext, services: Services, principal: Principal) => Promise<HttpResponseInit>,
+  run: (
+    request: HttpRequest,
+    context: InvocationContext,
+    services: Services,
+    principal: Principal,
+  ) => Promise<HttpResponseInit>,
 ): ServiceHandler {
   return authenticated(async (request, context, services, principal) => {
-    if (!principal.roles.includes(services.config.auth.adminRole)) throw forbidden('admin_role_required', `This operation requires the ${services.config.auth.adminRole} role.`);
+    if (!principal.roles.includes(services.config.auth.adminRole))
+      throw forbidden('admin_role_required', `This operation requires the ${services.config.auth.adminRole} role.`);
     return run(request, context, services, principal);
   });
 }

@@ -30,7 +30,12 @@ const statusOf: Record<FailureKind, { status: number; title: string }> = {
 
 /** What each upstream failure tells the caller: transient ones 503 with Retry-After, the rest 502. */
 const defaultRetryAfterInSeconds = { throttled: 10, unavailable: 5, timeout: 5 } as const;
-const upstreamName = { acs: 'Azure Communication Services', storage: 'Storage', 'identity-provider': 'The identity provider', queue: 'The event queue' };
+const upstreamName = {
+  acs: 'Azure Communication Services',
+  storage: 'Storage',
+  'identity-provider': 'The identity provider',
+  queue: 'The event queue',
+};
 const upstreamDetail = {
   throttled: 'is throttling requests; retry after the indicated delay.',
   timeout: 'did not answer in time; retry later.',
@@ -52,8 +57,19 @@ export function problemFor(error: ServiceError | UpstreamError): ProblemAnswer {
   if (error instanceof UpstreamError) {
     const detail = `${upstreamName[error.service]} ${upstreamDetail[error.kind]}`;
     if (!error.transient) return { status: 502, code: error.code, title: 'Bad gateway', detail, headers: {} };
-    const retryAfter = Math.max(1, Math.ceil(error.retryAfterInSeconds ?? defaultRetryAfterInSeconds[error.kind as keyof typeof defaultRetryAfterInSeconds]));
-    return { status: 503, code: error.code, title: 'Service unavailable', detail, headers: { 'Retry-After': String(retryAfter) } };
+    const retryAfter = Math.max(
+      1,
+      Math.ceil(
+        error.retryAfterInSeconds ?? defaultRetryAfterInSeconds[error.kind as keyof typeof defaultRetryAfterInSeconds],
+      ),
+    );
+    return {
+      status: 503,
+      code: error.code,
+      title: 'Service unavailable',
+      detail,
+      headers: { 'Retry-After': String(retryAfter) },
+    };
   }
   const { status, title } = statusOf[error.kind];
   const headers: Record<string, string> = {};
@@ -65,12 +81,16 @@ export function problemFor(error: ServiceError | UpstreamError): ProblemAnswer {
     headers['RateLimit'] = `"${rateLimit.policy}";r=${rateLimit.remaining};t=${rateLimit.resetInSeconds}`;
   }
   if (error.options.challenge) {
-    headers['WWW-Authenticate'] = `Bearer error="${error.options.challenge}", error_description="${error.detail.replace(/["\\]/g, '')}"`;
+    headers['WWW-Authenticate'] =
+      `Bearer error="${error.options.challenge}", error_description="${error.detail.replace(/["\\]/g, '')}"`;
   }
   return { status, code: error.code, title, detail: error.detail, headers };
 }
 
-export function problemResponse(answer: Omit<ProblemAnswer, 'headers'> & { headers?: Record<string, string> }, invocationId?: string): HttpResponseInit {
+export function problemResponse(
+  answer: Omit<ProblemAnswer, 'headers'> & { headers?: Record<string, string> },
+  invocationId?: string,
+): HttpResponseInit {
   const body: Problem = {
     type: `urn:acs-token-service:problem:${answer.code}`,
     title: answer.title,
@@ -98,5 +118,8 @@ export function errorToResponse(error: unknown, context: InvocationContext): Htt
   }
   // A ConfigError's message names settings, never their values: it is what an operator needs to see.
   context.error(error instanceof ConfigError ? error.message : `Unhandled ${describeError(error)}`);
-  return problemResponse({ status: 500, code: 'internal_error', title: 'Internal server error', detail: 'An unexpected error occurred.' }, context.invocationId);
+  return problemResponse(
+    { status: 500, code: 'internal_error', title: 'Internal server error', detail: 'An unexpected error occurred.' },
+    context.invocationId,
+  );
 }

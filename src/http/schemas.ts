@@ -14,8 +14,15 @@ export const tokenRequestSchema = z
       .max(tokenScopes.length)
       .refine((scopes) => new Set(scopes).size === scopes.length, 'scopes must not repeat')
       .optional()
-      .meta({ description: 'Scopes for the token; defaults to the service\'s default scopes (chat, voip unless configured).' }),
-    expiresInMinutes: z.int().min(60).max(1440).optional().meta({ description: 'Token lifetime in minutes (60..1440); defaults to 1440, the ACS default.' }),
+      .meta({
+        description: "Scopes for the token; defaults to the service's default scopes (chat, voip unless configured).",
+      }),
+    expiresInMinutes: z
+      .int()
+      .min(60)
+      .max(1440)
+      .optional()
+      .meta({ description: 'Token lifetime in minutes (60..1440); defaults to 1440, the ACS default.' }),
   })
   .meta({ id: 'TokenRequest' });
 
@@ -23,13 +30,17 @@ export const emptyRequestSchema = z.strictObject({}).meta({ id: 'EmptyRequest' }
 
 export const teamsTokenRequestSchema = z
   .strictObject({
-    teamsUserAadToken: z.string().min(1).max(12_000).meta({ description: "The Teams user's Entra ID access token for ACS (audience https://communication.azure.com)." }),
+    teamsUserAadToken: z.string().min(1).max(12_000).meta({
+      description: "The Teams user's Entra ID access token for ACS (audience https://communication.azure.com).",
+    }),
   })
   .meta({ id: 'TeamsTokenRequest' });
 
 export const identityResponseSchema = z
   .object({
-    communicationUserId: z.string().meta({ example: '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000001' }),
+    communicationUserId: z
+      .string()
+      .meta({ example: '8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000001' }),
     createdOn: z.iso.datetime().optional(),
   })
   .meta({ id: 'Identity' });
@@ -67,7 +78,9 @@ export const adminUserResponseSchema = z
     userId: z.string(),
     communicationUserId: z.string().optional(),
     createdOn: z.iso.datetime().optional(),
-    state: z.enum(['active', 'deleting', 'none']).meta({ description: '`none`: no identity, but an access decision is recorded.' }),
+    state: z
+      .enum(['active', 'deleting', 'none'])
+      .meta({ description: '`none`: no identity, but an access decision is recorded.' }),
     revokedAt: z.iso.datetime().optional(),
     access: z
       .object({
@@ -77,7 +90,10 @@ export const adminUserResponseSchema = z
         eventId: z.string(),
       })
       .optional()
-      .meta({ description: "The identity provider's (or an operator's) latest decision: while disabled or deleted, tokens issued at or before `at` are refused (403 user_disabled)." }),
+      .meta({
+        description:
+          "The identity provider's (or an operator's) latest decision: while disabled or deleted, tokens issued at or before `at` are refused (403 user_disabled).",
+      }),
   })
   .meta({ id: 'UserMapping' });
 
@@ -102,13 +118,14 @@ export const webhookAcceptedSchema = z
 
 export const revocationJobRequestSchema = z
   .strictObject({
-    action: z.enum(['revoke', 'delete']).meta({ description: "`revoke`: every token of each user dies; `delete`: each user's ACS identity and mapping are deleted." }),
-    issuer: z
-      .string()
-      .min(1)
-      .max(1024)
-      .optional()
-      .meta({ description: "Whose users: omitted, the admin's own issuer; another issuer or `all` (every issuer) needs the global admin role (ADMIN_GLOBAL_ROLE)." }),
+    action: z.enum(['revoke', 'delete']).meta({
+      description:
+        "`revoke`: every token of each user dies; `delete`: each user's ACS identity and mapping are deleted.",
+    }),
+    issuer: z.string().min(1).max(1024).optional().meta({
+      description:
+        "Whose users: omitted, the admin's own issuer; another issuer or `all` (every issuer) needs the global admin role (ADMIN_GLOBAL_ROLE).",
+    }),
   })
   .meta({ id: 'RevocationJobRequest' });
 

@@ -65,7 +65,10 @@ const deletionInProgress = () =>
   conflict('deletion_in_progress', 'This identity is being deleted; repeat DELETE to finish, then try again.', 1);
 const noIdentity = (detail = 'No ACS identity exists for this user.') => notFound('identity_not_found', detail);
 const userDisabled = () =>
-  forbidden('user_disabled', 'The identity provider disabled or deleted this user after this sign-in; sign in again once the account is enabled.');
+  forbidden(
+    'user_disabled',
+    'The identity provider disabled or deleted this user after this sign-in; sign in again once the account is enabled.',
+  );
 
 /** Marks a mapping that pointed at an identity ACS no longer has (removed; the caller decides what comes next). */
 const STALE = Symbol('stale');
@@ -115,7 +118,11 @@ export class IdentityService {
   }
 
   /** A token for the user's identity; the identity is created in the same ACS call when there is none. */
-  async issueToken(requester: Requester, request: TokenRequest, caller: Caller): Promise<IssuedToken & { created: boolean }> {
+  async issueToken(
+    requester: Requester,
+    request: TokenRequest,
+    caller: Caller,
+  ): Promise<IssuedToken & { created: boolean }> {
     const user = appUser(requester);
     let counted = false;
     for (let attempt = 0; attempt < 3; attempt += 1) {
@@ -143,7 +150,8 @@ export class IdentityService {
       if (!mapping) throw noIdentity('No ACS identity exists for this user; request POST /api/tokens first.');
       if (attempt === 0) await this.options.quotas?.token(requester, caller.log);
       const token = await this.tokenFor(active(mapping), request, caller);
-      if (token === STALE) throw noIdentity('The ACS identity of this user no longer exists; request POST /api/tokens for a new one.');
+      if (token === STALE)
+        throw noIdentity('The ACS identity of this user no longer exists; request POST /api/tokens for a new one.');
       if (token !== CHANGED) return token;
     }
     throw raceLost();
@@ -187,12 +195,17 @@ export class IdentityService {
 
   /** Deletes an identity whose mapping the caller has just read (see {@link deleteIdentity}). */
   async deleteMapped(found: IdentityMapping, caller: Caller, existingIntent?: Intent): Promise<void> {
-    const intent = existingIntent ?? (await this.mappings.putIntent('delete', found.user, found.communicationUserId, undefined, found.resource));
+    const intent =
+      existingIntent ??
+      (await this.mappings.putIntent('delete', found.user, found.communicationUserId, undefined, found.resource));
     const mapping = await this.markDeleting(found);
     if (mapping) {
       const acs = this.gateways.forResource(mapping.resource);
       if (acs) await this.deleteAcsIdentity(mapping.communicationUserId, caller.log, acs);
-      else caller.log.warn('The identity belongs to an ACS resource this deployment no longer uses; only its mapping is removed.');
+      else
+        caller.log.warn(
+          'The identity belongs to an ACS resource this deployment no longer uses; only its mapping is removed.',
+        );
       await this.removeMapping(mapping, caller.cause, 'deleted');
     }
     await this.forgetIntent(intent, caller.log);
@@ -235,7 +248,8 @@ export class IdentityService {
     const caller: Caller = { cause: { kind: 'reconciler' }, log };
     const mapping = await this.mappings.get(intent.user);
     if (intent.kind === 'delete') {
-      if (mapping && mapping.communicationUserId === intent.communicationUserId) await this.deleteMapped(mapping, caller, intent);
+      if (mapping && mapping.communicationUserId === intent.communicationUserId)
+        await this.deleteMapped(mapping, caller, intent);
       else await this.mappings.deleteIntent(intent);
       return 'delete_finished';
     }
@@ -247,7 +261,9 @@ export class IdentityService {
     let orphan = intent.communicationUserId;
     if (!orphan && acs && this.options.idempotentCreate) orphan = await acs.createUser({ customId: intent.id });
     if (!orphan || !acs) {
-      log.warn(`Create intent ${intent.id} ended without a mapping; an identity created by it cannot be found (ACS_IDEMPOTENT_CREATE is off).`);
+      log.warn(
+        `Create intent ${intent.id} ended without a mapping; an identity created by it cannot be found (ACS_IDEMPOTENT_CREATE is off).`,
+      );
       await this.mappings.deleteIntent(intent);
       return 'orphan_unknown';
     }
@@ -275,10 +291,21 @@ export class IdentityService {
     return this.gateways.forResource(mapping.resource) !== undefined;
   }
 
-  private async tokenFor(mapping: IdentityMapping, request: TokenRequest, caller: Caller): Promise<IssuedToken | typeof STALE | typeof CHANGED> {
-    const token = await this.withLiveIdentity(mapping, caller, (id, acs) => acs.getToken(id, request.scopes, request.expiresInMinutes));
+  private async tokenFor(
+    mapping: IdentityMapping,
+    request: TokenRequest,
+    caller: Caller,
+  ): Promise<IssuedToken | typeof STALE | typeof CHANGED> {
+    const token = await this.withLiveIdentity(mapping, caller, (id, acs) =>
+      acs.getToken(id, request.scopes, request.expiresInMinutes),
+    );
     if (token === STALE || token === CHANGED) return token;
-    return { communicationUserId: mapping.communicationUserId, token: token.token, expiresOn: token.expiresOn, scopes: request.scopes };
+    return {
+      communicationUserId: mapping.communicationUserId,
+      token: token.token,
+      expiresOn: token.expiresOn,
+      scopes: request.scopes,
+    };
   }
 
   /**
@@ -305,7 +332,8 @@ export class IdentityService {
     if (this.mappings.forget) {
       this.mappings.forget(mapping.user);
       const stored = await this.mappings.get(mapping.user);
-      if (!stored || stored.communicationUserId !== mapping.communicationUserId || stored.state !== mapping.state) return CHANGED;
+      if (!stored || stored.communicationUserId !== mapping.communicationUserId || stored.state !== mapping.state)
+        return CHANGED;
       mapping = stored;
     }
     if (!(await this.credentialsWork(acs, caller.log))) throw new AcsUnauthorizedError();
@@ -344,7 +372,10 @@ export class IdentityService {
     try {
       if (request) {
         const result = await acs.createUserAndToken(request.scopes, request.expiresInMinutes, customId);
-        created = { communicationUserId: result.communicationUserId, token: { token: result.token, expiresOn: result.expiresOn } };
+        created = {
+          communicationUserId: result.communicationUserId,
+          token: { token: result.token, expiresOn: result.expiresOn },
+        };
       } else {
         created = { communicationUserId: await acs.createUser(customId) };
       }
@@ -364,7 +395,12 @@ export class IdentityService {
     const createdOn = new Date();
     let saved: boolean;
     try {
-      saved = await this.mappings.create(user, { communicationUserId, resource: acs.resource, intentId: intent.id }, caller.cause, createdOn);
+      saved = await this.mappings.create(
+        user,
+        { communicationUserId, resource: acs.resource, intentId: intent.id },
+        caller.cause,
+        createdOn,
+      );
     } catch (error) {
       const outcome = await this.settleUncertainWrite(user, intent, communicationUserId, error, caller.log);
       if (outcome !== 'saved') throw error;
@@ -375,7 +411,8 @@ export class IdentityService {
       return undefined;
     }
     await this.forgetIntent(intent, caller.log);
-    const token = created.token && request ? { communicationUserId, ...created.token, scopes: request.scopes } : undefined;
+    const token =
+      created.token && request ? { communicationUserId, ...created.token, scopes: request.scopes } : undefined;
     return { communicationUserId, createdOn, token };
   }
 
@@ -385,17 +422,26 @@ export class IdentityService {
    * the read fails after an ambiguous error, the identity is left to the reconciler (recorded in its intent), which
    * keeps it if the mapping turns out to be saved and deletes it otherwise.
    */
-  private async settleUncertainWrite(user: AppUser, intent: Intent, communicationUserId: string, error: unknown, log: Logger): Promise<'saved' | 'not_saved' | 'unknown'> {
+  private async settleUncertainWrite(
+    user: AppUser,
+    intent: Intent,
+    communicationUserId: string,
+    error: unknown,
+    log: Logger,
+  ): Promise<'saved' | 'not_saved' | 'unknown'> {
     let stored: IdentityMapping | undefined;
     try {
       stored = await this.mappings.get(user);
     } catch {
-      const ambiguous = error instanceof UpstreamError && (error.kind === 'timeout' || (error.upstreamStatus ?? 0) >= 500);
+      const ambiguous =
+        error instanceof UpstreamError && (error.kind === 'timeout' || (error.upstreamStatus ?? 0) >= 500);
       if (!ambiguous) {
         await this.discard(communicationUserId, intent, log);
         return 'not_saved';
       }
-      log.warn(`The mapping write for identity ${communicationUserId} may or may not have been committed; the reconciler will settle it.`);
+      log.warn(
+        `The mapping write for identity ${communicationUserId} may or may not have been committed; the reconciler will settle it.`,
+      );
       await this.mappings.recordIntentIdentity(intent, communicationUserId).catch(() => undefined);
       return 'unknown';
     }
@@ -422,7 +468,11 @@ export class IdentityService {
   }
 
   /** Removes the mapping on its ETag; when it changed meanwhile, retries while it still maps the same identity. */
-  private async removeMapping(found: IdentityMapping, cause: AuditCause, action: 'deleted' | 'stale_removed'): Promise<void> {
+  private async removeMapping(
+    found: IdentityMapping,
+    cause: AuditCause,
+    action: 'deleted' | 'stale_removed',
+  ): Promise<void> {
     let mapping = found;
     for (let attempt = 0; attempt < 5; attempt += 1) {
       try {
@@ -465,9 +515,13 @@ export class IdentityService {
       if (!acs) throw new Error('ACS resource not configured');
       await acs.deleteUser(communicationUserId);
     } catch (error) {
-      log.warn(`Could not delete unsaved ACS identity ${communicationUserId} (${describeError(error)}); the reconciler will.`);
+      log.warn(
+        `Could not delete unsaved ACS identity ${communicationUserId} (${describeError(error)}); the reconciler will.`,
+      );
       await this.mappings.recordIntentIdentity(intent, communicationUserId).catch((recordError: unknown) => {
-        log.error(`Could not record unsaved ACS identity ${communicationUserId} for the reconciler (${describeError(recordError)}).`);
+        log.error(
+          `Could not record unsaved ACS identity ${communicationUserId} for the reconciler (${describeError(recordError)}).`,
+        );
       });
       return;
     }
@@ -489,7 +543,9 @@ export class IdentityService {
       if (error instanceof AcsUnauthorizedError) return false;
       throw error;
     }
-    await acs.deleteUser(probe).catch((error: unknown) => log.warn(`Could not delete probe identity ${probe} (${describeError(error)}).`));
+    await acs
+      .deleteUser(probe)
+      .catch((error: unknown) => log.warn(`Could not delete probe identity ${probe} (${describeError(error)}).`));
     return true;
   }
 }

@@ -28,7 +28,8 @@ export class Quotas {
 
   async identity(user: { issuer: string; userId: string; clientIp?: string }, log: Logger): Promise<void> {
     await this.take('identities', `i\u0000${user.issuer}\u0000${user.userId}`, this.limits.identitiesPerUser, log);
-    if (user.clientIp) await this.take('identities-per-ip', `ip\u0000${user.clientIp}`, this.limits.identitiesPerClientIp, log);
+    if (user.clientIp)
+      await this.take('identities-per-ip', `ip\u0000${user.clientIp}`, this.limits.identitiesPerClientIp, log);
   }
 
   private async take(policy: string, key: string, limit: Limit | undefined, log: Logger): Promise<void> {

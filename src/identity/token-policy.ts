@@ -10,6 +10,7 @@ export function resolveTokenRequest(
 ): TokenRequest {
   const scopes = body.scopes ?? [...policy.defaultScopes];
   const refused = scopes.filter((scope) => !policy.allowedScopes.includes(scope));
-  if (refused.length > 0) throw forbidden('scope_not_allowed', `This service does not issue tokens with scope ${refused.join(', ')}.`);
+  if (refused.length > 0)
+    throw forbidden('scope_not_allowed', `This service does not issue tokens with scope ${refused.join(', ')}.`);
   return { scopes, ...(body.expiresInMinutes !== undefined ? { expiresInMinutes: body.expiresInMinutes } : {}) };
 }

@@ -1,5 +1,13 @@
 import { conflict, describeError, forbidden, notFound, ServiceError, UpstreamError } from '../domain/errors';
-import { type AppUser, ConcurrentChangeError, type IdentityMapping, type Principal, type RevocationAction, type RevocationCounts, type RevocationJob } from '../domain/model';
+import {
+  type AppUser,
+  ConcurrentChangeError,
+  type IdentityMapping,
+  type Principal,
+  type RevocationAction,
+  type RevocationCounts,
+  type RevocationJob,
+} from '../domain/model';
 import type { Logger, RevocationJobStore, RevocationStep, RevocationStepQueue } from '../domain/ports';
 import type { IdentityService } from '../identity/identity-service';
 
@@ -11,7 +19,7 @@ export interface RevocationJobsOptions {
 }
 
 /** `'all'`: every issuer. Omitted: the admin's own issuer. */
-export type RevocationScope = string | 'all' | undefined;
+export type RevocationScope = string | undefined;
 
 export type StepOutcome = 'ran' | 'finished' | 'stale' | 'claimed_elsewhere';
 
@@ -55,7 +63,10 @@ export class RevocationJobs {
   async start(admin: Principal, action: RevocationAction, scope: RevocationScope): Promise<RevocationJob> {
     const issuer = scope === undefined ? admin.issuer : scope === 'all' ? undefined : scope;
     if (issuer !== admin.issuer && !this.isGlobal(admin)) {
-      throw forbidden('global_admin_role_required', 'Revoking the users of another issuer, or of every issuer, requires the global admin role.');
+      throw forbidden(
+        'global_admin_role_required',
+        'Revoking the users of another issuer, or of every issuer, requires the global admin role.',
+      );
     }
     await this.refuseWhileRunning();
     const actor: AppUser = { issuer: admin.issuer, userId: admin.userId };
@@ -63,14 +74,18 @@ export class RevocationJobs {
     const oldest = await this.store.findRunningJob();
     if (oldest && oldest.id !== job.id) {
       // Two starts raced: the older job runs, this one backs off.
-      await this.store.updateJob({ ...job, state: 'failed', error: 'revocation_job_running', updatedAt: new Date() }).catch(() => undefined);
+      await this.store
+        .updateJob({ ...job, state: 'failed', error: 'revocation_job_running', updatedAt: new Date() })
+        .catch(() => undefined);
       throw running(oldest);
     }
     try {
       await this.steps.enqueue({ jobId: job.id, page: 0 }, 0);
     } catch (error) {
       // Nothing will run it: leave it failed rather than running (which would refuse every later job).
-      await this.store.updateJob({ ...job, state: 'failed', error: errorCode(error), updatedAt: new Date() }).catch(() => undefined);
+      await this.store
+        .updateJob({ ...job, state: 'failed', error: errorCode(error), updatedAt: new Date() })
+        .catch(() => undefined);
       throw error;
     }
     return job;
@@ -79,7 +94,8 @@ export class RevocationJobs {
   /** A job the admin may see: one of their own issuer, or any for a global admin. */
   async get(admin: Principal, id: string): Promise<RevocationJob> {
     const job = await this.store.getJob(id);
-    if (!job || (job.issuer !== admin.issuer && !this.isGlobal(admin))) throw notFound('job_not_found', 'No such revocation job.');
+    if (!job || (job.issuer !== admin.issuer && !this.isGlobal(admin)))
+      throw notFound('job_not_found', 'No such revocation job.');
     return job;
   }
 
@@ -91,10 +107,16 @@ export class RevocationJobs {
     const found = await this.store.getJob(step.jobId);
     if (!found || found.state !== 'running' || found.page !== step.page) return 'stale';
     const startedAt = now();
-    if (found.claimedBy && found.claimedBy !== messageId && found.claimedUntil && found.claimedUntil > startedAt) return 'claimed_elsewhere';
+    if (found.claimedBy && found.claimedBy !== messageId && found.claimedUntil && found.claimedUntil > startedAt)
+      return 'claimed_elsewhere';
     let job: RevocationJob;
     try {
-      job = await this.store.updateJob({ ...found, claimedBy: messageId, claimedUntil: new Date(startedAt.getTime() + claimDurationInMs), updatedAt: startedAt });
+      job = await this.store.updateJob({
+        ...found,
+        claimedBy: messageId,
+        claimedUntil: new Date(startedAt.getTime() + claimDurationInMs),
+        updatedAt: startedAt,
+      });
     } catch (error) {
       if (error instanceof ConcurrentChangeError) return 'stale';
       throw error;
@@ -105,7 +127,8 @@ export class RevocationJobs {
     const finished = page.continuationToken === undefined;
     if (!finished) {
       // The next page starts no sooner than one second's worth of users after this one started.
-      const dueInMs = startedAt.getTime() + (page.mappings.length * 1000) / this.options.ratePerSecond - now().getTime();
+      const dueInMs =
+        startedAt.getTime() + (page.mappings.length * 1000) / this.options.ratePerSecond - now().getTime();
       await this.steps.enqueue({ jobId: job.id, page: job.page + 1 }, Math.max(0, Math.ceil(dueInMs / 1000)));
     }
     const { claimedBy: _claimedBy, claimedUntil: _claimedUntil, continuationToken: _token, ...rest } = job;
@@ -161,7 +184,7 @@ export class RevocationJobs {
     let next = 0;
     const worker = async () => {
       while (next < mappings.length && retry === undefined) {
-        const mapping = mappings[next++]!;
+        const mapping = mappings[next++];
         try {
           if (job.action === 'delete') {
             await this.identities.deleteMapped(mapping, caller);
@@ -177,18 +200,22 @@ export class RevocationJobs {
             return;
           }
           counts.failed += 1;
-          log.warn(`Revocation job ${job.id}: ${job.action} of ${mapping.communicationUserId} failed (${describeError(error)}); counted as failed.`);
+          log.warn(
+            `Revocation job ${job.id}: ${job.action} of ${mapping.communicationUserId} failed (${describeError(error)}); counted as failed.`,
+          );
         }
         counts.processed += 1;
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, mappings.length) }, worker));
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the first caught error, rethrown unchanged
     if (retry !== undefined) throw retry;
     return counts;
   }
 }
 
-const running = (job: RevocationJob) => conflict('revocation_job_running', `Revocation job ${job.id} is still running; wait until it is done.`, 30);
+const running = (job: RevocationJob) =>
+  conflict('revocation_job_running', `Revocation job ${job.id} is still running; wait until it is done.`, 30);
 
 const add = (job: RevocationCounts, page: RevocationCounts): RevocationCounts => ({
   processed: job.processed + page.processed,
@@ -199,6 +226,9 @@ const add = (job: RevocationCounts, page: RevocationCounts): RevocationCounts =>
 });
 
 const isTransient = (error: unknown) =>
-  (error instanceof UpstreamError && error.transient) || error instanceof ConcurrentChangeError || (error instanceof ServiceError && error.kind === 'conflict');
+  (error instanceof UpstreamError && error.transient) ||
+  error instanceof ConcurrentChangeError ||
+  (error instanceof ServiceError && error.kind === 'conflict');
 
-const errorCode = (error: unknown) => (error instanceof UpstreamError || error instanceof ServiceError ? error.code : 'internal_error');
+const errorCode = (error: unknown) =>
+  error instanceof UpstreamError || error instanceof ServiceError ? error.code : 'internal_error';

@@ -19,8 +19,14 @@ import {
 
 type Status = 200 | 201 | 202 | 204 | 400 | 401 | 403 | 404 | 409 | 413 | 415 | 502 | 503;
 
-const problem = (description: string): ResponseConfig => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
-const jsonBody = (description: string, schema: z.ZodType): ResponseConfig => ({ description, content: { 'application/json': { schema } } });
+const problem = (description: string): ResponseConfig => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
+const jsonBody = (description: string, schema: z.ZodType): ResponseConfig => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const empty = (description: string): ResponseConfig => ({ description });
 
 const commonErrors = {
@@ -37,7 +43,9 @@ const upstreamErrors = {
   ...commonErrors,
 } satisfies Partial<Record<Status, ResponseConfig>>;
 const tokenBody = { body: { required: false, content: { 'application/json': { schema: tokenRequestSchema } } } };
-const userIdParam = z.object({ userId: z.string().min(1).max(1024).meta({ description: "The app user's id at the admin's issuer (URL-encoded)." }) });
+const userIdParam = z.object({
+  userId: z.string().min(1).max(1024).meta({ description: "The app user's id at the admin's issuer (URL-encoded)." }),
+});
 const bearer = [{ bearerAuth: [] }];
 
 /** Every public endpoint, with the schemas that validate its requests and describe its responses. */
@@ -51,49 +59,107 @@ export function buildRegistry(): OpenAPIRegistry {
   });
 
   registry.registerPath({
-    operationId: 'health', method: 'get', path: '/api/health', tags: ['Service'], summary: 'Liveness probe (anonymous).',
+    operationId: 'health',
+    method: 'get',
+    path: '/api/health',
+    tags: ['Service'],
+    summary: 'Liveness probe (anonymous).',
     responses: { 200: jsonBody('The service is up.', healthResponseSchema) },
   });
   registry.registerPath({
-    operationId: 'openApi', method: 'get', path: '/api/openapi.json', tags: ['Service'], summary: 'This document (anonymous).',
-    responses: { 200: { description: 'The OpenAPI 3.1 document.', content: { 'application/json': { schema: z.object({ openapi: z.string() }).loose() } } } },
-  });
-
-  registry.registerPath({
-    operationId: 'createIdentity', method: 'post', path: '/api/identities', tags: ['Identity'], security: bearer,
-    summary: "Creates the caller's ACS identity (idempotent per user).",
-    responses: { 201: jsonBody('Created.', identityResponseSchema), 200: jsonBody('The caller already had this identity.', identityResponseSchema), ...bodyErrors, 403: problem('The identity provider disabled or deleted the user after this token was issued (`user_disabled`).'), 409: problem('The identity is being deleted.'), ...upstreamErrors },
-  });
-  registry.registerPath({
-    operationId: 'getIdentity', method: 'get', path: '/api/identities/me', tags: ['Identity'], security: bearer,
-    summary: "The caller's ACS identity.",
-    responses: { 200: jsonBody("The caller's identity.", identityResponseSchema), 404: problem('The caller has no identity (`identity_not_found`).'), ...commonErrors },
-  });
-  registry.registerPath({
-    operationId: 'revokeTokens', method: 'post', path: '/api/identities/me/revoke', tags: ['Identity'], security: bearer,
-    summary: "Revokes every token issued so far for the caller's identity.",
-    responses: { 204: empty('Revoked.'), ...bodyErrors, 404: problem('The caller has no identity.'), 409: problem('The identity is being deleted.'), ...upstreamErrors },
-  });
-  registry.registerPath({
-    operationId: 'deleteIdentity', method: 'delete', path: '/api/identities/me', tags: ['Identity'], security: bearer,
-    summary: "Deletes the caller's ACS identity (which revokes its tokens) and the mapping. Idempotent.",
-    responses: { 204: empty('Deleted, or there was nothing to delete.'), ...upstreamErrors },
-  });
-
-  registry.registerPath({
-    operationId: 'issueToken', method: 'post', path: '/api/tokens', tags: ['Tokens'], security: bearer, request: tokenBody,
-    summary: 'Issues an ACS token; creates the identity in the same ACS call when the caller has none.',
+    operationId: 'openApi',
+    method: 'get',
+    path: '/api/openapi.json',
+    tags: ['Service'],
+    summary: 'This document (anonymous).',
     responses: {
-      200: jsonBody('A token for the existing identity.', tokenResponseSchema),
-      201: jsonBody('The identity was created with this token.', tokenResponseSchema),
+      200: {
+        description: 'The OpenAPI 3.1 document.',
+        content: { 'application/json': { schema: z.object({ openapi: z.string() }).loose() } },
+      },
+    },
+  });
+
+  registry.registerPath({
+    operationId: 'createIdentity',
+    method: 'post',
+    path: '/api/identities',
+    tags: ['Identity'],
+    security: bearer,
+    summary: "Creates the caller's ACS identity (idempotent per user).",
+    responses: {
+      201: jsonBody('Created.', identityResponseSchema),
+      200: jsonBody('The caller already had this identity.', identityResponseSchema),
       ...bodyErrors,
-      403: problem('A requested scope is not allowed by this service (`scope_not_allowed`), or the identity provider disabled or deleted the user after this token was issued (`user_disabled`).'),
+      403: problem('The identity provider disabled or deleted the user after this token was issued (`user_disabled`).'),
       409: problem('The identity is being deleted.'),
       ...upstreamErrors,
     },
   });
   registry.registerPath({
-    operationId: 'refreshToken', method: 'post', path: '/api/tokens/refresh', tags: ['Tokens'], security: bearer, request: tokenBody,
+    operationId: 'getIdentity',
+    method: 'get',
+    path: '/api/identities/me',
+    tags: ['Identity'],
+    security: bearer,
+    summary: "The caller's ACS identity.",
+    responses: {
+      200: jsonBody("The caller's identity.", identityResponseSchema),
+      404: problem('The caller has no identity (`identity_not_found`).'),
+      ...commonErrors,
+    },
+  });
+  registry.registerPath({
+    operationId: 'revokeTokens',
+    method: 'post',
+    path: '/api/identities/me/revoke',
+    tags: ['Identity'],
+    security: bearer,
+    summary: "Revokes every token issued so far for the caller's identity.",
+    responses: {
+      204: empty('Revoked.'),
+      ...bodyErrors,
+      404: problem('The caller has no identity.'),
+      409: problem('The identity is being deleted.'),
+      ...upstreamErrors,
+    },
+  });
+  registry.registerPath({
+    operationId: 'deleteIdentity',
+    method: 'delete',
+    path: '/api/identities/me',
+    tags: ['Identity'],
+    security: bearer,
+    summary: "Deletes the caller's ACS identity (which revokes its tokens) and the mapping. Idempotent.",
+    responses: { 204: empty('Deleted, or there was nothing to delete.'), ...upstreamErrors },
+  });
+
+  registry.registerPath({
+    operationId: 'issueToken',
+    method: 'post',
+    path: '/api/tokens',
+    tags: ['Tokens'],
+    security: bearer,
+    request: tokenBody,
+    summary: 'Issues an ACS token; creates the identity in the same ACS call when the caller has none.',
+    responses: {
+      200: jsonBody('A token for the existing identity.', tokenResponseSchema),
+      201: jsonBody('The identity was created with this token.', tokenResponseSchema),
+      ...bodyErrors,
+      403: problem(
+        'A requested scope is not allowed by this service (`scope_not_allowed`), or the identity provider disabled or deleted the user after this token was issued (`user_disabled`).',
+      ),
+      409: problem('The identity is being deleted.'),
+      ...upstreamErrors,
+    },
+  });
+  registry.registerPath({
+    operationId: 'refreshToken',
+    method: 'post',
+    path: '/api/tokens/refresh',
+    tags: ['Tokens'],
+    security: bearer,
+    request: tokenBody,
     summary: 'Re-issues a token for the existing identity; never creates one.',
     responses: {
       200: jsonBody('A fresh token.', tokenResponseSchema),
@@ -105,7 +171,11 @@ export function buildRegistry(): OpenAPIRegistry {
     },
   });
   registry.registerPath({
-    operationId: 'exchangeTeamsToken', method: 'post', path: '/api/tokens/teams', tags: ['Tokens'], security: bearer,
+    operationId: 'exchangeTeamsToken',
+    method: 'post',
+    path: '/api/tokens/teams',
+    tags: ['Tokens'],
+    security: bearer,
     request: { body: { required: true, content: { 'application/json': { schema: teamsTokenRequestSchema } } } },
     summary: "Exchanges the caller's own Teams user Entra ID token for an ACS token.",
     responses: {
@@ -119,48 +189,113 @@ export function buildRegistry(): OpenAPIRegistry {
 
   const adminErrors = { 403: problem('The caller lacks the admin role (`admin_role_required`).'), ...upstreamErrors };
   registry.registerPath({
-    operationId: 'adminGetUser', method: 'get', path: '/api/users/{userId}', tags: ['Admin'], security: bearer, request: { params: userIdParam },
+    operationId: 'adminGetUser',
+    method: 'get',
+    path: '/api/users/{userId}',
+    tags: ['Admin'],
+    security: bearer,
+    request: { params: userIdParam },
     summary: "A user's mapping (admin role).",
-    responses: { 200: jsonBody('The mapping.', adminUserResponseSchema), 400: problem('Invalid user id.'), 404: problem('The user has no identity.'), ...adminErrors },
+    responses: {
+      200: jsonBody('The mapping.', adminUserResponseSchema),
+      400: problem('Invalid user id.'),
+      404: problem('The user has no identity.'),
+      ...adminErrors,
+    },
   });
   registry.registerPath({
-    operationId: 'adminRevokeUser', method: 'post', path: '/api/users/{userId}/revoke', tags: ['Admin'], security: bearer, request: { params: userIdParam },
+    operationId: 'adminRevokeUser',
+    method: 'post',
+    path: '/api/users/{userId}/revoke',
+    tags: ['Admin'],
+    security: bearer,
+    request: { params: userIdParam },
     summary: "Revokes a user's tokens (admin role).",
-    responses: { 204: empty('Revoked.'), ...bodyErrors, 404: problem('The user has no identity.'), 409: problem('The identity is being deleted.'), ...adminErrors },
+    responses: {
+      204: empty('Revoked.'),
+      ...bodyErrors,
+      404: problem('The user has no identity.'),
+      409: problem('The identity is being deleted.'),
+      ...adminErrors,
+    },
   });
   registry.registerPath({
-    operationId: 'adminEnableUser', method: 'post', path: '/api/users/{userId}/enable', tags: ['Admin'], security: bearer, request: { params: userIdParam },
+    operationId: 'adminEnableUser',
+    method: 'post',
+    path: '/api/users/{userId}/enable',
+    tags: ['Admin'],
+    security: bearer,
+    request: { params: userIdParam },
     summary: "Lifts an identity provider's disable or delete decision for a user (admin role).",
     responses: { 204: empty('Tokens issued before the decision are accepted again.'), ...bodyErrors, ...adminErrors },
   });
   registry.registerPath({
-    operationId: 'adminDeleteUser', method: 'delete', path: '/api/users/{userId}', tags: ['Admin'], security: bearer, request: { params: userIdParam },
+    operationId: 'adminDeleteUser',
+    method: 'delete',
+    path: '/api/users/{userId}',
+    tags: ['Admin'],
+    security: bearer,
+    request: { params: userIdParam },
     summary: "Deletes a user's ACS identity and mapping (admin role). Idempotent.",
-    responses: { 204: empty('Deleted, or there was nothing to delete.'), 400: problem('Invalid user id.'), ...adminErrors },
+    responses: {
+      204: empty('Deleted, or there was nothing to delete.'),
+      400: problem('Invalid user id.'),
+      ...adminErrors,
+    },
   });
   registry.registerPath({
-    operationId: 'adminGetAudit', method: 'get', path: '/api/users/{userId}/audit', tags: ['Admin'], security: bearer, request: { params: userIdParam },
+    operationId: 'adminGetAudit',
+    method: 'get',
+    path: '/api/users/{userId}/audit',
+    tags: ['Admin'],
+    security: bearer,
+    request: { params: userIdParam },
     summary: "A user's audit trail, newest first (admin role).",
-    responses: { 200: jsonBody('The audit trail.', auditResponseSchema), 400: problem('Invalid user id.'), ...adminErrors },
+    responses: {
+      200: jsonBody('The audit trail.', auditResponseSchema),
+      400: problem('Invalid user id.'),
+      ...adminErrors,
+    },
   });
 
-  const jobIdParam = z.object({ jobId: z.string().meta({ description: 'The id POST /api/revocations answered with.' }) });
+  const jobIdParam = z.object({
+    jobId: z.string().meta({ description: 'The id POST /api/revocations answered with.' }),
+  });
   registry.registerPath({
-    operationId: 'startRevocationJob', method: 'post', path: '/api/revocations', tags: ['Admin'], security: bearer,
+    operationId: 'startRevocationJob',
+    method: 'post',
+    path: '/api/revocations',
+    tags: ['Admin'],
+    security: bearer,
     request: { body: { required: true, content: { 'application/json': { schema: revocationJobRequestSchema } } } },
-    summary: 'Starts revoking the tokens of (or deleting) every identity of an issuer, paced, through a queue (admin role).',
+    summary:
+      'Starts revoking the tokens of (or deleting) every identity of an issuer, paced, through a queue (admin role).',
     responses: {
-      202: { ...jsonBody('Started; follow `Location` for progress.', revocationJobSchema), headers: { Location: { description: 'The job: /api/revocations/{jobId}.', schema: { type: 'string' } } } },
+      202: {
+        ...jsonBody('Started; follow `Location` for progress.', revocationJobSchema),
+        headers: { Location: { description: 'The job: /api/revocations/{jobId}.', schema: { type: 'string' } } },
+      },
       ...bodyErrors,
-      403: problem('The caller lacks the admin role (`admin_role_required`), or names another issuer or `all` without the global admin role (`global_admin_role_required`).'),
+      403: problem(
+        'The caller lacks the admin role (`admin_role_required`), or names another issuer or `all` without the global admin role (`global_admin_role_required`).',
+      ),
       409: problem('Another revocation job is still running (`revocation_job_running`).'),
       ...upstreamErrors,
     },
   });
   registry.registerPath({
-    operationId: 'getRevocationJob', method: 'get', path: '/api/revocations/{jobId}', tags: ['Admin'], security: bearer, request: { params: jobIdParam },
+    operationId: 'getRevocationJob',
+    method: 'get',
+    path: '/api/revocations/{jobId}',
+    tags: ['Admin'],
+    security: bearer,
+    request: { params: jobIdParam },
     summary: "A revocation job's progress (admin role).",
-    responses: { 200: jsonBody('The job.', revocationJobSchema), 404: problem('No such job, or one of another issuer (`job_not_found`).'), ...adminErrors },
+    responses: {
+      200: jsonBody('The job.', revocationJobSchema),
+      404: problem('No such job, or one of another issuer (`job_not_found`).'),
+      ...adminErrors,
+    },
   });
 
   const webhookErrors = {
@@ -173,34 +308,74 @@ export function buildRegistry(): OpenAPIRegistry {
   const webhookResponses = { 202: jsonBody('Verified and queued.', webhookAcceptedSchema), ...webhookErrors };
   const webhookBody = { body: { required: true, content: { 'application/json': { schema: z.object({}).loose() } } } };
   registry.registerPath({
-    operationId: 'graphWebhook', method: 'post', path: '/api/webhooks/graph', tags: ['Webhooks'], request: webhookBody,
+    operationId: 'graphWebhook',
+    method: 'post',
+    path: '/api/webhooks/graph',
+    tags: ['Webhooks'],
+    request: webhookBody,
     summary: 'Microsoft Graph change notifications on users (validation handshake via `?validationToken=`).',
-    responses: { ...webhookResponses, 200: { description: 'Validation handshake: the token, as text/plain.', content: { 'text/plain': { schema: z.string() } } } },
+    responses: {
+      ...webhookResponses,
+      200: {
+        description: 'Validation handshake: the token, as text/plain.',
+        content: { 'text/plain': { schema: z.string() } },
+      },
+    },
   });
   registry.registerPath({
-    operationId: 'oktaWebhookVerification', method: 'get', path: '/api/webhooks/okta', tags: ['Webhooks'],
+    operationId: 'oktaWebhookVerification',
+    method: 'get',
+    path: '/api/webhooks/okta',
+    tags: ['Webhooks'],
     summary: "Okta's one-time verification challenge (`x-okta-verification-challenge`).",
-    responses: { 200: jsonBody('The challenge, echoed.', z.object({ verification: z.string() })), 401: webhookResponses[401], 404: webhookResponses[404] },
+    responses: {
+      200: jsonBody('The challenge, echoed.', z.object({ verification: z.string() })),
+      401: webhookResponses[401],
+      404: webhookResponses[404],
+    },
   });
   registry.registerPath({
-    operationId: 'oktaWebhook', method: 'post', path: '/api/webhooks/okta', tags: ['Webhooks'], request: webhookBody,
+    operationId: 'oktaWebhook',
+    method: 'post',
+    path: '/api/webhooks/okta',
+    tags: ['Webhooks'],
+    request: webhookBody,
     summary: 'Okta event hooks (shared secret in `Authorization`).',
     responses: { 204: empty('Verified and queued (Okta asks for 200 or 204 with an empty body).'), ...webhookErrors },
   });
   registry.registerPath({
-    operationId: 'standardWebhook', method: 'post', path: '/api/webhooks/events', tags: ['Webhooks'], request: webhookBody,
+    operationId: 'standardWebhook',
+    method: 'post',
+    path: '/api/webhooks/events',
+    tags: ['Webhooks'],
+    request: webhookBody,
     summary: 'Standard Webhooks / Svix-signed events (Auth0 Actions, Clerk, custom providers).',
     responses: webhookResponses,
   });
   registry.registerPath({
-    operationId: 'eventGridWebhookHandshake', method: 'options', path: '/api/webhooks/eventgrid', tags: ['Webhooks'],
+    operationId: 'eventGridWebhookHandshake',
+    method: 'options',
+    path: '/api/webhooks/eventgrid',
+    tags: ['Webhooks'],
     summary: 'CloudEvents abuse-protection handshake (`WebHook-Request-Origin`).',
-    responses: { 200: empty('Allowed (`WebHook-Allowed-Origin`).'), 401: webhookResponses[401], 404: webhookResponses[404] },
+    responses: {
+      200: empty('Allowed (`WebHook-Allowed-Origin`).'),
+      401: webhookResponses[401],
+      404: webhookResponses[404],
+    },
   });
   registry.registerPath({
-    operationId: 'eventGridWebhook', method: 'post', path: '/api/webhooks/eventgrid', tags: ['Webhooks'], request: webhookBody,
-    summary: 'Microsoft Graph user events delivered by Event Grid as CloudEvents 1.0 (shared secret in `x-webhook-secret`).',
-    responses: { ...webhookResponses, 200: jsonBody('Event Grid schema validation handshake.', z.object({ validationResponse: z.string() })) },
+    operationId: 'eventGridWebhook',
+    method: 'post',
+    path: '/api/webhooks/eventgrid',
+    tags: ['Webhooks'],
+    request: webhookBody,
+    summary:
+      'Microsoft Graph user events delivered by Event Grid as CloudEvents 1.0 (shared secret in `x-webhook-secret`).',
+    responses: {
+      ...webhookResponses,
+      200: jsonBody('Event Grid schema validation handshake.', z.object({ validationResponse: z.string() })),
+    },
   });
   return registry;
 }
@@ -214,7 +389,8 @@ export function openApiDocument(): object {
     info: {
       title: 'ACS identity and token service',
       version,
-      description: 'Gives signed-in app users an Azure Communication Services identity and short-lived ACS access tokens. Errors are RFC 9457 Problem Details with a stable `code`.',
+      description:
+        'Gives signed-in app users an Azure Communication Services identity and short-lived ACS access tokens. Errors are RFC 9457 Problem Details with a stable `code`.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: '/' }],

@@ -40,7 +40,8 @@ export class CachedMappingStore implements MappingStore {
     if (this.options.maxAgeInMs > 0) {
       this.entries.delete(key);
       this.entries.set(key, { record: copy(record), readAt });
-      while (this.entries.size > this.options.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+      while (this.entries.size > this.options.maxEntries)
+        this.entries.delete(this.entries.keys().next().value as string);
     }
     return record;
   }
@@ -75,7 +76,13 @@ export class CachedMappingStore implements MappingStore {
     return this.writing(mapping.user, () => this.inner.remove(mapping, cause, action, now));
   }
 
-  recordDecision(user: AppUser, decision: Omit<AccessDecision, 'etag'>, current: AccessDecision | undefined, cause: AuditCause, now?: Date) {
+  recordDecision(
+    user: AppUser,
+    decision: Omit<AccessDecision, 'etag'>,
+    current: AccessDecision | undefined,
+    cause: AuditCause,
+    now?: Date,
+  ) {
     return this.writing(user, () => this.inner.recordDecision(user, decision, current, cause, now));
   }
 

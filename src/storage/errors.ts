@@ -6,7 +6,11 @@ export interface StorageRestError extends Error {
 }
 
 export function isStorageStatus(error: unknown, ...statuses: number[]): error is StorageRestError {
-  return error instanceof Error && error.name === 'RestError' && statuses.includes((error as StorageRestError).statusCode ?? -1);
+  return (
+    error instanceof Error &&
+    error.name === 'RestError' &&
+    statuses.includes((error as StorageRestError).statusCode ?? -1)
+  );
 }
 
 /** Storage SDK errors become UpstreamErrors (status kept, message dropped); anything else is rethrown unchanged. */
@@ -22,7 +26,11 @@ export function translateStorageError(error: unknown, service: 'storage' | 'queu
 }
 
 /** Runs a storage call with a deadline and translated errors. */
-export async function storageCall<T>(timeoutInMs: number, operation: (abortSignal: AbortSignal) => Promise<T>, service: 'storage' | 'queue' = 'storage'): Promise<T> {
+export async function storageCall<T>(
+  timeoutInMs: number,
+  operation: (abortSignal: AbortSignal) => Promise<T>,
+  service: 'storage' | 'queue' = 'storage',
+): Promise<T> {
   const abortSignal = AbortSignal.timeout(timeoutInMs);
   try {
     return await operation(abortSignal);

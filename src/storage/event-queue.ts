@@ -18,7 +18,11 @@ export class EventQueue implements IdentityEventQueue {
       events.map((event) =>
         storageCall(
           this.timeoutInMs,
-          (abortSignal) => this.queue.sendMessage(Buffer.from(JSON.stringify(event), 'utf8').toString('base64'), { abortSignal, ...visibility }),
+          (abortSignal) =>
+            this.queue.sendMessage(Buffer.from(JSON.stringify(event), 'utf8').toString('base64'), {
+              abortSignal,
+              ...visibility,
+            }),
           'queue',
         ),
       ),

@@ -77,7 +77,6 @@ type AuditEntity = {
   at: Date;
 };
 
-
 /**
  * One table holds, per app user, the mapping row, the identity provider's decision (if any) and that user's audit
  * rows in the same partition, so every lifecycle change and its audit record commit together in one entity-group
@@ -94,7 +93,9 @@ export class MappingRepository implements MappingStore {
   async get(user: AppUser): Promise<IdentityMapping | undefined> {
     return storageCall(this.timeoutInMs, async (abortSignal) => {
       try {
-        return toMapping(await this.table.getEntity<MappingEntity>(userPartitionKey(user), mappingRowKey, { abortSignal }));
+        return toMapping(
+          await this.table.getEntity<MappingEntity>(userPartitionKey(user), mappingRowKey, { abortSignal }),
+        );
       } catch (error) {
         if (isStorageStatus(error, 404)) return undefined;
         throw error;
@@ -108,10 +109,17 @@ export class MappingRepository implements MappingStore {
     const filter = `PartitionKey eq '${partitionKey}' and RowKey ge '${mappingRowKey}' and RowKey le '${decisionRowKey}'`;
     return storageCall(this.timeoutInMs, async (abortSignal) => {
       const record: UserRecord = {};
-      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter }, abortSignal })) {
-        const mapping = entity.rowKey === mappingRowKey ? toMapping(entity as unknown as MappingEntity & { etag: string }) : undefined;
+      for await (const entity of this.table.listEntities<Record<string, unknown>>({
+        queryOptions: { filter },
+        abortSignal,
+      })) {
+        const mapping =
+          entity.rowKey === mappingRowKey
+            ? toMapping(entity as unknown as MappingEntity & { etag: string })
+            : undefined;
         if (mapping) record.mapping = mapping;
-        if (entity.rowKey === decisionRowKey) record.decision = toDecision(entity as unknown as DecisionEntity & { etag: string });
+        if (entity.rowKey === decisionRowKey)
+          record.decision = toDecision(entity as unknown as DecisionEntity & { etag: string });
       }
       return record;
     });
@@ -138,7 +146,13 @@ export class MappingRepository implements MappingStore {
     const audit = auditEntity(partitionKey, 'created', cause, identity.communicationUserId, now);
     return storageCall(this.timeoutInMs, async (abortSignal) => {
       try {
-        await this.table.submitTransaction([['create', mapping], ['create', audit]], { abortSignal });
+        await this.table.submitTransaction(
+          [
+            ['create', mapping],
+            ['create', audit],
+          ],
+          { abortSignal },
+        );
         return true;
       } catch (error) {
         if (!isStorageStatus(error, 409)) throw error;
@@ -152,7 +166,13 @@ export class MappingRepository implements MappingStore {
       }
       if (existing.state !== 'deleted') return false;
       try {
-        await this.table.submitTransaction([['update', mapping, 'Replace', { etag: existing.etag }], ['create', audit]], { abortSignal });
+        await this.table.submitTransaction(
+          [
+            ['update', mapping, 'Replace', { etag: existing.etag }],
+            ['create', audit],
+          ],
+          { abortSignal },
+        );
         return true;
       } catch (error) {
         if (isStorageStatus(error, 404, 412)) return false;
@@ -166,7 +186,11 @@ export class MappingRepository implements MappingStore {
     const partitionKey = userPartitionKey(mapping.user);
     return storageCall(this.timeoutInMs, async (abortSignal) => {
       try {
-        const result = await this.table.updateEntity({ partitionKey, rowKey: mappingRowKey, state: 'deleting', updatedOn: now }, 'Merge', { etag: mapping.etag, abortSignal });
+        const result = await this.table.updateEntity(
+          { partitionKey, rowKey: mappingRowKey, state: 'deleting', updatedOn: now },
+          'Merge',
+          { etag: mapping.etag, abortSignal },
+        );
         return { ...mapping, state: 'deleting', etag: result.etag ?? mapping.etag };
       } catch (error) {
         if (isStorageStatus(error, 404, 412)) throw new ConcurrentChangeError();
@@ -194,7 +218,8 @@ export class MappingRepository implements MappingStore {
         if (!(error instanceof ConcurrentChangeError)) throw error;
       }
       const current = await this.get(mapping.user);
-      if (!current || current.communicationUserId !== mapping.communicationUserId || current.state !== 'active') return false;
+      if (!current || current.communicationUserId !== mapping.communicationUserId || current.state !== 'active')
+        return false;
       etag = current.etag;
     }
     throw new ConcurrentChangeError();
@@ -204,7 +229,12 @@ export class MappingRepository implements MappingStore {
    * Removes exactly the mapping that was read (on its ETag: the row becomes a tombstone) and writes the audit
    * record atomically. Throws {@link ConcurrentChangeError} when the row changed: the caller re-reads and decides.
    */
-  async remove(mapping: IdentityMapping, cause: AuditCause, action: 'deleted' | 'stale_removed' = 'deleted', now = new Date()): Promise<void> {
+  async remove(
+    mapping: IdentityMapping,
+    cause: AuditCause,
+    action: 'deleted' | 'stale_removed' = 'deleted',
+    now = new Date(),
+  ): Promise<void> {
     const partitionKey = userPartitionKey(mapping.user);
     const tombstone: MappingEntity = {
       partitionKey,
@@ -228,7 +258,13 @@ export class MappingRepository implements MappingStore {
    * (create-only, or the ETag of the older decision): a racing writer makes this throw {@link ConcurrentChangeError}.
    * @returns false when a decision at the same time or later was already recorded
    */
-  async recordDecision(user: AppUser, decision: Omit<AccessDecision, 'etag'>, current: AccessDecision | undefined, cause: AuditCause, now = new Date()): Promise<boolean> {
+  async recordDecision(
+    user: AppUser,
+    decision: Omit<AccessDecision, 'etag'>,
+    current: AccessDecision | undefined,
+    cause: AuditCause,
+    now = new Date(),
+  ): Promise<boolean> {
     if (current && current.at.getTime() >= decision.at.getTime()) return false;
     const partitionKey = userPartitionKey(user);
     const entity: DecisionEntity = {
@@ -240,14 +276,22 @@ export class MappingRepository implements MappingStore {
       eventId: decision.eventId,
       ...(decision.eventType ? { eventType: decision.eventType } : {}),
     };
-    const write: TransactionAction = current ? ['update', entity, 'Replace', { etag: current.etag }] : ['create', entity];
+    const write: TransactionAction = current
+      ? ['update', entity, 'Replace', { etag: current.etag }]
+      : ['create', entity];
     const action = decision.kind === 'restored' ? 'access_restored' : 'access_blocked';
     await this.transact([write, ['create', auditEntity(partitionKey, action, cause, '', now)]]);
     return true;
   }
 
   /** Writes an intent before the first external step of a multi-step change. */
-  async putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now = new Date(), resource?: string): Promise<Intent> {
+  async putIntent(
+    kind: Intent['kind'],
+    user: AppUser,
+    communicationUserId?: string,
+    now = new Date(),
+    resource?: string,
+  ): Promise<Intent> {
     const entity: IntentEntity = {
       ...(resource ? { resource } : {}),
       partitionKey: intentPartitionKey,
@@ -267,7 +311,10 @@ export class MappingRepository implements MappingStore {
   /** Remembers which ACS identity an intent produced (so that the reconciler can delete it if nothing else does). */
   async recordIntentIdentity(intent: Intent, communicationUserId: string): Promise<void> {
     await storageCall(this.timeoutInMs, (abortSignal) =>
-      this.table.updateEntity({ partitionKey: intentPartitionKey, rowKey: intent.id, communicationUserId }, 'Merge', { etag: '*', abortSignal }),
+      this.table.updateEntity({ partitionKey: intentPartitionKey, rowKey: intent.id, communicationUserId }, 'Merge', {
+        etag: '*',
+        abortSignal,
+      }),
     );
   }
 
@@ -288,7 +335,7 @@ export class MappingRepository implements MappingStore {
     return storageCall(this.timeoutInMs * 3, async (abortSignal) => {
       const intents: Intent[] = [];
       for await (const entity of this.table.listEntities<IntentEntity>({ queryOptions: { filter }, abortSignal })) {
-        intents.push(toIntent(entity as IntentEntity & { etag: string }));
+        intents.push(toIntent(entity));
         if (intents.length >= limit) break;
       }
       return intents;
@@ -322,14 +369,22 @@ export class MappingRepository implements MappingStore {
   }
 }
 
-function auditEntity(partitionKey: string, action: AuditAction, cause: AuditCause, communicationUserId: string, at: Date): AuditEntity {
+function auditEntity(
+  partitionKey: string,
+  action: AuditAction,
+  cause: AuditCause,
+  communicationUserId: string,
+  at: Date,
+): AuditEntity {
   return {
     partitionKey,
     rowKey: auditRowKey(at),
     action,
     cause: cause.kind,
     ...(cause.kind === 'admin' ? { actor: cause.actor, ...(cause.jobId ? { jobId: cause.jobId } : {}) } : {}),
-    ...(cause.kind === 'webhook' ? { source: cause.source, eventId: cause.eventId, ...(cause.eventType ? { eventType: cause.eventType } : {}) } : {}),
+    ...(cause.kind === 'webhook'
+      ? { source: cause.source, eventId: cause.eventId, ...(cause.eventType ? { eventType: cause.eventType } : {}) }
+      : {}),
     communicationUserId,
     at,
   };
@@ -378,7 +433,12 @@ function toAuditEntry(entity: AuditEntity): AuditEntry {
     entity.cause === 'admin'
       ? { kind: 'admin', actor: entity.actor ?? '', ...(entity.jobId ? { jobId: entity.jobId } : {}) }
       : entity.cause === 'webhook'
-        ? { kind: 'webhook', source: entity.source ?? '', eventId: entity.eventId ?? '', ...(entity.eventType ? { eventType: entity.eventType } : {}) }
+        ? {
+            kind: 'webhook',
+            source: entity.source ?? '',
+            eventId: entity.eventId ?? '',
+            ...(entity.eventType ? { eventType: entity.eventType } : {}),
+          }
         : entity.cause === 'reconciler'
           ? { kind: 'reconciler' }
           : { kind: 'caller' };

@@ -7,7 +7,14 @@ import { eventRowKey } from './keys';
 /** How long a claim on an event protects it from a concurrent duplicate before another delivery may take over. */
 export const claimLeaseInMs = 2 * 60_000;
 
-type ClaimEntity = { partitionKey: string; rowKey: string; eventId: string; state: 'processing' | 'done'; claimedAt: Date; outcome?: string };
+type ClaimEntity = {
+  partitionKey: string;
+  rowKey: string;
+  eventId: string;
+  state: 'processing' | 'done';
+  claimedAt: Date;
+  outcome?: string;
+};
 
 export type { Claim } from '../domain/ports';
 
@@ -26,7 +33,10 @@ export class ProcessedEventRepository implements ProcessedEventStore {
     const rowKey = eventRowKey(eventId);
     return storageCall(this.timeoutInMs, async (abortSignal) => {
       try {
-        const created = await this.table.createEntity<ClaimEntity>({ partitionKey, rowKey, eventId, state: 'processing', claimedAt: now }, { abortSignal });
+        const created = await this.table.createEntity<ClaimEntity>(
+          { partitionKey, rowKey, eventId, state: 'processing', claimedAt: now },
+          { abortSignal },
+        );
         return { status: 'claimed', etag: created.etag ?? '*' };
       } catch (error) {
         if (!isStorageStatus(error, 409)) throw error;
@@ -35,7 +45,10 @@ export class ProcessedEventRepository implements ProcessedEventStore {
       if (existing.state === 'done') return { status: 'done' };
       if (now.getTime() - new Date(existing.claimedAt).getTime() < claimLeaseInMs) return { status: 'busy' };
       try {
-        const taken = await this.table.updateEntity({ partitionKey, rowKey, claimedAt: now }, 'Merge', { etag: existing.etag, abortSignal });
+        const taken = await this.table.updateEntity({ partitionKey, rowKey, claimedAt: now }, 'Merge', {
+          etag: existing.etag,
+          abortSignal,
+        });
         return { status: 'claimed', etag: taken.etag ?? '*' };
       } catch (error) {
         if (isStorageStatus(error, 412)) return { status: 'busy' };
@@ -46,7 +59,9 @@ export class ProcessedEventRepository implements ProcessedEventStore {
 
   async complete(source: string, eventId: string, outcome: string): Promise<void> {
     await storageCall(this.timeoutInMs, (abortSignal) =>
-      this.table.updateEntity({ partitionKey: source, rowKey: eventRowKey(eventId), state: 'done', outcome }, 'Merge', { abortSignal }),
+      this.table.updateEntity({ partitionKey: source, rowKey: eventRowKey(eventId), state: 'done', outcome }, 'Merge', {
+        abortSignal,
+      }),
     );
   }
 
@@ -71,7 +86,10 @@ export class ProcessedEventRepository implements ProcessedEventStore {
     const filter = `Timestamp lt datetime'${cutoff.toISOString()}' and state eq 'done'`;
     const byPartition = new Map<string, string[]>();
     await storageCall(this.timeoutInMs * 6, async (abortSignal) => {
-      for await (const entity of this.table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] }, abortSignal })) {
+      for await (const entity of this.table.listEntities({
+        queryOptions: { filter, select: ['PartitionKey', 'RowKey'] },
+        abortSignal,
+      })) {
         const rows = byPartition.get(entity.partitionKey!) ?? [];
         rows.push(entity.rowKey!);
         byPartition.set(entity.partitionKey!, rows);
@@ -80,7 +98,12 @@ export class ProcessedEventRepository implements ProcessedEventStore {
     for (const [partitionKey, rowKeys] of byPartition) {
       for (let start = 0; start < rowKeys.length; start += 100) {
         const chunk = rowKeys.slice(start, start + 100);
-        await storageCall(this.timeoutInMs, (abortSignal) => this.table.submitTransaction(chunk.map((rowKey) => ['delete', { partitionKey, rowKey }]), { abortSignal }));
+        await storageCall(this.timeoutInMs, (abortSignal) =>
+          this.table.submitTransaction(
+            chunk.map((rowKey) => ['delete', { partitionKey, rowKey }]),
+            { abortSignal },
+          ),
+        );
         deleted += chunk.length;
       }
     }

@@ -30,7 +30,8 @@ export class TableQuotaStore implements QuotaStore {
     const partitionKey = `q-${createHash('sha256').update(key).digest('base64url')}`;
     let state = this.known.get(partitionKey);
     for (let attempt = 0; attempt < 6; attempt += 1) {
-      if (state && state.windowStart === windowStart && state.count >= limit) return { allowed: false, remaining: 0, resetInSeconds };
+      if (state && state.windowStart === windowStart && state.count >= limit)
+        return { allowed: false, remaining: 0, resetInSeconds };
       const count = state && state.windowStart === windowStart ? state.count + 1 : 1;
       const entity: QuotaEntity = { partitionKey, rowKey, windowStart, count };
       const written = await storageCall(this.timeoutInMs, async (abortSignal) => {

@@ -78,7 +78,8 @@ export class RevocationJobRepository implements RevocationJobStore {
   async findRunningJob(): Promise<RevocationJob | undefined> {
     const filter = odata`PartitionKey eq ${jobPartitionKey} and state eq 'running'`;
     return storageCall(this.timeoutInMs, async (abortSignal) => {
-      for await (const entity of this.table.listEntities<JobEntity>({ queryOptions: { filter }, abortSignal })) return toJob(entity as JobEntity & { etag: string });
+      for await (const entity of this.table.listEntities<JobEntity>({ queryOptions: { filter }, abortSignal }))
+        return toJob(entity);
       return undefined;
     });
   }
@@ -106,9 +107,12 @@ export class RevocationJobRepository implements RevocationJobStore {
       const pages = this.table
         .listEntities<MappingEntity>({ queryOptions: { filter }, abortSignal })
         .byPage({ maxPageSize: pageSize, ...(continuationToken ? { continuationToken } : {}) });
-      const { value: page } = await pages.next();
-      const mappings = ((page ?? []) as Array<MappingEntity & { etag: string }>).map(toMapping).filter((mapping): mapping is IdentityMapping => mapping !== undefined);
-      const next = (page as { continuationToken?: string } | undefined)?.continuationToken;
+      const page = (await pages.next()).value as
+        (Array<MappingEntity & { etag: string }> & { continuationToken?: string }) | undefined;
+      const mappings = (page ?? [])
+        .map(toMapping)
+        .filter((mapping): mapping is IdentityMapping => mapping !== undefined);
+      const next = page?.continuationToken;
       return { mappings, ...(next ? { continuationToken: next } : {}) };
     });
   }

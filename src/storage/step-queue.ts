@@ -13,6 +13,11 @@ export class StepQueue implements RevocationStepQueue {
   /** The step becomes visible to the worker after `delayInSeconds` (the queue's own delay: nothing waits). */
   async enqueue(step: RevocationStep, delayInSeconds: number): Promise<void> {
     const text = Buffer.from(JSON.stringify(step), 'utf8').toString('base64');
-    await storageCall(this.timeoutInMs, (abortSignal) => this.queue.sendMessage(text, { visibilityTimeout: Math.max(0, Math.ceil(delayInSeconds)), abortSignal }), 'queue');
+    await storageCall(
+      this.timeoutInMs,
+      (abortSignal) =>
+        this.queue.sendMessage(text, { visibilityTimeout: Math.max(0, Math.ceil(delayInSeconds)), abortSignal }),
+      'queue',
+    );
   }
 }

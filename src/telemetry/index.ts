@@ -20,7 +20,8 @@ export const instrumentNames = {
 /** host.json `extensions.queues.maxDequeueCount`, or its app-setting override as the host reads it. */
 export const defaultMaxDequeueCount = 5;
 export const maxDequeueCount = (env: NodeJS.ProcessEnv = process.env): number =>
-  Number(env['AzureFunctionsJobHost__extensions__queues__maxDequeueCount'] ?? defaultMaxDequeueCount) || defaultMaxDequeueCount;
+  Number(env['AzureFunctionsJobHost__extensions__queues__maxDequeueCount'] ?? defaultMaxDequeueCount) ||
+  defaultMaxDequeueCount;
 
 export const telemetryScope = 'acs-identity-token-service';
 
@@ -48,12 +49,30 @@ export function enableTelemetry(): void {
   instruments = {
     api,
     tracer: api.trace.getTracer(telemetryScope, version),
-    tokensIssued: meter.createCounter(instrumentNames.tokensIssued, { description: 'ACS access tokens issued (kind: created, refresh, existing)', unit: '{token}' }),
-    acsDuration: meter.createHistogram(instrumentNames.acsDuration, { description: 'Duration of ACS identity calls', unit: 'ms' }),
-    acsThrottled: meter.createCounter(instrumentNames.acsThrottled, { description: 'ACS identity calls answered 429', unit: '{call}' }),
-    webhookEvents: meter.createCounter(instrumentNames.webhookEvents, { description: 'Identity-provider webhook events by outcome', unit: '{event}' }),
-    eventsLag: meter.createHistogram(instrumentNames.eventsLag, { description: 'From the event time to its processing by the queue worker', unit: 'ms' }),
-    eventsPoison: meter.createCounter(instrumentNames.eventsPoison, { description: 'Queue messages that failed on their last allowed dequeue', unit: '{message}' }),
+    tokensIssued: meter.createCounter(instrumentNames.tokensIssued, {
+      description: 'ACS access tokens issued (kind: created, refresh, existing)',
+      unit: '{token}',
+    }),
+    acsDuration: meter.createHistogram(instrumentNames.acsDuration, {
+      description: 'Duration of ACS identity calls',
+      unit: 'ms',
+    }),
+    acsThrottled: meter.createCounter(instrumentNames.acsThrottled, {
+      description: 'ACS identity calls answered 429',
+      unit: '{call}',
+    }),
+    webhookEvents: meter.createCounter(instrumentNames.webhookEvents, {
+      description: 'Identity-provider webhook events by outcome',
+      unit: '{event}',
+    }),
+    eventsLag: meter.createHistogram(instrumentNames.eventsLag, {
+      description: 'From the event time to its processing by the queue worker',
+      unit: 'ms',
+    }),
+    eventsPoison: meter.createCounter(instrumentNames.eventsPoison, {
+      description: 'Queue messages that failed on their last allowed dequeue',
+      unit: '{message}',
+    }),
   };
 }
 
@@ -67,17 +86,24 @@ export function disableTelemetry(): void {
  * exporters (Entra authentication with the managed identity of APPLICATIONINSIGHTS_AUTHENTICATION_STRING's
  * ClientId, else AZURE_CLIENT_ID) and the Azure Functions instrumentation. Must run while the app loads (hooks).
  */
-export function startTelemetryFromSettings(functions: typeof import('@azure/functions'), env: NodeJS.ProcessEnv = process.env): boolean {
+export function startTelemetryFromSettings(
+  functions: typeof import('@azure/functions'),
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   const connectionString = env['APPLICATIONINSIGHTS_CONNECTION_STRING'];
   if (!connectionString) return false;
-  const clientId = /(?:^|;)\s*ClientId=([^;]+)/i.exec(env['APPLICATIONINSIGHTS_AUTHENTICATION_STRING'] ?? '')?.[1] ?? env['AZURE_CLIENT_ID'];
+  const clientId =
+    /(?:^|;)\s*ClientId=([^;]+)/i.exec(env['APPLICATIONINSIGHTS_AUTHENTICATION_STRING'] ?? '')?.[1] ??
+    env['AZURE_CLIENT_ID'];
   let credential: TokenCredential | undefined;
   // The credential (and @azure/identity) loads on the first export, not at cold start.
   const lazyCredential: TokenCredential = {
     getToken: (scopes, options) => {
       if (!credential) {
         const identity = require('@azure/identity') as typeof import('@azure/identity');
-        credential = clientId ? new identity.ManagedIdentityCredential({ clientId }) : new identity.DefaultAzureCredential();
+        credential = clientId
+          ? new identity.ManagedIdentityCredential({ clientId })
+          : new identity.DefaultAzureCredential();
       }
       return credential.getToken(scopes, options);
     },
@@ -88,36 +114,55 @@ export function startTelemetryFromSettings(functions: typeof import('@azure/func
   return true;
 }
 
-async function inSpan<T>(name: string, kind: 'internal' | 'client', attributes: Attributes, run: () => Promise<T>, after?: (result: T) => Attributes): Promise<T> {
+async function inSpan<T>(
+  name: string,
+  kind: 'internal' | 'client',
+  attributes: Attributes,
+  run: () => Promise<T>,
+  after?: (result: T) => Attributes,
+): Promise<T> {
   const current = instruments;
   if (!current) return run();
   const { api, tracer } = current;
-  return tracer.startActiveSpan(name, { kind: kind === 'client' ? api.SpanKind.CLIENT : api.SpanKind.INTERNAL, attributes }, async (span) => {
-    try {
-      const result = await run();
-      if (after) span.setAttributes(after(result));
-      return result;
-    } catch (error) {
-      span.setStatus({ code: api.SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
-      if (error instanceof UpstreamError) span.setAttribute('error.type', error.code);
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(
+    name,
+    { kind: kind === 'client' ? api.SpanKind.CLIENT : api.SpanKind.INTERNAL, attributes },
+    async (span) => {
+      try {
+        const result = await run();
+        if (after) span.setAttributes(after(result));
+        return result;
+      } catch (error) {
+        span.setStatus({ code: api.SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });
+        if (error instanceof UpstreamError) span.setAttribute('error.type', error.code);
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 /** The HTTP handler wrapper: one span per invocation, with the answer's status (5xx marks the span as failed). */
-export function traceInvocation<T extends { status?: number }>(functionName: string, method: string, run: () => Promise<T>): Promise<T> {
+export function traceInvocation<T extends { status?: number }>(
+  functionName: string,
+  method: string,
+  run: () => Promise<T>,
+): Promise<T> {
   if (!instruments) return run();
-  return inSpan(`function ${functionName}`, 'internal', { 'faas.name': functionName, 'http.request.method': method }, async () => {
-    const response = await run();
-    const status = response.status ?? 200;
-    const span = instruments?.api.trace.getActiveSpan();
-    span?.setAttribute('http.response.status_code', status);
-    if (status >= 500) span?.setStatus({ code: instruments!.api.SpanStatusCode.ERROR });
-    return response;
-  });
+  return inSpan(
+    `function ${functionName}`,
+    'internal',
+    { 'faas.name': functionName, 'http.request.method': method },
+    async () => {
+      const response = await run();
+      const status = response.status ?? 200;
+      const span = instruments?.api.trace.getActiveSpan();
+      span?.setAttribute('http.response.status_code', status);
+      if (status >= 500) span?.setStatus({ code: instruments!.api.SpanStatusCode.ERROR });
+      return response;
+    },
+  );
 }
 
 /** The ACS gateway: a client span and `identity.acs.duration` per call; `identity.acs.throttled` when ACS answered 429. */
@@ -130,7 +175,8 @@ export async function traceAcsCall<T>(operation: string, run: () => Promise<T>):
     return await inSpan(`ACS ${operation}`, 'client', { 'rpc.system': 'acs', 'rpc.method': operation }, run);
   } catch (error) {
     outcome = error instanceof UpstreamError ? error.kind : 'error';
-    if (error instanceof UpstreamError && error.kind === 'throttled' && error.upstreamStatus === 429) current.acsThrottled.add(1, { operation });
+    if (error instanceof UpstreamError && error.kind === 'throttled' && error.upstreamStatus === 429)
+      current.acsThrottled.add(1, { operation });
     throw error;
   } finally {
     current.acsDuration.record(performance.now() - started, { operation, outcome });
@@ -149,7 +195,11 @@ export function storageTracingPolicy(service: 'table' | 'queue'): PipelinePolicy
       return inSpan(
         `${service === 'table' ? 'Table' : 'Queue'} ${request.method}`,
         'client',
-        { 'db.system.name': `azure.storage.${service}`, 'http.request.method': request.method, 'server.address': new URL(request.url).host },
+        {
+          'db.system.name': `azure.storage.${service}`,
+          'http.request.method': request.method,
+          'server.address': new URL(request.url).host,
+        },
         () => next(request),
         (response) => ({ 'http.response.status_code': response.status }),
       );

@@ -1,6 +1,10 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { AzureFunctionsInstrumentation } from '@azure/functions-opentelemetry-instrumentation';
-import { AzureMonitorLogExporter, AzureMonitorMetricExporter, AzureMonitorTraceExporter } from '@azure/monitor-opentelemetry-exporter';
+import {
+  AzureMonitorLogExporter,
+  AzureMonitorMetricExporter,
+  AzureMonitorTraceExporter,
+} from '@azure/monitor-opentelemetry-exporter';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -33,29 +37,49 @@ export interface RunningTelemetry {
  */
 export function startTelemetry(options: TelemetryOptions): RunningTelemetry {
   const resource = resourceFromAttributes({
-    'service.name': process.env['OTEL_SERVICE_NAME'] ?? process.env['WEBSITE_SITE_NAME'] ?? 'acs-identity-token-service',
+    'service.name':
+      process.env['OTEL_SERVICE_NAME'] ?? process.env['WEBSITE_SITE_NAME'] ?? 'acs-identity-token-service',
   });
-  const exporterOptions = { connectionString: options.connectionString, ...(options.credential ? { credential: options.credential } : {}) };
+  const exporterOptions = {
+    connectionString: options.connectionString,
+    ...(options.credential ? { credential: options.credential } : {}),
+  };
   const azure = options.connectionString !== undefined;
 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 
-  const spanProcessors = [...(options.spanProcessors ?? []), ...(azure ? [new BatchSpanProcessor(new AzureMonitorTraceExporter(exporterOptions))] : [])];
+  const spanProcessors = [
+    ...(options.spanProcessors ?? []),
+    ...(azure ? [new BatchSpanProcessor(new AzureMonitorTraceExporter(exporterOptions))] : []),
+  ];
   const tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
   trace.setGlobalTracerProvider(tracerProvider);
 
-  const readers = [...(options.metricReaders ?? []), ...(azure ? [new PeriodicExportingMetricReader({ exporter: new AzureMonitorMetricExporter(exporterOptions), exportIntervalMillis: 60_000 })] : [])];
+  const readers = [
+    ...(options.metricReaders ?? []),
+    ...(azure
+      ? [
+          new PeriodicExportingMetricReader({
+            exporter: new AzureMonitorMetricExporter(exporterOptions),
+            exportIntervalMillis: 60_000,
+          }),
+        ]
+      : []),
+  ];
   const meterProvider = new MeterProvider({ resource, readers });
   metrics.setGlobalMeterProvider(meterProvider);
 
-  const processors = [...(options.logProcessors ?? []), ...(azure ? [new BatchLogRecordProcessor(new AzureMonitorLogExporter(exporterOptions))] : [])];
+  const processors = [
+    ...(options.logProcessors ?? []),
+    ...(azure ? [new BatchLogRecordProcessor(new AzureMonitorLogExporter(exporterOptions))] : []),
+  ];
   const loggerProvider = new LoggerProvider({ resource, processors });
 
   if (options.functions) {
     const instrumentation = new AzureFunctionsInstrumentation({ enabled: false });
     instrumentation.setTracerProvider(tracerProvider);
-    instrumentation.setLoggerProvider(loggerProvider as never);
+    instrumentation.setLoggerProvider(loggerProvider);
     // The patch the instrumentation applies when it sees `require('@azure/functions')`: the app is bundled, so apply it here.
     (instrumentation as unknown as { _patch(functions: unknown): unknown })._patch(options.functions);
   }

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 
-import { Batch, invalid, issuerFromTemplate, loggable, parseJson, secretsMatch, toIsoTime, unauthorized } from './shared';
+import {
+  Batch,
+  invalid,
+  issuerFromTemplate,
+  loggable,
+  parseJson,
+  secretsMatch,
+  toIsoTime,
+  unauthorized,
+} from './shared';
 import type { EventGridWebhookConfig, IdentityEvent, WebhookOutcome, WebhookRequest } from './types';
 
 const ACTIONS: ReadonlyMap<string, IdentityEvent['action']> = new Map([
@@ -27,7 +36,9 @@ const graphDataSchema = z.object({
   resourceData: z.object({ id: z.string().optional(), organizationId: z.string().optional() }).optional(),
 });
 
-const validationSchema = z.array(z.object({ eventType: z.string(), data: z.object({ validationCode: z.string().min(1) }).optional() }));
+const validationSchema = z.array(
+  z.object({ eventType: z.string(), data: z.object({ validationCode: z.string().min(1) }).optional() }),
+);
 
 const ORIGIN = /^[A-Za-z0-9.\-:]{1,253}$/;
 const RATE = /^[1-9]\d{0,8}$/;
@@ -44,7 +55,8 @@ const RATE = /^[1-9]\d{0,8}$/;
  */
 export function handleEventGridWebhook(request: WebhookRequest, config: EventGridWebhookConfig): WebhookOutcome {
   const presented = request.headers.get('x-webhook-secret') ?? request.query.get('secret');
-  if (!secretsMatch(presented, config.secret)) return unauthorized('x-webhook-secret header (or secret query parameter) missing or wrong');
+  if (!secretsMatch(presented, config.secret))
+    return unauthorized('x-webhook-secret header (or secret query parameter) missing or wrong');
 
   const method = request.method.toUpperCase();
   if (method === 'OPTIONS') return abuseProtectionHandshake(request);
@@ -59,7 +71,8 @@ export function handleEventGridWebhook(request: WebhookRequest, config: EventGri
 
   // application/cloudevents-batch+json is an array, application/cloudevents+json a single event.
   const entries = Array.isArray(json.value) ? json.value : [json.value];
-  if (!entries.every((entry) => typeof entry === 'object' && entry !== null)) return invalid('body is not a CloudEvent or a batch of them');
+  if (!entries.every((entry) => typeof entry === 'object' && entry !== null))
+    return invalid('body is not a CloudEvent or a batch of them');
 
   const batch = new Batch();
   entries.forEach((entry, index) => classify(entry, index, request.receivedAt, config, batch));
@@ -85,7 +98,9 @@ function abuseProtectionHandshake(request: WebhookRequest): WebhookOutcome {
 
 function subscriptionValidationHandshake(body: unknown): WebhookOutcome {
   const parsed = validationSchema.safeParse(body);
-  const code = parsed.success ? parsed.data.find((event) => event.eventType === VALIDATION_EVENT_TYPE)?.data?.validationCode : undefined;
+  const code = parsed.success
+    ? parsed.data.find((event) => event.eventType === VALIDATION_EVENT_TYPE)?.data?.validationCode
+    : undefined;
   if (code === undefined) return invalid('SubscriptionValidation without a validation code');
   return {
     kind: 'handshake',
@@ -112,7 +127,10 @@ function classify(entry: unknown, index: number, receivedAt: Date, config: Event
   const data = graphDataSchema.safeParse(event.data);
   const resourceData = data.success ? data.data.resourceData : undefined;
   const userId = resourceData?.id ?? /^Users\/([^/]+)$/i.exec(event.subject ?? '')?.[1];
-  const issuer = issuerFromTemplate(config.graphIssuerTemplate, (data.success ? data.data.tenantId : undefined) ?? resourceData?.organizationId);
+  const issuer = issuerFromTemplate(
+    config.graphIssuerTemplate,
+    (data.success ? data.data.tenantId : undefined) ?? resourceData?.organizationId,
+  );
   if (!userId || issuer === undefined) {
     batch.reject(`event #${index} (${type}, ${loggable(event.id)}) rejected: no user id or no GUID tenant id`);
     return;

@@ -64,7 +64,13 @@ export function handleGraphWebhook(request: WebhookRequest, config: GraphWebhook
   return batch.toOutcome();
 }
 
-function classify(notification: Notification, index: number, receivedAt: Date, config: GraphWebhookConfig, batch: Batch): void {
+function classify(
+  notification: Notification,
+  index: number,
+  receivedAt: Date,
+  config: GraphWebhookConfig,
+  batch: Batch,
+): void {
   const { changeType, lifecycleEvent, resourceData, tenantId } = notification;
   const label = `notification #${index}`;
 

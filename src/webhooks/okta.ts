@@ -84,7 +84,15 @@ export function handleOktaWebhook(request: WebhookRequest, config: OktaWebhookCo
       batch.reject(`${label} rejected: no User target or no valid published time`);
       return;
     }
-    batch.accept({ source: 'okta', eventId: event.uuid, issuer: config.issuer, userId, action, occurredAt, type: event.eventType });
+    batch.accept({
+      source: 'okta',
+      eventId: event.uuid,
+      issuer: config.issuer,
+      userId,
+      action,
+      occurredAt,
+      type: event.eventType,
+    });
   });
   return batch.toOutcome();
 }

@@ -62,7 +62,9 @@ export function handleStandardWebhook(request: WebhookRequest, config: StandardW
   if (normalised === undefined) return invalid(`payload of a ${type} event has no user id or no issuer`);
   if (!config.allowedIssuers.includes(normalised.issuer)) {
     // These secrets act only on the users of the issuers configured for them.
-    batch.reject(`a ${loggable(type)} event names issuer ${loggable(normalised.issuer)}, which this webhook's secrets may not act on`);
+    batch.reject(
+      `a ${loggable(type)} event names issuer ${loggable(normalised.issuer)}, which this webhook's secrets may not act on`,
+    );
     return batch.toOutcome();
   }
 
@@ -78,7 +80,11 @@ export function handleStandardWebhook(request: WebhookRequest, config: StandardW
 
 type Normalised = Pick<IdentityEvent, 'issuer' | 'userId' | 'action'>;
 
-function normalise(type: string, data: Record<string, unknown>, config: StandardWebhookConfig): Normalised | 'ignored' | undefined {
+function normalise(
+  type: string,
+  data: Record<string, unknown>,
+  config: StandardWebhookConfig,
+): Normalised | 'ignored' | undefined {
   const genericAction = GENERIC_ACTIONS.get(type);
   const generic = genericAction !== undefined ? genericDataSchema.safeParse(data) : undefined;
   if (genericAction !== undefined && generic?.success) {
@@ -91,7 +97,9 @@ function normalise(type: string, data: Record<string, unknown>, config: Standard
   const clerk = clerkUserId?.safeParse(data);
   if (clerk?.success) {
     const issuer = config.defaultIssuer;
-    return issuer === undefined ? undefined : { issuer, userId: clerk.data, action: type === 'user.deleted' ? 'delete' : 'revoke' };
+    return issuer === undefined
+      ? undefined
+      : { issuer, userId: clerk.data, action: type === 'user.deleted' ? 'delete' : 'revoke' };
   }
 
   return genericAction === undefined && clerkUserId === undefined ? 'ignored' : undefined;
@@ -107,14 +115,18 @@ type Verification = { ok: true; id: string; timestamp: number } | { ok: false; r
 
 function verifySignature(request: WebhookRequest, secrets: readonly string[]): Verification {
   const headers = signatureHeaders(request);
-  if (headers === undefined) return { ok: false, reason: 'webhook-id/-timestamp/-signature (or svix-*) headers missing' };
+  if (headers === undefined)
+    return { ok: false, reason: 'webhook-id/-timestamp/-signature (or svix-*) headers missing' };
   const { id, timestamp, signature } = headers;
 
   if (!/^\d{1,15}$/.test(timestamp)) return { ok: false, reason: 'webhook timestamp is not unix seconds' };
   const seconds = Number(timestamp);
   const skewInSeconds = seconds - request.receivedAt.getTime() / 1000;
   if (Math.abs(skewInSeconds) > TIMESTAMP_TOLERANCE_IN_SECONDS) {
-    return { ok: false, reason: `webhook timestamp is ${skewInSeconds < 0 ? 'older' : 'newer'} than the 5-minute tolerance` };
+    return {
+      ok: false,
+      reason: `webhook timestamp is ${skewInSeconds < 0 ? 'older' : 'newer'} than the 5-minute tolerance`,
+    };
   }
 
   const signed = `${id}.${timestamp}.${request.rawBody}`;
@@ -130,7 +142,9 @@ function verifySignature(request: WebhookRequest, secrets: readonly string[]): V
     const expected = createHmac('sha256', key).update(signed, 'utf8').digest('base64');
     for (const candidate of offered) matched = secretsMatch(candidate, expected) || matched;
   }
-  return matched ? { ok: true, id, timestamp: seconds } : { ok: false, reason: 'no webhook signature matches a configured secret' };
+  return matched
+    ? { ok: true, id, timestamp: seconds }
+    : { ok: false, reason: 'no webhook signature matches a configured secret' };
 }
 
 function signatureHeaders(request: WebhookRequest): { id: string; timestamp: string; signature: string } | undefined {
@@ -143,4 +157,5 @@ function signatureHeaders(request: WebhookRequest): { id: string; timestamp: str
   return undefined;
 }
 
-const secretKey = (secret: string): Buffer => Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+const secretKey = (secret: string): Buffer =>
+  Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');

@@ -7,7 +7,16 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const screenshotPath = join(__dirname, '..', '..', 'test-results', 'demo.png');
 const INSTALL_TIMEOUT_IN_MS = 15 * 60_000;
 
@@ -18,9 +27,15 @@ const INSTALL_TIMEOUT_IN_MS = 15 * 60_000;
  */
 function unavailableReason(): string | undefined {
   if (existsSync(chromiumPath)) return undefined;
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return `${chromiumPath} is missing and installing it with apt-get needs root on Linux`;
+  if (process.platform !== 'linux' || process.getuid?.() !== 0)
+    return `${chromiumPath} is missing and installing it with apt-get needs root on Linux`;
   if (!existsSync('/usr/bin/apt-get')) return `${chromiumPath} is missing and there is no apt-get to install it`;
-  const options = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: INSTALL_TIMEOUT_IN_MS, maxBuffer: 64 * 1024 * 1024, stdio: 'pipe' as const };
+  const options = {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    timeout: INSTALL_TIMEOUT_IN_MS,
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: 'pipe' as const,
+  };
   const startedAt = Date.now();
   console.warn(`${chromiumPath} is missing: installing chromium with apt-get (this can take several minutes)...`);
   try {
@@ -46,15 +61,20 @@ if (unavailable) console.warn(`Skipping the demo page browser test: ${unavailabl
   const failedRequests: string[] = [];
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startTestStack(), chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs })]);
+    [stack, browser] = await Promise.all([
+      startTestStack(),
+      chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs }),
+    ]);
     page = await browser.newPage({ viewport: { width: 900, height: 1000 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     // The browser also logs each 4xx/5xx response as a console error; those are checked as failedRequests.
     page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageErrors.push(message.text());
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        pageErrors.push(message.text());
     });
     page.on('response', (response) => {
-      if (response.status() >= 400) failedRequests.push(`${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`);
+      if (response.status() >= 400)
+        failedRequests.push(`${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`);
     });
   }, 60_000);
 
@@ -73,7 +93,6 @@ if (unavailable) console.warn(`Skipping the demo page browser test: ${unavailabl
   };
 
   it('when a dev user gets a token, refreshes, revokes and deletes, then the page shows each step and the emulator agrees', async () => {
-
     const response = await page.goto(`${stack.functionsUrl}/`);
     expect(response?.status()).toBe(200);
     expect(new URL(page.url()).pathname).toBe('/demo');
@@ -94,7 +113,7 @@ if (unavailable) console.warn(`Skipping the demo page browser test: ${unavailabl
     // Refresh: a new credential, hence one new token from ACS, for the same identity.
     const before = await stack.acsStats();
     await act('refresh');
-    expect((await stack.acsStats())['getToken']).toBe(before['getToken']! + 1);
+    expect((await stack.acsStats())['getToken']).toBe(before['getToken'] + 1);
     expect(await text('communication-user-id')).toBe(communicationUserId);
     expect(await text('verdict')).toBe('valid');
 
@@ -122,7 +141,8 @@ if (unavailable) console.warn(`Skipping the demo page browser test: ${unavailabl
   });
 
   it('the dev routes refuse what the page never sends', async () => {
-    const post = (path: string, body: string) => fetch(`${stack.functionsUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const post = (path: string, body: string) =>
+      fetch(`${stack.functionsUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
     expect((await post('/demo/dev-token', '{"userId":""}')).status).toBe(400);
     expect((await post('/demo/dev-token', 'not json')).status).toBe(400);
     expect((await post('/demo/verify', '{}')).status).toBe(400);

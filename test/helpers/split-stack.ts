@@ -44,7 +44,9 @@ export class SplitStack {
 
   /** The app settings: the sample's values with this stack's endpoints, then `overrides`. */
   settings(overrides: Record<string, string> = {}): Record<string, string> {
-    const sample = (JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }).Values;
+    const sample = (
+      JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> }
+    ).Values;
     return {
       ...sample,
       AzureWebJobsStorage: this.azurite.connectionString,
@@ -74,13 +76,16 @@ export class SplitStack {
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`The host did not start; output:\n${output.slice(-2000)}`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`The host did not start; output:\n${output.slice(-2000)}`)),
+        30_000,
+      );
       const onData = () => {
         const match = /Host ready: (\S+)/.exec(output);
         if (match) {
           clearTimeout(timer);
           child.stdout.off('data', onData);
-          resolve(match[1]!);
+          resolve(match[1]);
         }
       };
       child.stdout.on('data', onData);
@@ -103,12 +108,20 @@ export class SplitStack {
   }
 
   /** fetch against a given host. */
-  apiAt(host: RunningHost, path: string, init: RequestInit & { token?: string; json?: unknown } = {}): Promise<Response> {
+  apiAt(
+    host: RunningHost,
+    path: string,
+    init: RequestInit & { token?: string; json?: unknown } = {},
+  ): Promise<Response> {
     const { token, json, ...rest } = init;
     const headers = new Headers(rest.headers);
     if (token) headers.set('authorization', `Bearer ${token}`);
     if (json !== undefined) headers.set('content-type', 'application/json');
-    return fetch(`${host.url}${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+    return fetch(`${host.url}${path}`, {
+      ...rest,
+      headers,
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+    });
   }
 
   /** SIGKILL: the host dies at once, mid-request, as a crashing instance does. */
@@ -141,24 +154,41 @@ export class SplitStack {
     const headers = new Headers(rest.headers);
     if (token) headers.set('authorization', `Bearer ${token}`);
     if (json !== undefined) headers.set('content-type', 'application/json');
-    return fetch(`${this.host.url}${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+    return fetch(`${this.host.url}${path}`, {
+      ...rest,
+      headers,
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+    });
   }
 
   /** Runs a timer- or queue-triggered function now, through the host's admin API. */
   async runFunction(name: string): Promise<number> {
     if (!this.host) throw new Error('The host is not running');
-    return (await fetch(`${this.host.url}/admin/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status;
+    return (
+      await fetch(`${this.host.url}/admin/functions/${name}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+    ).status;
   }
 
   async acsControl<T>(path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.acs.url}_emulator/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const response = await fetch(
+      `${this.acs.url}_emulator/${path}`,
+      body === undefined
+        ? {}
+        : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } },
+    );
     if (!response.ok) throw new Error(`emulator ${path}: ${response.status}`);
     return (response.status === 204 ? undefined : await response.json()) as T;
   }
 
   /** The live ACS identities, as the emulator knows them. */
   async liveIdentities(): Promise<string[]> {
-    const body = await this.acsControl<{ identities: Array<string | { id: string }> } | Array<string | { id: string }>>('identities');
+    const body = await this.acsControl<{ identities: Array<string | { id: string }> } | Array<string | { id: string }>>(
+      'identities',
+    );
     return (Array.isArray(body) ? body : body.identities).map((item) => (typeof item === 'string' ? item : item.id));
   }
 
@@ -170,8 +200,11 @@ export class SplitStack {
   async mappings(): Promise<Array<{ userId: string; communicationUserId: string; state: string }>> {
     const rows: Array<{ userId: string; communicationUserId: string; state: string }> = [];
     try {
-      for await (const row of this.table().listEntities<{ userId: string; communicationUserId: string; state: string }>({ queryOptions: { filter: "RowKey eq 'identity'" } })) {
-        if (row.state !== 'deleted') rows.push({ userId: row.userId, communicationUserId: row.communicationUserId, state: row.state });
+      for await (const row of this.table().listEntities<{ userId: string; communicationUserId: string; state: string }>(
+        { queryOptions: { filter: "RowKey eq 'identity'" } },
+      )) {
+        if (row.state !== 'deleted')
+          rows.push({ userId: row.userId, communicationUserId: row.communicationUserId, state: row.state });
       }
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw error;
@@ -183,7 +216,8 @@ export class SplitStack {
   async intents(): Promise<number> {
     let count = 0;
     try {
-      for await (const _ of this.table().listEntities({ queryOptions: { filter: "PartitionKey eq 'intents'" } })) count += 1;
+      for await (const _ of this.table().listEntities({ queryOptions: { filter: "PartitionKey eq 'intents'" } }))
+        count += 1;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw error;
     }
@@ -194,7 +228,9 @@ export class SplitStack {
    * Orphans: live ACS identities no mapping points to. Dangling: mappings whose identity ACS no longer has.
    * `ignore` leaves out identities the test created on its own.
    */
-  async consistency(ignore: ReadonlySet<string> = new Set()): Promise<{ live: number; mapped: number; orphans: string[]; dangling: string[]; deleting: number }> {
+  async consistency(
+    ignore: ReadonlySet<string> = new Set(),
+  ): Promise<{ live: number; mapped: number; orphans: string[]; dangling: string[]; deleting: number }> {
     const live = (await this.liveIdentities()).filter((id) => !ignore.has(id));
     const mappings = await this.mappings();
     const mapped = new Set(mappings.map((row) => row.communicationUserId));
@@ -209,7 +245,8 @@ export class SplitStack {
   }
 
   async stop(): Promise<void> {
-    for (const other of this.others) if (other.process.exitCode === null && other.process.signalCode === null) other.process.kill('SIGKILL');
+    for (const other of this.others)
+      if (other.process.exitCode === null && other.process.signalCode === null) other.process.kill('SIGKILL');
     await this.killHost();
     await this.acs.stop();
     await this.issuer.stop();

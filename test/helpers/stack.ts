@@ -14,7 +14,11 @@ import { requestDevToken, type DevTokenOptions } from '../../dev/oidc/client';
 const root = join(__dirname, '..', '..');
 
 /** Tests send far more requests per user and per IP than a client would: quotas are off unless a test sets them. */
-export const quotasOff = { QUOTA_TOKENS_PER_USER: 'off', QUOTA_IDENTITIES_PER_USER: 'off', QUOTA_IDENTITIES_PER_CLIENT_IP: 'off' };
+export const quotasOff = {
+  QUOTA_TOKENS_PER_USER: 'off',
+  QUOTA_IDENTITIES_PER_USER: 'off',
+  QUOTA_IDENTITIES_PER_CLIENT_IP: 'off',
+};
 const cli = join(root, 'dist', 'dev', 'stack', 'cli.js');
 
 export interface TestStack {
@@ -29,8 +33,16 @@ export interface TestStack {
   /** fetch against the functions host, with an optional bearer token. */
   api(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
   acsStats(): Promise<Record<string, number>>;
-  verifyAcsToken(token: string): Promise<{ valid: boolean; reason?: string; communicationUserId?: string; scopes?: string[] }>;
-  acsFault(fault: { operation?: string; status: number; count: number; retryAfterSeconds?: number; delayMs?: number }): Promise<void>;
+  verifyAcsToken(
+    token: string,
+  ): Promise<{ valid: boolean; reason?: string; communicationUserId?: string; scopes?: string[] }>;
+  acsFault(fault: {
+    operation?: string;
+    status: number;
+    count: number;
+    retryAfterSeconds?: number;
+    delayMs?: number;
+  }): Promise<void>;
   acsIdentities(): Promise<string[]>;
   acsClient(): CommunicationIdentityClient;
   table(name: string): TableClient;
@@ -43,7 +55,10 @@ export interface TestStack {
  * Starts the real local stack (Azurite in memory, ACS emulator, OIDC issuer, functions host) in a child process
  * on free ports, exactly as `npm start` does, and talks to it over HTTP. Needs `npm run build` first (npm test does it).
  */
-export async function startTestStack(settings: Record<string, string> = {}, options: { persistStorage?: boolean; appRoot?: string } = {}): Promise<TestStack> {
+export async function startTestStack(
+  settings: Record<string, string> = {},
+  options: { persistStorage?: boolean; appRoot?: string } = {},
+): Promise<TestStack> {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first (npm test does).`);
   // Storage that must survive a restart (storage:stop / storage:start) lives in a temporary folder.
   const storageDir = options.persistStorage ? mkdtempSync(join(tmpdir(), 'stack-azurite-')) : undefined;
@@ -58,7 +73,11 @@ export async function startTestStack(settings: Record<string, string> = {}, opti
     ...(options.appRoot ? ['--app-root', options.appRoot] : []),
     ...Object.entries({ ...quotasOff, ...settings }).flatMap(([name, value]) => ['--setting', `${name}=${value}`]),
   ];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'test' } });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'test' },
+  });
   let output = '';
   const waiters: Array<{ pattern: RegExp; resolve: (match: RegExpMatchArray) => void }> = [];
   const onData = (chunk: Buffer) => {
@@ -78,7 +97,10 @@ export async function startTestStack(settings: Record<string, string> = {}, opti
     new Promise<RegExpMatchArray>((resolve, reject) => {
       const match = output.match(pattern);
       if (match) return resolve(match);
-      const timer = setTimeout(() => reject(new Error(`Timed out waiting for ${pattern}; output:\n${output.slice(-3000)}`)), timeoutInMs);
+      const timer = setTimeout(
+        () => reject(new Error(`Timed out waiting for ${pattern}; output:\n${output.slice(-3000)}`)),
+        timeoutInMs,
+      );
       const onExit = (code: number | null) => {
         clearTimeout(timer);
         reject(new Error(`The stack exited (${code}) before ${pattern}; output:\n${output.slice(-3000)}`));
@@ -87,9 +109,22 @@ export async function startTestStack(settings: Record<string, string> = {}, opti
       waiters.push({ pattern, resolve: (m) => (clearTimeout(timer), child.off('exit', onExit), resolve(m)) });
     });
 
-  let ready: { functionsUrl: string; acsUrl: string; acsConnectionString: string; issuerUrl: string; storageConnectionString: string };
+  let ready: {
+    functionsUrl: string;
+    acsUrl: string;
+    acsConnectionString: string;
+    issuerUrl: string;
+    storageConnectionString: string;
+  };
   try {
-    const urls = JSON.parse((await waitFor(/STACK_READY (\{.*\})\n/, 30_000))[1]!) as { functionsUrl: string; acsUrl: string; issuerUrl: string; blobUrl: string; queueUrl: string; tableUrl: string };
+    const urls = JSON.parse((await waitFor(/STACK_READY (\{.*\})\n/, 30_000))[1]) as {
+      functionsUrl: string;
+      acsUrl: string;
+      issuerUrl: string;
+      blobUrl: string;
+      queueUrl: string;
+      tableUrl: string;
+    };
     // The stack prints no keys: the development keys are well known, so the tests build the connection strings.
     ready = {
       ...urls,
@@ -107,10 +142,19 @@ export async function startTestStack(settings: Record<string, string> = {}, opti
     const headers = new Headers(rest.headers);
     if (token) headers.set('authorization', `Bearer ${token}`);
     if (json !== undefined) headers.set('content-type', 'application/json');
-    return fetch(`${ready.functionsUrl}${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json) } : {}) });
+    return fetch(`${ready.functionsUrl}${path}`, {
+      ...rest,
+      headers,
+      ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
+    });
   };
   const acsControl = async (path: string, body?: unknown) => {
-    const response = await fetch(`${ready.acsUrl}_emulator/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const response = await fetch(
+      `${ready.acsUrl}_emulator/${path}`,
+      body === undefined
+        ? {}
+        : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } },
+    );
     if (!response.ok) throw new Error(`emulator ${path}: ${response.status}`);
     return response.status === 204 ? undefined : response.json();
   };
@@ -122,10 +166,12 @@ export async function startTestStack(settings: Record<string, string> = {}, opti
     token: (userId, options) => requestDevToken(ready.issuerUrl, userId, options),
     api,
     acsStats: async () => (await acsControl('stats')) as Record<string, number>,
-    verifyAcsToken: async (token) => (await acsControl('verify', { token })) as Awaited<ReturnType<TestStack['verifyAcsToken']>>,
+    verifyAcsToken: async (token) =>
+      (await acsControl('verify', { token })) as Awaited<ReturnType<TestStack['verifyAcsToken']>>,
     acsFault: async (fault) => void (await acsControl('faults', fault)),
     acsIdentities: async () => {
-      const body = (await acsControl('identities')) as { identities: Array<string | { id: string }> } | Array<string | { id: string }>;
+      const body = (await acsControl('identities')) as
+        { identities: Array<string | { id: string }> } | Array<string | { id: string }>;
       const list = Array.isArray(body) ? body : body.identities;
       return list.map((item) => (typeof item === 'string' ? item : item.id));
     },

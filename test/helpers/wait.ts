@@ -1,5 +1,10 @@
 /** Polls `check` until it returns a truthy value or `timeoutInMs` passes (then throws with `what`). */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutInMs = 15_000, intervalInMs = 150): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutInMs = 15_000,
+  intervalInMs = 150,
+): Promise<T> {
   const deadline = Date.now() + timeoutInMs;
   for (;;) {
     const value = await check();

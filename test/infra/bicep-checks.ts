@@ -154,7 +154,7 @@ export function checkInfra(infraDir: string): string[] {
   const files = paths.map((fullPath, index): BicepFile => ({
     name: path.relative(infraDir, fullPath).split(path.sep).join('/'),
     fullPath,
-    root: roots[index]!,
+    root: roots[index],
   }));
   const report = (file: BicepFile, node: BicepNode, message: string) =>
     problems.push(`${file.name}:${node.row + 1}: ${message}`);
@@ -273,7 +273,8 @@ export function syntaxProblems(root: BicepNode): string[] {
   if (!root.hasError) return problems;
   for (const node of root.descendants()) {
     const line = node.row + 1;
-    if (node.type === 'ERROR') problems.push(`${line}: syntax error near '${node.text.slice(0, 40).replace(/\s+/g, ' ')}'`);
+    if (node.type === 'ERROR')
+      problems.push(`${line}: syntax error near '${node.text.slice(0, 40).replace(/\s+/g, ' ')}'`);
     else if (node.isMissing) problems.push(`${line}: syntax error: missing '${node.type}'`);
   }
   return problems;
@@ -345,17 +346,26 @@ function checkSecretEmission(file: BicepFile, resources: Resource[], report: Rep
       const property = node.childForFieldName('property');
       if (!property || !connectionStringName.test(property.text)) continue;
       const object = node.childForFieldName('object');
-      const owner = object?.type === 'member_expression' && object.childForFieldName('property')?.text === 'properties'
-        ? object.childForFieldName('object')?.text
-        : undefined;
+      const owner =
+        object?.type === 'member_expression' && object.childForFieldName('property')?.text === 'properties'
+          ? object.childForFieldName('object')?.text
+          : undefined;
       if (!owner || !insightsSymbols.has(owner)) report(file, node, `'${node.text}' reads a connection string`);
     } else if (node.type === 'identifier' && connectionStringName.test(node.text)) {
-      report(file, node, `'${node.text}' names a connection string; only ${appInsightsConnectionSettingName} may carry one`);
+      report(
+        file,
+        node,
+        `'${node.text}' names a connection string; only ${appInsightsConnectionSettingName} may carry one`,
+      );
     } else if (node.type === 'string') {
       const value = literalString(node);
       if (value === undefined) continue;
       if (connectionStringName.test(value) && value !== appInsightsConnectionSettingName) {
-        report(file, node, `'${value}' names a connection string; only ${appInsightsConnectionSettingName} may carry one`);
+        report(
+          file,
+          node,
+          `'${value}' names a connection string; only ${appInsightsConnectionSettingName} may carry one`,
+        );
       }
       if (secretInText.test(value)) report(file, node, 'string literal contains a key or SAS');
     }
@@ -377,12 +387,14 @@ function checkSecureParameters(file: BicepFile, report: Report): void {
     const name = declarationName(param);
     // Only string parameters hold a secret value (an object of secret *names* does not).
     const isString = param.namedChildren[1]?.text === 'string';
-    if (secretName.test(name) && isString && !secureParams.has(name)) report(file, param, `parameter ${name} holds a secret: mark it @secure()`);
+    if (secretName.test(name) && isString && !secureParams.has(name))
+      report(file, param, `parameter ${name} holds a secret: mark it @secure()`);
   }
   for (const output of file.root.descendantsOfType('output_declaration')) {
     const value = output.namedChildren[output.namedChildren.length - 1];
     const leaked = value?.descendantsOfType('identifier').find((id) => secureParams.has(id.text));
-    if (leaked) report(file, output, `output ${declarationName(output)} exposes the @secure() parameter ${leaked.text}`);
+    if (leaked)
+      report(file, output, `output ${declarationName(output)} exposes the @secure() parameter ${leaked.text}`);
   }
 }
 
@@ -406,20 +418,32 @@ function checkRoles(resources: Resource[], roleIdsSeen: Set<string>, report: Rep
       problems.push(`role ${role} (${id}) is never assigned`);
     }
   }
-  if (!acsRoleIds.some((id) => roleIdsSeen.has(id))) problems.push('no ACS role (Contributor or Communication and Email Service Owner) is assigned');
+  if (!acsRoleIds.some((id) => roleIdsSeen.has(id)))
+    problems.push('no ACS role (Contributor or Communication and Email Service Owner) is assigned');
 
-  for (const assignment of resources.filter((r) => r.type === 'Microsoft.Authorization/roleAssignments' && !r.existing)) {
+  for (const assignment of resources.filter(
+    (r) => r.type === 'Microsoft.Authorization/roleAssignments' && !r.existing,
+  )) {
     const properties = valueAt(assignment.body, 'properties');
     const roleDefinitionId = propertyValue(properties, 'roleDefinitionId');
     const byBuiltInId =
       roleDefinitionId?.type === 'call_expression' &&
       calledFunctionName(roleDefinitionId) === 'subscriptionResourceId' &&
-      literalString(roleDefinitionId.childForFieldName('arguments')?.namedChildren[0]) === 'Microsoft.Authorization/roleDefinitions';
+      literalString(roleDefinitionId.childForFieldName('arguments')?.namedChildren[0]) ===
+        'Microsoft.Authorization/roleDefinitions';
     if (!byBuiltInId) {
-      report(assignment.file, assignment.node, `${assignment.symbol}: roleDefinitionId must be subscriptionResourceId('Microsoft.Authorization/roleDefinitions', <documented id>)`);
+      report(
+        assignment.file,
+        assignment.node,
+        `${assignment.symbol}: roleDefinitionId must be subscriptionResourceId('Microsoft.Authorization/roleDefinitions', <documented id>)`,
+      );
     }
     if (!propertyValue(properties, 'principalType')) {
-      report(assignment.file, assignment.node, `${assignment.symbol}: set principalType (a new identity may not have replicated yet)`);
+      report(
+        assignment.file,
+        assignment.node,
+        `${assignment.symbol}: set principalType (a new identity may not have replicated yet)`,
+      );
     }
   }
 }
@@ -428,7 +452,11 @@ function expectLiteral(resource: Resource, report: Report, keys: string[], expec
   const node = valueAt(resource.body, ...keys);
   const actual = node?.type === 'string' ? literalString(node) : node?.text;
   if (actual !== expected) {
-    report(resource.file, node ?? resource.node, `${resource.symbol}: ${keys.join('.')} must be ${expected} (found ${node ? node.text : 'nothing'})`);
+    report(
+      resource.file,
+      node ?? resource.node,
+      `${resource.symbol}: ${keys.join('.')} must be ${expected} (found ${node ? node.text : 'nothing'})`,
+    );
   }
 }
 
@@ -444,7 +472,11 @@ function checkStorage(resources: Resource[], report: Report, problems: string[])
 
 function checkFunctionApp(resources: Resource[], report: Report, problems: string[]): void {
   for (const config of resources.filter((r) => r.type.startsWith('Microsoft.Web/sites/config'))) {
-    report(config.file, config.node, 'set app settings in the site\'s siteConfig.appSettings, where the checks read them');
+    report(
+      config.file,
+      config.node,
+      "set app settings in the site's siteConfig.appSettings, where the checks read them",
+    );
   }
   for (const plan of resources.filter((r) => r.type === 'Microsoft.Web/serverfarms' && !r.existing)) {
     expectLiteral(plan, report, ['sku', 'name'], 'FC1');
@@ -465,7 +497,11 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
   const appSettings = valueAt(site.body, 'properties', 'siteConfig', 'appSettings');
   const entries = appSettings ? settingEntries(site.file, appSettings) : undefined;
   if (!appSettings || !entries) {
-    report(site.file, appSettings ?? site.node, 'properties.siteConfig.appSettings must be an array literal of { name, value }, or concat()/filter() of such arrays and variables');
+    report(
+      site.file,
+      appSettings ?? site.node,
+      'properties.siteConfig.appSettings must be an array literal of { name, value }, or concat()/filter() of such arrays and variables',
+    );
     return;
   }
   const known = new Set<string>([...settingNames, ...hostSettingNames]);
@@ -480,24 +516,48 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
     }
     if (names.has(name)) report(site.file, entry, `app setting ${name} is set twice`);
     names.add(name);
-    const forbidden = forbiddenSettings[name] ?? (name.startsWith('WEBSITE_CONTENT') ? 'is not supported on Flex Consumption' : undefined);
+    const forbidden =
+      forbiddenSettings[name] ??
+      (name.startsWith('WEBSITE_CONTENT') ? 'is not supported on Flex Consumption' : undefined);
     if (forbidden) report(site.file, entry, `app setting ${name} ${forbidden}`);
-    else if (!known.has(name)) report(site.file, entry, `app setting ${name} is read neither by the app (src/config/settings.ts) nor by the host`);
+    else if (!known.has(name))
+      report(
+        site.file,
+        entry,
+        `app setting ${name} is read neither by the app (src/config/settings.ts) nor by the host`,
+      );
     const value = propertyValue(entry, 'value');
     const isReference = value?.type === 'string' && keyVaultReference.test(value.text);
     referencesKeyVault ||= isReference;
     if (secretName.test(name) && !isReference) {
-      report(site.file, entry, `app setting ${name} holds a secret: make it a Key Vault reference (@Microsoft.KeyVault(SecretUri=...)), not a value`);
+      report(
+        site.file,
+        entry,
+        `app setting ${name} holds a secret: make it a Key Vault reference (@Microsoft.KeyVault(SecretUri=...)), not a value`,
+      );
     }
   }
   // A secret value anywhere in the site's definition (app settings, connection strings, ...) is readable by anyone
   // who can read the site's configuration: secrets go to Key Vault and the site only references them.
   const siteTexts = [site.body, ...entries].filter((node): node is BicepNode => node !== undefined);
-  for (const leaked of new Set(siteTexts.flatMap((node) => node.descendantsOfType('identifier')).filter((id) => secureParams.has(id.text)).map((id) => id.text))) {
-    report(site.file, site.node, `${site.symbol} uses the @secure() parameter ${leaked}: store it in Key Vault and reference it`);
+  for (const leaked of new Set(
+    siteTexts
+      .flatMap((node) => node.descendantsOfType('identifier'))
+      .filter((id) => secureParams.has(id.text))
+      .map((id) => id.text),
+  )) {
+    report(
+      site.file,
+      site.node,
+      `${site.symbol} uses the @secure() parameter ${leaked}: store it in Key Vault and reference it`,
+    );
   }
   if (referencesKeyVault && !valueAt(site.body, 'properties', 'keyVaultReferenceIdentity')) {
-    report(site.file, site.node, `${site.symbol}: Key Vault references need properties.keyVaultReferenceIdentity (the user-assigned identity's resource id)`);
+    report(
+      site.file,
+      site.node,
+      `${site.symbol}: Key Vault references need properties.keyVaultReferenceIdentity (the user-assigned identity's resource id)`,
+    );
   }
   for (const name of requiredSettingNames) {
     if (!names.has(name)) report(site.file, appSettings, `required app setting ${name} is not set`);
@@ -521,7 +581,9 @@ function settingEntries(file: BicepFile, node: BicepNode, seen = new Set<string>
   }
   if (node.type === 'identifier' && !seen.has(node.text)) {
     seen.add(node.text);
-    const variable = file.root.namedChildren.find((n) => n.type === 'variable_declaration' && declarationName(n) === node.text);
+    const variable = file.root.namedChildren.find(
+      (n) => n.type === 'variable_declaration' && declarationName(n) === node.text,
+    );
     const value = variable?.namedChildren[variable.namedChildren.length - 1];
     return value ? settingEntries(file, value, seen) : undefined;
   }
@@ -541,7 +603,11 @@ function checkKeyVault(files: BicepFile[], resources: Resource[], report: Report
     expectLiteral(vault, report, ['properties', 'enablePurgeProtection'], 'true');
     const policies = valueAt(vault.body, 'properties', 'accessPolicies');
     if (policies && !(policies.type === 'array' && policies.namedChildren.every((n) => n.type === 'comment'))) {
-      report(vault.file, policies, `${vault.symbol}: properties.accessPolicies must be empty (RBAC authorization decides who reads secrets)`);
+      report(
+        vault.file,
+        policies,
+        `${vault.symbol}: properties.accessPolicies must be empty (RBAC authorization decides who reads secrets)`,
+      );
     }
   }
   for (const secret of resources.filter((r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && !r.existing)) {
@@ -552,25 +618,40 @@ function checkKeyVault(files: BicepFile[], resources: Resource[], report: Report
       continue;
     }
     const condition = secret.node.namedChildren.find((n) => n.type === 'if_statement')?.namedChildren[0];
-    const guarded = condition?.descendantsOfType('call_expression').some(
-      (call) => calledFunctionName(call) === 'empty' && call.childForFieldName('arguments')?.namedChildren[0]?.text === value.text,
-    );
-    if (!guarded) report(secret.file, secret.node, `${secret.symbol}: create the secret only when ${value.text} is set: if (!empty(${value.text}))`);
+    const guarded = condition
+      ?.descendantsOfType('call_expression')
+      .some(
+        (call) =>
+          calledFunctionName(call) === 'empty' &&
+          call.childForFieldName('arguments')?.namedChildren[0]?.text === value.text,
+      );
+    if (!guarded)
+      report(
+        secret.file,
+        secret.node,
+        `${secret.symbol}: create the secret only when ${value.text} is set: if (!empty(${value.text}))`,
+      );
   }
 }
 
 /** Each counter in {@link alertedMetricNames} is queried by a scheduled query rule. */
 function checkAlerts(files: BicepFile[], resources: Resource[], problems: string[]): void {
-  const ruleFiles = new Set(resources.filter((r) => r.type === 'Microsoft.Insights/scheduledQueryRules' && !r.existing).map((r) => r.file));
-  const texts = files.filter((file) => ruleFiles.has(file)).flatMap((file) => file.root.descendantsOfType('string').map((node) => literalString(node)));
+  const ruleFiles = new Set(
+    resources.filter((r) => r.type === 'Microsoft.Insights/scheduledQueryRules' && !r.existing).map((r) => r.file),
+  );
+  const texts = files
+    .filter((file) => ruleFiles.has(file))
+    .flatMap((file) => file.root.descendantsOfType('string').map((node) => literalString(node)));
   for (const metric of alertedMetricNames) {
-    if (!texts.includes(metric)) problems.push(`no alert rule (Microsoft.Insights/scheduledQueryRules) queries the metric ${metric}`);
+    if (!texts.includes(metric))
+      problems.push(`no alert rule (Microsoft.Insights/scheduledQueryRules) queries the metric ${metric}`);
   }
 }
 
 function checkMain(main: BicepFile, infraDir: string, report: Report, problems: string[]): void {
   const scope = main.root.namedChildren.find((node) => node.type === 'target_scope_assignment');
-  if (literalString(scope?.namedChildren[0]) !== 'subscription') report(main, scope ?? main.root, "targetScope must be 'subscription'");
+  if (literalString(scope?.namedChildren[0]) !== 'subscription')
+    report(main, scope ?? main.root, "targetScope must be 'subscription'");
 
   const params = main.root.namedChildren.filter((node) => node.type === 'parameter_declaration');
   const declared = new Set(params.map(declarationName));
@@ -581,7 +662,9 @@ function checkMain(main: BicepFile, infraDir: string, report: Report, problems: 
   }
   let supplied: string[];
   try {
-    supplied = Object.keys((JSON.parse(fs.readFileSync(parametersPath, 'utf8')) as { parameters?: object }).parameters ?? {});
+    supplied = Object.keys(
+      (JSON.parse(fs.readFileSync(parametersPath, 'utf8')) as { parameters?: object }).parameters ?? {},
+    );
   } catch (error) {
     problems.push(`main.parameters.json: not valid JSON (${(error as Error).message})`);
     return;
@@ -592,6 +675,7 @@ function checkMain(main: BicepFile, infraDir: string, report: Report, problems: 
   for (const param of params) {
     const hasDefault = param.namedChildren.length > 2; // identifier, type, default value
     const name = declarationName(param);
-    if (!hasDefault && !supplied.includes(name)) report(main, param, `parameter ${name} has no default and is not in main.parameters.json`);
+    if (!hasDefault && !supplied.includes(name))
+      report(main, param, `parameter ${name} has no default and is not in main.parameters.json`);
   }
 }

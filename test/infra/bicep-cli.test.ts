@@ -46,7 +46,12 @@ if (!bicep) {
     test('bicep lint infra/main.bicep: no error, no warning', () => {
       const run = runBicep(bicep, ['lint', 'infra/main.bicep']);
 
-      expect({ status: run.status, ...diagnostics(run.output), output: run.output.trim() }).toEqual({ status: 0, errors: [], warnings: [], output: '' });
+      expect({ status: run.status, ...diagnostics(run.output), output: run.output.trim() }).toEqual({
+        status: 0,
+        errors: [],
+        warnings: [],
+        output: '',
+      });
     }, 120_000);
 
     // The two tests above would pass vacuously if the diagnostics were not recognised: a broken copy proves they are.
@@ -56,12 +61,20 @@ if (!bicep) {
       const main = path.join(copy, 'main.bicep');
       fs.writeFileSync(main, `${fs.readFileSync(main, 'utf8')}\nparam unusedForTest string = ''\n`);
       const communication = path.join(copy, 'core/communication.bicep');
-      fs.writeFileSync(communication, fs.readFileSync(communication, 'utf8').replace('communicationServices@2025-05-01', 'communicationServices@2099-01-01'));
+      fs.writeFileSync(
+        communication,
+        fs
+          .readFileSync(communication, 'utf8')
+          .replace('communicationServices@2025-05-01', 'communicationServices@2099-01-01'),
+      );
 
       const { warnings } = diagnostics(runBicep(bicep, ['lint', main]).output);
 
       expect(warnings).toEqual(
-        expect.arrayContaining([expect.stringMatching(/main\.bicep.*no-unused-params/), expect.stringMatching(/communication\.bicep.*BCP081/)]),
+        expect.arrayContaining([
+          expect.stringMatching(/main\.bicep.*no-unused-params/),
+          expect.stringMatching(/communication\.bicep.*BCP081/),
+        ]),
       );
     }, 120_000);
   });

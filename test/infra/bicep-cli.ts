@@ -7,7 +7,9 @@ const root = path.resolve(__dirname, '../..');
 
 /** Where scripts/install-bicep.sh restores the CLI: <install dir>/packages/<package>/<version>/tools/bicep. */
 function installedPackage(env: NodeJS.ProcessEnv): string {
-  const installDir = env['BICEP_INSTALL_DIR'] ?? path.join(env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'acs-identity-token-service/bicep');
+  const installDir =
+    env['BICEP_INSTALL_DIR'] ??
+    path.join(env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'acs-identity-token-service/bicep');
   return path.join(installDir, 'packages/azure.bicep.commandline.linux-x64');
 }
 
@@ -58,5 +60,8 @@ export function diagnostics(output: string): { errors: string[]; warnings: strin
 }
 
 export function bicepVersion(bicep: string): string {
-  return execFileSync(bicep, ['--version'], { encoding: 'utf8', env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' } }).trim();
+  return execFileSync(bicep, ['--version'], {
+    encoding: 'utf8',
+    env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' },
+  }).trim();
 }

@@ -28,6 +28,8 @@ describe('syntaxProblems', () => {
   });
 
   test('reports text that does not parse', () => {
-    expect(syntaxProblems(parseBicep("resource r 'x@1' = {\n  name: 'r'\n"))).toEqual([expect.stringMatching(/^1: syntax error near 'resource r/)]);
+    expect(syntaxProblems(parseBicep("resource r 'x@1' = {\n  name: 'r'\n"))).toEqual([
+      expect.stringMatching(/^1: syntax error near 'resource r/),
+    ]);
   });
 });

@@ -87,9 +87,12 @@ const parserScript = path.join(__dirname, 'parse-bicep.js');
 export function parseBicepSources(sources: readonly string[]): BicepNode[] {
   const unparsed = [...new Set(sources.filter((source) => !parsed.has(source)))];
   if (unparsed.length > 0) {
-    const output = execFileSync(process.execPath, [parserScript], { input: JSON.stringify(unparsed), maxBuffer: 256 * 1024 * 1024 });
+    const output = execFileSync(process.execPath, [parserScript], {
+      input: JSON.stringify(unparsed),
+      maxBuffer: 256 * 1024 * 1024,
+    });
     const trees = JSON.parse(output.toString('utf8')) as EncodedNode[];
-    unparsed.forEach((source, index) => parsed.set(source, trees[index]!));
+    unparsed.forEach((source, index) => parsed.set(source, trees[index]));
   }
   return sources.map((source) => new BicepNode(parsed.get(source)!, source, undefined));
 }
@@ -99,5 +102,5 @@ const parsed = new Map<string, EncodedNode>();
 
 /** Parses one Bicep source; see {@link parseBicepSources}. */
 export function parseBicep(source: string): BicepNode {
-  return parseBicepSources([source])[0]!;
+  return parseBicepSources([source])[0];
 }

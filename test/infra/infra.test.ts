@@ -20,9 +20,12 @@ describe('infra/*.bicep', () => {
   const files = bicepFiles(infraDir);
   const roots = parseBicepSources(files.map((file) => fs.readFileSync(path.join(infraDir, file), 'utf8')));
 
-  test.each(files.map((file, index) => [file, roots[index]!] as const))('%s parses without ERROR or MISSING nodes', (_file, root) => {
-    expect(syntaxProblems(root)).toEqual([]);
-  });
+  test.each(files.map((file, index) => [file, roots[index]] as const))(
+    '%s parses without ERROR or MISSING nodes',
+    (_file, root) => {
+      expect(syntaxProblems(root)).toEqual([]);
+    },
+  );
 
   test('passes every structural check', () => {
     expect(checkInfra(infraDir)).toEqual([]);
@@ -45,7 +48,9 @@ describe('the required app settings', () => {
     AUTH_ISSUERS: 'https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0',
     AUTH_AUDIENCES: 'api://11111111-2222-3333-4444-555555555555',
   };
-  const appSettingNames = requiredSettingNames.filter((name) => !(hostSettingNames as readonly string[]).includes(name));
+  const appSettingNames = requiredSettingNames.filter(
+    (name) => !(hostSettingNames as readonly string[]).includes(name),
+  );
   const requiredEnv = () => Object.fromEntries(appSettingNames.map((name) => [name, managedIdentityValues[name]]));
 
   test('are settings the app reads, apart from the host allow-list', () => {
@@ -55,21 +60,34 @@ describe('the required app settings', () => {
   test('are enough for the app to start with its managed identity', () => {
     const config = loadConfig(requiredEnv());
 
-    expect(config.acs).toEqual({ kind: 'managedIdentity', endpoint: managedIdentityValues.ACS_ENDPOINT, clientId: managedIdentityValues.AZURE_CLIENT_ID });
-    expect(config.storage.queue).toMatchObject({ kind: 'managedIdentity', endpoint: managedIdentityValues.IdentityStorage__queueServiceUri });
-    expect(config.storage.table).toMatchObject({ kind: 'managedIdentity', endpoint: managedIdentityValues.IdentityStorage__tableServiceUri });
+    expect(config.acs).toEqual({
+      kind: 'managedIdentity',
+      endpoint: managedIdentityValues.ACS_ENDPOINT,
+      clientId: managedIdentityValues.AZURE_CLIENT_ID,
+    });
+    expect(config.storage.queue).toMatchObject({
+      kind: 'managedIdentity',
+      endpoint: managedIdentityValues.IdentityStorage__queueServiceUri,
+    });
+    expect(config.storage.table).toMatchObject({
+      kind: 'managedIdentity',
+      endpoint: managedIdentityValues.IdentityStorage__tableServiceUri,
+    });
   });
 
-  test.each(['ACS_ENDPOINT', 'IdentityStorage__tableServiceUri', 'IdentityStorage__queueServiceUri', 'AUTH_ISSUERS', 'AUTH_AUDIENCES'])(
-    'include %s, without which the schema rejects a managed-identity configuration',
-    (name) => {
-      const env: Record<string, string | undefined> = requiredEnv();
-      delete env[name];
+  test.each([
+    'ACS_ENDPOINT',
+    'IdentityStorage__tableServiceUri',
+    'IdentityStorage__queueServiceUri',
+    'AUTH_ISSUERS',
+    'AUTH_AUDIENCES',
+  ])('include %s, without which the schema rejects a managed-identity configuration', (name) => {
+    const env: Record<string, string | undefined> = requiredEnv();
+    delete env[name];
 
-      expect(appSettingNames).toContain(name);
-      expect(settingsSchema.safeParse(env).success).toBe(false);
-    },
-  );
+    expect(appSettingNames).toContain(name);
+    expect(settingsSchema.safeParse(env).success).toBe(false);
+  });
 });
 
 describe('the URLs main.bicep outputs', () => {
@@ -78,14 +96,22 @@ describe('the URLs main.bicep outputs', () => {
   const outputRoutes = (routesVar?.descendantsOfType('string_content') ?? []).map((s) => s.text);
   const functionsDir = path.join(root, 'src/functions');
   const registeredRoutes = fs.existsSync(functionsDir)
-    ? fs.readdirSync(functionsDir).flatMap((file) => [...fs.readFileSync(path.join(functionsDir, file), 'utf8').matchAll(/route: '([^']+)'/g)].map((m) => m[1]))
+    ? fs
+        .readdirSync(functionsDir)
+        .flatMap((file) =>
+          [...fs.readFileSync(path.join(functionsDir, file), 'utf8').matchAll(/route: '([^']+)'/g)].map((m) => m[1]),
+        )
     : [];
 
   test('sit under the route prefix of host.json', () => {
-    const host = JSON.parse(fs.readFileSync(path.join(root, 'host.json'), 'utf8')) as { extensions?: { http?: { routePrefix?: string } } };
+    const host = JSON.parse(fs.readFileSync(path.join(root, 'host.json'), 'utf8')) as {
+      extensions?: { http?: { routePrefix?: string } };
+    };
 
     expect(host.extensions?.http?.routePrefix).toBe('api');
-    expect(fs.readFileSync(path.join(infraDir, 'main.bicep'), 'utf8')).toMatch(/\$\{api\.outputs\.url\}\/api\/\$\{routes\./);
+    expect(fs.readFileSync(path.join(infraDir, 'main.bicep'), 'utf8')).toMatch(
+      /\$\{api\.outputs\.url\}\/api\/\$\{routes\./,
+    );
   });
 
   // A route family nobody registers yet (functions still being written) is not checked; once one route of the
@@ -101,8 +127,12 @@ describe('the URLs main.bicep outputs', () => {
 describe('docs/deploy.md', () => {
   const guide = fs.readFileSync(path.join(root, 'docs/deploy.md'), 'utf8');
   const main = parseBicep(fs.readFileSync(path.join(infraDir, 'main.bicep'), 'utf8'));
-  const parameters = main.namedChildren.filter((node) => node.type === 'parameter_declaration').map((node) => node.namedChildren[0]?.text ?? '');
-  const azdVariables = [...fs.readFileSync(path.join(infraDir, 'main.parameters.json'), 'utf8').matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1] ?? '');
+  const parameters = main.namedChildren
+    .filter((node) => node.type === 'parameter_declaration')
+    .map((node) => node.namedChildren[0]?.text ?? '');
+  const azdVariables = [
+    ...fs.readFileSync(path.join(infraDir, 'main.parameters.json'), 'utf8').matchAll(/\$\{([A-Z_]+)/g),
+  ].map((m) => m[1] ?? '');
 
   const undocumented = (names: string[]) => names.filter((name) => !guide.includes(`\`${name}\``));
 

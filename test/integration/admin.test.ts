@@ -16,7 +16,12 @@ describe('admin operations and audit trail', () => {
 
   it('refuses callers without the admin role with 403, and anonymous callers with 401', async () => {
     const user = await stack.token('plain-user');
-    for (const [method, suffix] of [['GET', ''], ['POST', '/revoke'], ['DELETE', ''], ['GET', '/audit']] as const) {
+    for (const [method, suffix] of [
+      ['GET', ''],
+      ['POST', '/revoke'],
+      ['DELETE', ''],
+      ['GET', '/audit'],
+    ] as const) {
       const response = await stack.api(userPath('someone', suffix), { method, token: user });
       expect(response.status).toBe(403);
       expect(((await response.json()) as { code: string }).code).toBe('admin_role_required');
@@ -27,11 +32,19 @@ describe('admin operations and audit trail', () => {
   it('looks up, revokes and deletes a user, and the audit trail tells who did what', async () => {
     const userId = 'support/case#42';
     const bearer = await stack.token(userId);
-    const issued = (await (await stack.api('/api/tokens', { method: 'POST', token: bearer })).json()) as { communicationUserId: string; token: string };
+    const issued = (await (await stack.api('/api/tokens', { method: 'POST', token: bearer })).json()) as {
+      communicationUserId: string;
+      token: string;
+    };
 
     const lookup = await stack.api(userPath(userId), { token: admin });
     expect(lookup.status).toBe(200);
-    expect(await lookup.json()).toMatchObject({ issuer: stack.issuerUrl, userId, communicationUserId: issued.communicationUserId, state: 'active' });
+    expect(await lookup.json()).toMatchObject({
+      issuer: stack.issuerUrl,
+      userId,
+      communicationUserId: issued.communicationUserId,
+      state: 'active',
+    });
 
     expect((await stack.api(userPath(userId, '/revoke'), { method: 'POST', token: admin })).status).toBe(204);
     expect((await stack.verifyAcsToken(issued.token)).valid).toBe(false);
@@ -45,7 +58,9 @@ describe('admin operations and audit trail', () => {
 
     const audit = await stack.api(userPath(userId, '/audit'), { token: admin });
     expect(audit.status).toBe(200);
-    const { entries } = (await audit.json()) as { entries: Array<{ action: string; cause: string; actor?: string; communicationUserId: string; at: string }> };
+    const { entries } = (await audit.json()) as {
+      entries: Array<{ action: string; cause: string; actor?: string; communicationUserId: string; at: string }>;
+    };
     expect(entries.map((entry) => [entry.action, entry.cause, entry.actor])).toEqual([
       ['deleted', 'admin', 'operator-1'],
       ['tokens_revoked', 'admin', 'operator-1'],
@@ -59,7 +74,9 @@ describe('admin operations and audit trail', () => {
     expect((await stack.api(userPath('nobody-here'), { token: admin })).status).toBe(404);
     expect((await stack.api(userPath('nobody-here', '/revoke'), { method: 'POST', token: admin })).status).toBe(404);
     expect((await stack.api(userPath('nobody-here'), { method: 'DELETE', token: admin })).status).toBe(204);
-    const audit = (await (await stack.api(userPath('nobody-here', '/audit'), { token: admin })).json()) as { entries: unknown[] };
+    const audit = (await (await stack.api(userPath('nobody-here', '/audit'), { token: admin })).json()) as {
+      entries: unknown[];
+    };
     expect(audit.entries).toEqual([]);
   });
 });

@@ -33,7 +33,9 @@ describe('caller authentication', () => {
 
   it('refuses a request without a token', async () => {
     await expectUnauthorized(await stack.api('/api/identities/me'));
-    await expectUnauthorized(await stack.api('/api/tokens', { method: 'POST', headers: { authorization: 'Basic abc' } }));
+    await expectUnauthorized(
+      await stack.api('/api/tokens', { method: 'POST', headers: { authorization: 'Basic abc' } }),
+    );
   });
 
   it('accepts a token from the configured issuer', async () => {
@@ -42,12 +44,18 @@ describe('caller authentication', () => {
   });
 
   it('refuses an expired token', async () => {
-    const body = await expectUnauthorized(await stack.api('/api/identities/me', { token: await stack.token('auth-user', { expiresInSeconds: -120 }) }));
+    const body = await expectUnauthorized(
+      await stack.api('/api/identities/me', { token: await stack.token('auth-user', { expiresInSeconds: -120 }) }),
+    );
     expect(body.detail).toMatch(/expired/);
   });
 
   it('refuses a token for another audience', async () => {
-    const body = await expectUnauthorized(await stack.api('/api/identities/me', { token: await stack.token('auth-user', { audience: 'api://someone-else' }) }));
+    const body = await expectUnauthorized(
+      await stack.api('/api/identities/me', {
+        token: await stack.token('auth-user', { audience: 'api://someone-else' }),
+      }),
+    );
     expect(body.detail).toMatch(/aud/);
   });
 
@@ -67,7 +75,9 @@ describe('caller authentication', () => {
 
   it('refuses a token from an issuer that is not trusted', async () => {
     const { privateKey } = await generateKeyPair('RS256');
-    const token = await new SignJWT(claims({ iss: 'https://evil.example.com' })).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+    const token = await new SignJWT(claims({ iss: 'https://evil.example.com' }))
+      .setProtectedHeader({ alg: 'RS256' })
+      .sign(privateKey);
     const body = await expectUnauthorized(await stack.api('/api/identities/me', { token }));
     expect(body.detail).toMatch(/issuer/);
   });
@@ -75,7 +85,9 @@ describe('caller authentication', () => {
   it('refuses alg "none" and HMAC-signed tokens', async () => {
     const unsigned = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims())}.`;
     await expectUnauthorized(await stack.api('/api/identities/me', { token: unsigned }));
-    const hmac = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('a-shared-secret-that-is-long-enough-for-hs256'));
+    const hmac = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode('a-shared-secret-that-is-long-enough-for-hs256'));
     await expectUnauthorized(await stack.api('/api/identities/me', { token: hmac }));
   });
 
@@ -91,7 +103,9 @@ describe('caller authentication', () => {
     const created = await stack.api('/api/tokens', { method: 'POST', token });
     expect(created.status).toBe(201);
     const rows = [];
-    for await (const entity of stack.table('IdentityMappings').listEntities<{ issuer?: string; userId?: string; rowKey?: string }>()) {
+    for await (const entity of stack
+      .table('IdentityMappings')
+      .listEntities<{ issuer?: string; userId?: string; rowKey?: string }>()) {
       if (entity.userId === 'same-id' && entity.partitionKey?.startsWith('u-')) rows.push(entity);
     }
     expect(rows.find((row) => row.rowKey === 'identity')?.issuer).toBe(stack.issuerUrl);

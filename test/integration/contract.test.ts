@@ -10,7 +10,15 @@ import { Webhook } from 'standardwebhooks';
 
 import { startTestStack, type TestStack } from '../helpers/stack';
 
-type OpenApi = { paths: Record<string, Record<string, { operationId: string; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
+type OpenApi = {
+  paths: Record<
+    string,
+    Record<
+      string,
+      { operationId: string; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }
+    >
+  >;
+};
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -26,7 +34,11 @@ describe('OpenAPI contract', () => {
   const seen = new Set<string>();
 
   beforeAll(async () => {
-    stack = await startTestStack({ STANDARD_WEBHOOK_SECRETS: secret, STANDARD_WEBHOOK_ISSUER: '{issuerUrl}', TEAMS_APP_ID: '00000000-0000-0000-0000-00000000a11d' });
+    stack = await startTestStack({
+      STANDARD_WEBHOOK_SECRETS: secret,
+      STANDARD_WEBHOOK_ISSUER: '{issuerUrl}',
+      TEAMS_APP_ID: '00000000-0000-0000-0000-00000000a11d',
+    });
     const response = await stack.api('/api/openapi.json');
     expect(response.status).toBe(200);
     document = (await response.json()) as OpenApi;
@@ -36,7 +48,8 @@ describe('OpenAPI contract', () => {
     await stack?.stop();
   });
 
-  const pointer = (...parts: string[]) => parts.map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+  const pointer = (...parts: string[]) =>
+    parts.map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
 
   /** Sends a request and checks the answer against the document: status documented, body valid for the schema. */
   const call = async (method: string, path: string, template: string, init: Parameters<TestStack['api']>[1] = {}) => {
@@ -47,16 +60,19 @@ describe('OpenAPI contract', () => {
     if (!documented) throw new Error(`${method} ${template} answered ${response.status}, which is not documented`);
     seen.add(`${operation.operationId} ${response.status}`);
     const text = await response.text();
-    const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!;
+    const contentType = (response.headers.get('content-type') ?? '').split(';')[0];
     if (!documented.content) {
       expect(text).toBe('');
       return response;
     }
     expect(Object.keys(documented.content)).toContain(contentType);
     if (contentType.endsWith('json')) {
-      const validate = ajv.getSchema(`openapi.json#/${pointer('paths', template, method, 'responses', String(response.status), 'content', contentType, 'schema')}`)!;
+      const validate = ajv.getSchema(
+        `openapi.json#/${pointer('paths', template, method, 'responses', String(response.status), 'content', contentType, 'schema')}`,
+      )!;
       const body: unknown = JSON.parse(text);
-      if (!validate(body)) throw new Error(`${method} ${template} ${response.status}: ${ajv.errorsText(validate.errors)}\n${text}`);
+      if (!validate(body))
+        throw new Error(`${method} ${template} ${response.status}: ${ajv.errorsText(validate.errors)}\n${text}`);
     }
     return response;
   };
@@ -66,8 +82,11 @@ describe('OpenAPI contract', () => {
     const dir = mkdtempSync(join(tmpdir(), 'openapi-'));
     try {
       writeFileSync(join(dir, 'openapi.json'), JSON.stringify(document));
-      const script = "require('@apidevtools/swagger-parser').validate(process.argv[1]).then(() => console.log('VALID'), (e) => { console.error(e.message); process.exit(1); })";
-      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, join(dir, 'openapi.json')], { cwd: join(__dirname, '..', '..') });
+      const script =
+        "require('@apidevtools/swagger-parser').validate(process.argv[1]).then(() => console.log('VALID'), (e) => { console.error(e.message); process.exit(1); })";
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, join(dir, 'openapi.json')], {
+        cwd: join(__dirname, '..', '..'),
+      });
       expect(stdout.trim()).toBe('VALID');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -88,7 +107,11 @@ describe('OpenAPI contract', () => {
     await call('post', '/api/tokens', '/api/tokens', json({ scopes: ['chat'] })); // 201
     await call('post', '/api/tokens', '/api/tokens', json({ expiresInMinutes: 60 })); // 200
     await call('post', '/api/tokens', '/api/tokens', json({ scopes: ['nope'] })); // 400
-    await call('post', '/api/tokens', '/api/tokens', { token: user, body: 'x', headers: { 'content-type': 'text/plain' } }); // 415
+    await call('post', '/api/tokens', '/api/tokens', {
+      token: user,
+      body: 'x',
+      headers: { 'content-type': 'text/plain' },
+    }); // 415
     await call('post', '/api/tokens', '/api/tokens', json({ pad: 'x'.repeat(17_000) })); // 413
     await call('post', '/api/tokens', '/api/tokens'); // 401
     await call('post', '/api/tokens/refresh', '/api/tokens/refresh', json({ scopes: ['voip'] })); // 200
@@ -111,25 +134,53 @@ describe('OpenAPI contract', () => {
     await call('delete', `/api/users/${target}`, '/api/users/{userId}', { token: admin }); // 204
     await call('get', `/api/users/${target}`, '/api/users/{userId}', { token: admin }); // 404
 
-    const job = await call('post', '/api/revocations', '/api/revocations', { token: admin, json: { action: 'revoke' } }); // 202
-    await call('post', '/api/revocations', '/api/revocations', { token: admin, json: { action: 'revoke', issuer: 'all' } }); // 403
+    const job = await call('post', '/api/revocations', '/api/revocations', {
+      token: admin,
+      json: { action: 'revoke' },
+    }); // 202
+    await call('post', '/api/revocations', '/api/revocations', {
+      token: admin,
+      json: { action: 'revoke', issuer: 'all' },
+    }); // 403
     const location = job.headers.get('location')!;
     await call('get', location, '/api/revocations/{jobId}', { token: admin }); // 200
-    await call('get', '/api/revocations/0000000000000000-0000000000000000', '/api/revocations/{jobId}', { token: admin }); // 404
+    await call('get', '/api/revocations/0000000000000000-0000000000000000', '/api/revocations/{jobId}', {
+      token: admin,
+    }); // 404
 
     await call('post', '/api/webhooks/graph?validationToken=abc', '/api/webhooks/graph'); // 200 text/plain
     await call('post', '/api/webhooks/graph', '/api/webhooks/graph', { json: { value: [] } }); // 202
-    await call('get', '/api/webhooks/okta', '/api/webhooks/okta', { headers: { 'x-okta-verification-challenge': 'c', authorization: 'local-okta-secret' } }); // 200
-    await call('post', '/api/webhooks/okta', '/api/webhooks/okta', { json: { data: { events: [] } }, headers: { authorization: 'wrong' } }); // 401
+    await call('get', '/api/webhooks/okta', '/api/webhooks/okta', {
+      headers: { 'x-okta-verification-challenge': 'c', authorization: 'local-okta-secret' },
+    }); // 200
+    await call('post', '/api/webhooks/okta', '/api/webhooks/okta', {
+      json: { data: { events: [] } },
+      headers: { authorization: 'wrong' },
+    }); // 401
     const body = JSON.stringify({ type: 'user.tokens_revoked', data: { userId: 'contract-nobody' } });
     const signature = new Webhook(secret).sign('msg_contract', new Date(), body);
-    const signed = { 'webhook-id': 'msg_contract', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': signature, 'content-type': 'application/json' };
+    const signed = {
+      'webhook-id': 'msg_contract',
+      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'webhook-signature': signature,
+      'content-type': 'application/json',
+    };
     await call('post', '/api/webhooks/events', '/api/webhooks/events', { body, headers: signed }); // 202
-    await call('post', '/api/webhooks/events', '/api/webhooks/events', { body: 'x'.repeat(1024 * 1024 + 1), headers: signed }); // 413
-    await call('options', '/api/webhooks/eventgrid', '/api/webhooks/eventgrid', { headers: { 'webhook-request-origin': 'eventgrid.azure.net', 'x-webhook-secret': 'local-eventgrid-secret' } }); // 200
-    await call('post', '/api/webhooks/eventgrid', '/api/webhooks/eventgrid', { json: [], headers: { 'x-webhook-secret': 'local-eventgrid-secret' } }); // 202
+    await call('post', '/api/webhooks/events', '/api/webhooks/events', {
+      body: 'x'.repeat(1024 * 1024 + 1),
+      headers: signed,
+    }); // 413
+    await call('options', '/api/webhooks/eventgrid', '/api/webhooks/eventgrid', {
+      headers: { 'webhook-request-origin': 'eventgrid.azure.net', 'x-webhook-secret': 'local-eventgrid-secret' },
+    }); // 200
+    await call('post', '/api/webhooks/eventgrid', '/api/webhooks/eventgrid', {
+      json: [],
+      headers: { 'x-webhook-secret': 'local-eventgrid-secret' },
+    }); // 202
 
-    const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId));
+    const operations = Object.values(document.paths).flatMap((methods) =>
+      Object.values(methods).map((operation) => operation.operationId),
+    );
     const exercised = new Set([...seen].map((entry) => entry.split(' ')[0]));
     expect(operations.filter((operationId) => !exercised.has(operationId))).toEqual([]);
   });

@@ -33,7 +33,11 @@ describe('hardening: races, crashes and revocation that holds', () => {
   const settled = async () => {
     // Every request has returned; the table and ACS must now agree.
     const state = await stack.consistency();
-    expect({ orphans: state.orphans, dangling: state.dangling, deleting: state.deleting }).toEqual({ orphans: [], dangling: [], deleting: 0 });
+    expect({ orphans: state.orphans, dangling: state.dangling, deleting: state.deleting }).toEqual({
+      orphans: [],
+      dangling: [],
+      deleting: 0,
+    });
     return state;
   };
 
@@ -43,7 +47,13 @@ describe('hardening: races, crashes and revocation that holds', () => {
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(1);
     expect(statuses.filter((status) => status === 200)).toHaveLength(99);
-    const ids = new Set(await Promise.all(responses.map(async (response) => ((await response.json()) as { communicationUserId: string }).communicationUserId)));
+    const ids = new Set(
+      await Promise.all(
+        responses.map(
+          async (response) => ((await response.json()) as { communicationUserId: string }).communicationUserId,
+        ),
+      ),
+    );
     expect(ids.size).toBe(1);
     const state = await settled();
     expect(state.live).toBe(1);
@@ -58,7 +68,9 @@ describe('hardening: races, crashes and revocation that holds', () => {
       users.map(async (bearer) => {
         const inFlight: Array<Promise<Response>> = [];
         for (let round = 0; round < 50; round += 1) {
-          inFlight.push(round % 2 === 0 ? firstToken(bearer) : stack.api('/api/identities/me', { method: 'DELETE', token: bearer }));
+          inFlight.push(
+            round % 2 === 0 ? firstToken(bearer) : stack.api('/api/identities/me', { method: 'DELETE', token: bearer }),
+          );
           await sleep(8);
         }
         for (const response of await Promise.all(inFlight)) {
@@ -85,7 +97,9 @@ describe('hardening: races, crashes and revocation that holds', () => {
   it('10 parallel DELETEs of one identity all answer 204', async () => {
     const bearer = await stack.token('parallel-delete');
     const created = (await (await firstToken(bearer)).json()) as { communicationUserId: string; token: string };
-    const responses = await Promise.all(Array.from({ length: 10 }, () => stack.api('/api/identities/me', { method: 'DELETE', token: bearer })));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => stack.api('/api/identities/me', { method: 'DELETE', token: bearer })),
+    );
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(204));
     expect(await verify(created.token)).toBe(false);
     expect(await stack.liveIdentities()).not.toContain(created.communicationUserId);
@@ -99,7 +113,12 @@ describe('hardening: races, crashes and revocation that holds', () => {
     const body = JSON.stringify({ type: 'user.tokens_revoked', data: { userId: 'revoke-at-once' } });
     const id = `msg_revoke_${Date.now()}`;
     const now = new Date();
-    const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(STANDARD_SECRET).sign(id, now, body) };
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': new Webhook(STANDARD_SECRET).sign(id, now, body),
+    };
     expect((await stack.api('/api/webhooks/events', { method: 'POST', body, headers })).status).toBe(202);
     await waitFor('the token to be revoked', async () => !(await verify(created.token)));
   }, 30_000);
@@ -108,13 +127,36 @@ describe('hardening: races, crashes and revocation that holds', () => {
     const bearer = await stack.token('disabled-user');
     const created = (await (await firstToken(bearer)).json()) as { token: string; communicationUserId: string };
     await sleep(1100); // the IdP token's iat has whole seconds: make the event clearly later
-    const event = { eventType: 'user.lifecycle.deactivate', uuid: `okta-${Date.now()}`, published: new Date().toISOString(), outcome: { result: 'SUCCESS' }, target: [{ id: 'disabled-user', type: 'User' }] };
-    const delivery = { eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', cloudEventsVersion: '0.1', source: 'x', eventId: event.uuid, data: { events: [event] }, eventTime: event.published, contentType: 'application/json' };
-    const accepted = await stack.api('/api/webhooks/okta', { method: 'POST', json: delivery, headers: { authorization: 'local-okta-secret' } });
+    const event = {
+      eventType: 'user.lifecycle.deactivate',
+      uuid: `okta-${Date.now()}`,
+      published: new Date().toISOString(),
+      outcome: { result: 'SUCCESS' },
+      target: [{ id: 'disabled-user', type: 'User' }],
+    };
+    const delivery = {
+      eventType: 'com.okta.event_hook',
+      eventTypeVersion: '1.0',
+      cloudEventsVersion: '0.1',
+      source: 'x',
+      eventId: event.uuid,
+      data: { events: [event] },
+      eventTime: event.published,
+      contentType: 'application/json',
+    };
+    const accepted = await stack.api('/api/webhooks/okta', {
+      method: 'POST',
+      json: delivery,
+      headers: { authorization: 'local-okta-secret' },
+    });
     expect(accepted.status).toBeLessThan(300);
     await waitFor('the ACS token to be revoked', async () => !(await verify(created.token)));
 
-    for (const attempt of [firstToken(bearer), stack.api('/api/tokens/refresh', { method: 'POST', token: bearer }), stack.api('/api/identities', { method: 'POST', token: bearer })]) {
+    for (const attempt of [
+      firstToken(bearer),
+      stack.api('/api/tokens/refresh', { method: 'POST', token: bearer }),
+      stack.api('/api/identities', { method: 'POST', token: bearer }),
+    ]) {
       const response = await attempt;
       expect(response.status).toBe(403);
       expect(((await response.json()) as { code: string }).code).toBe('user_disabled');
@@ -128,15 +170,32 @@ describe('hardening: races, crashes and revocation that holds', () => {
     expect(await user.json()).toMatchObject({ state: 'none', access: { decision: 'disabled', source: 'okta' } });
     expect((await stack.api('/api/users/disabled-user/enable', { method: 'POST', token: admin })).status).toBe(204);
     expect((await firstToken(bearer)).status).toBe(201);
-    const audit = (await (await stack.api('/api/users/disabled-user/audit', { token: admin })).json()) as { entries: Array<{ action: string }> };
-    expect(audit.entries.map((entry) => entry.action)).toEqual(['created', 'access_restored', 'deleted', 'tokens_revoked', 'access_blocked', 'created']);
+    const audit = (await (await stack.api('/api/users/disabled-user/audit', { token: admin })).json()) as {
+      entries: Array<{ action: string }>;
+    };
+    expect(audit.entries.map((entry) => entry.action)).toEqual([
+      'created',
+      'access_restored',
+      'deleted',
+      'tokens_revoked',
+      'access_blocked',
+      'created',
+    ]);
   }, 30_000);
 
   it("a Standard Webhooks event naming another issuer is refused: one provider's secret cannot reach another's users", async () => {
-    const body = JSON.stringify({ type: 'user.deleted', data: { userId: 'victim', issuer: 'https://login.microsoftonline.com/other-tenant/v2.0' } });
+    const body = JSON.stringify({
+      type: 'user.deleted',
+      data: { userId: 'victim', issuer: 'https://login.microsoftonline.com/other-tenant/v2.0' },
+    });
     const id = `msg_cross_${Date.now()}`;
     const now = new Date();
-    const headers = { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(STANDARD_SECRET).sign(id, now, body) };
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': new Webhook(STANDARD_SECRET).sign(id, now, body),
+    };
     const response = await stack.api('/api/webhooks/events', { method: 'POST', body, headers });
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ accepted: 0, ignored: 0, rejected: 1 });
@@ -146,12 +205,16 @@ describe('hardening: races, crashes and revocation that holds', () => {
   it('an identity deleted outside the service is replaced by POST /api/tokens (201) and refresh answers 404', async () => {
     const bearer = await stack.token('deleted-out-of-band');
     const created = (await (await firstToken(bearer)).json()) as { communicationUserId: string };
-    await new CommunicationIdentityClient(stack.acs.connectionString, { allowInsecureConnection: true }).deleteUser({ communicationUserId: created.communicationUserId });
+    await new CommunicationIdentityClient(stack.acs.connectionString, { allowInsecureConnection: true }).deleteUser({
+      communicationUserId: created.communicationUserId,
+    });
     const refresh = await stack.api('/api/tokens/refresh', { method: 'POST', token: bearer });
     expect(refresh.status).toBe(404);
     const replaced = await firstToken(bearer);
     expect(replaced.status).toBe(201);
-    expect(((await replaced.json()) as { communicationUserId: string }).communicationUserId).not.toBe(created.communicationUserId);
+    expect(((await replaced.json()) as { communicationUserId: string }).communicationUserId).not.toBe(
+      created.communicationUserId,
+    );
     await settled();
   }, 30_000);
 
@@ -160,11 +223,14 @@ describe('hardening: races, crashes and revocation that holds', () => {
     const { request } = await import('node:http');
     const url = new URL(stack.hostUrl());
     return new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: url.hostname, port: url.port, path, headers: { authorization: `Bearer ${bearer}` } }, (res) => {
-        let body = '';
-        res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = request(
+        { host: url.hostname, port: url.port, path, headers: { authorization: `Bearer ${bearer}` } },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -200,17 +266,21 @@ describe('hardening: races, crashes and revocation that holds', () => {
       // The same bytes with non-zero unused trailing bits in the last character.
       `${header}.${payload}.${signature.slice(0, -1)}${String.fromCharCode(signature.charCodeAt(signature.length - 1) + 1)}`,
     ].filter((variant) => variant !== bearer);
-    for (const variant of variants) expect((await stack.api('/api/identities/me', { token: variant })).status).toBe(401);
+    for (const variant of variants)
+      expect((await stack.api('/api/identities/me', { token: variant })).status).toBe(401);
   });
 
   it('the local host answers an invalid Host header with 400', async () => {
     const { request } = await import('node:http');
     const url = new URL(stack.hostUrl());
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: url.hostname, port: url.port, path: '/api/health', headers: { host: 'bad host/x' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        { host: url.hostname, port: url.port, path: '/api/health', headers: { host: 'bad host/x' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -227,12 +297,16 @@ describe('hardening: races, crashes and revocation that holds', () => {
       { operation: 'createUserAndToken', delayMs: 1500, count: 30 },
       { operation: 'deleteUser', delayMs: 1500, count: 10 },
     ]);
-    const inFlight = [...creators.map((bearer) => firstToken(bearer)), ...deleters.map((bearer) => stack.api('/api/identities/me', { method: 'DELETE', token: bearer }))].map((request) =>
-      request.catch(() => undefined),
-    );
+    const inFlight = [
+      ...creators.map((bearer) => firstToken(bearer)),
+      ...deleters.map((bearer) => stack.api('/api/identities/me', { method: 'DELETE', token: bearer })),
+    ].map((request) => request.catch(() => undefined));
     await waitFor('all 40 ACS calls to be in flight', async () => {
       const stats = await stack.acsControl<Record<string, number>>('stats');
-      return stats['createUserAndToken']! - statsBefore['createUserAndToken']! >= 30 && stats['deleteUser']! - statsBefore['deleteUser']! >= 10;
+      return (
+        stats['createUserAndToken'] - statsBefore['createUserAndToken'] >= 30 &&
+        stats['deleteUser'] - statsBefore['deleteUser'] >= 10
+      );
     });
     await stack.killHost();
     await Promise.all(inFlight);

@@ -55,7 +55,11 @@ describe('request validation', () => {
   });
 
   it('refuses a body over 16 KiB with 413', async () => {
-    await expectProblem(await send(JSON.stringify({ scopes: ['chat'], pad: 'x'.repeat(17 * 1024) })), 413, 'payload_too_large');
+    await expectProblem(
+      await send(JSON.stringify({ scopes: ['chat'], pad: 'x'.repeat(17 * 1024) })),
+      413,
+      'payload_too_large',
+    );
   });
 
   it('accepts the boundaries 60 and 1440 and every allowed scope', async () => {

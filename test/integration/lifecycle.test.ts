@@ -27,7 +27,12 @@ describe('identity lifecycle API', () => {
     const response = await stack.api('/api/tokens', { method: 'POST', token });
     expect(response.status).toBe(201);
     expect(response.headers.get('cache-control')).toContain('no-store');
-    const body = (await response.json()) as { communicationUserId: string; token: string; expiresOn: string; scopes: string[] };
+    const body = (await response.json()) as {
+      communicationUserId: string;
+      token: string;
+      expiresOn: string;
+      scopes: string[];
+    };
     expect(body.communicationUserId).toMatch(/^8:acs:[0-9a-f-]+_[0-9a-f-]+$/);
     expect(body.scopes).toEqual(['chat', 'voip']);
     expect(new Date(body.expiresOn).getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
@@ -35,7 +40,7 @@ describe('identity lifecycle API', () => {
     expect(verdict).toMatchObject({ valid: true, communicationUserId: body.communicationUserId });
     expect(verdict.scopes?.sort()).toEqual(['chat', 'voip']);
     const after = await stack.acsStats();
-    expect(after['createUserAndToken']! - before['createUserAndToken']!).toBe(1);
+    expect(after['createUserAndToken'] - before['createUserAndToken']).toBe(1);
     expect(after['createUser']).toBe(before['createUser']);
     expect(after['getToken']).toBe(before['getToken']);
   });
@@ -57,9 +62,18 @@ describe('identity lifecycle API', () => {
     expect(meBody.communicationUserId).toBe(communicationUserId);
     expect(Date.parse(meBody.createdOn)).toBeGreaterThan(Date.now() - 60_000);
 
-    const issued = await stack.api('/api/tokens', { method: 'POST', token, json: { scopes: ['chat.join'], expiresInMinutes: 60 } });
+    const issued = await stack.api('/api/tokens', {
+      method: 'POST',
+      token,
+      json: { scopes: ['chat.join'], expiresInMinutes: 60 },
+    });
     expect(issued.status).toBe(200);
-    const first = (await issued.json()) as { communicationUserId: string; token: string; expiresOn: string; scopes: string[] };
+    const first = (await issued.json()) as {
+      communicationUserId: string;
+      token: string;
+      expiresOn: string;
+      scopes: string[];
+    };
     expect(first).toMatchObject({ communicationUserId, scopes: ['chat.join'] });
     const lifetime = Date.parse(first.expiresOn) - Date.now();
     expect(lifetime).toBeGreaterThan(58 * 60_000);
@@ -76,7 +90,9 @@ describe('identity lifecycle API', () => {
     expect(await stack.verifyAcsToken(first.token)).toMatchObject({ valid: false });
     expect(await stack.verifyAcsToken(second.token)).toMatchObject({ valid: false });
 
-    const afterRevoke = (await (await stack.api('/api/tokens/refresh', { method: 'POST', token })).json()) as { token: string };
+    const afterRevoke = (await (await stack.api('/api/tokens/refresh', { method: 'POST', token })).json()) as {
+      token: string;
+    };
     expect((await stack.verifyAcsToken(afterRevoke.token)).valid).toBe(true);
 
     const deleted = await stack.api('/api/identities/me', { method: 'DELETE', token });
@@ -88,8 +104,11 @@ describe('identity lifecycle API', () => {
     expect((await problem(gone)).code).toBe('identity_not_found');
 
     const mappings = [];
-    for await (const entity of stack.table('IdentityMappings').listEntities<{ communicationUserId?: string; rowKey?: string; state?: string }>()) {
-      if (entity.communicationUserId === communicationUserId && entity.rowKey === 'identity') mappings.push(entity.state);
+    for await (const entity of stack
+      .table('IdentityMappings')
+      .listEntities<{ communicationUserId?: string; rowKey?: string; state?: string }>()) {
+      if (entity.communicationUserId === communicationUserId && entity.rowKey === 'identity')
+        mappings.push(entity.state);
     }
     // The row stays as a tombstone, so that every later write to it can carry an ETag condition.
     expect(mappings).toEqual(['deleted']);
@@ -117,9 +136,12 @@ describe('identity lifecycle API', () => {
     expect((await stack.api('/api/tokens', { method: 'POST', token })).status).toBe(200);
     expect((await stack.api('/api/tokens/refresh', { method: 'POST', token })).status).toBe(200);
     const after = await stack.acsStats();
-    const calls = (stats: Record<string, number>) => Object.entries(stats).filter(([name]) => name !== 'identities').reduce((sum, [, count]) => sum + count, 0);
+    const calls = (stats: Record<string, number>) =>
+      Object.entries(stats)
+        .filter(([name]) => name !== 'identities')
+        .reduce((sum, [, count]) => sum + count, 0);
     expect(calls(after) - calls(before)).toBe(2);
-    expect(after['getToken']! - before['getToken']!).toBe(2);
+    expect(after['getToken'] - before['getToken']).toBe(2);
   });
 
   it('keys work for any issuer user id: reserved characters, control characters and 1 KB ids', async () => {
@@ -138,8 +160,13 @@ describe('identity lifecycle API', () => {
     const token = await stack.token('lifecycle-race');
     const before = await stack.acsStats();
     const identitiesBefore = new Set(await stack.acsIdentities());
-    const responses = await Promise.all(Array.from({ length: 20 }, () => stack.api('/api/tokens', { method: 'POST', token })));
-    const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<{ communicationUserId: string; token: string }>;
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => stack.api('/api/tokens', { method: 'POST', token })),
+    );
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<{
+      communicationUserId: string;
+      token: string;
+    }>;
     expect(responses.map((r) => r.status).sort()).toEqual([...Array(19).fill(200), 201]);
     const ids = new Set(bodies.map((b) => b.communicationUserId));
     expect(ids.size).toBe(1);
@@ -149,12 +176,14 @@ describe('identity lifecycle API', () => {
     const newIdentities = (await stack.acsIdentities()).filter((id) => !identitiesBefore.has(id));
     expect(newIdentities).toEqual([winner]);
     const after = await stack.acsStats();
-    const created = after['createUserAndToken']! - before['createUserAndToken']!;
-    expect(after['deleteUser']! - before['deleteUser']!).toBe(created - 1);
+    const created = after['createUserAndToken'] - before['createUserAndToken'];
+    expect(after['deleteUser'] - before['deleteUser']).toBe(created - 1);
 
     const mappingRows = [];
     const intents = [];
-    for await (const entity of stack.table('IdentityMappings').listEntities<{ userId?: string; rowKey?: string; communicationUserId?: string }>()) {
+    for await (const entity of stack
+      .table('IdentityMappings')
+      .listEntities<{ userId?: string; rowKey?: string; communicationUserId?: string }>()) {
       if (entity.userId === 'lifecycle-race' && entity.rowKey === 'identity') mappingRows.push(entity);
       if (entity.userId === 'lifecycle-race' && entity.partitionKey === 'intents') intents.push(entity);
     }

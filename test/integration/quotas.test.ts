@@ -7,7 +7,11 @@ const limit = 5;
 /** Per-caller quotas across two functions hosts sharing one Azurite and one ACS emulator. */
 describe('per-caller quotas across instances', () => {
   let stack: SplitStack;
-  const quotas = { QUOTA_TOKENS_PER_USER: `${limit}/${windowInSeconds}`, QUOTA_IDENTITIES_PER_USER: '2/3600', QUOTA_IDENTITIES_PER_CLIENT_IP: '1000/3600' };
+  const quotas = {
+    QUOTA_TOKENS_PER_USER: `${limit}/${windowInSeconds}`,
+    QUOTA_IDENTITIES_PER_USER: '2/3600',
+    QUOTA_IDENTITIES_PER_CLIENT_IP: '1000/3600',
+  };
 
   beforeAll(async () => {
     stack = await SplitStack.start();
@@ -36,7 +40,10 @@ describe('per-caller quotas across instances', () => {
     const sent = limit * 10;
     const requests = Array.from({ length: sent }, async (_, i) => {
       await sleep(i * 60); // spread over about 3 s, well inside the window
-      const response = await stack.apiAt(i % 2 === 0 ? first : second, '/api/tokens/refresh', { method: 'POST', token: abuser });
+      const response = await stack.apiAt(i % 2 === 0 ? first : second, '/api/tokens/refresh', {
+        method: 'POST',
+        token: abuser,
+      });
       statuses.push(response.status);
       if (response.status === 429) {
         retryAfter.push(response.headers.get('retry-after') ?? '');
@@ -45,7 +52,15 @@ describe('per-caller quotas across instances', () => {
         expect(response.headers.get('content-type')).toBe('application/problem+json');
         expect(((await response.json()) as { code: string }).code).toBe('quota_exceeded');
       }
-      if (i % 10 === 0) neighbourStatuses.push((await stack.apiAt(i % 20 === 0 ? second : first, '/api/tokens/refresh', { method: 'POST', token: neighbour })).status);
+      if (i % 10 === 0)
+        neighbourStatuses.push(
+          (
+            await stack.apiAt(i % 20 === 0 ? second : first, '/api/tokens/refresh', {
+              method: 'POST',
+              token: neighbour,
+            })
+          ).status,
+        );
     });
     await Promise.all(requests);
     expect(Date.now()).toBeLessThan(windowEnd); // the whole run fell in one window
@@ -56,7 +71,7 @@ describe('per-caller quotas across instances', () => {
     expect(retryAfter.every((value) => Number(value) >= 1 && Number(value) <= windowInSeconds)).toBe(true);
     expect(neighbourStatuses.every((status) => status === 200)).toBe(true);
     // ACS saw the abuser's allowed tokens and the neighbour's, nothing more.
-    expect(after['getToken']! - before['getToken']!).toBe(limit + neighbourStatuses.length);
+    expect(after['getToken'] - before['getToken']).toBe(limit + neighbourStatuses.length);
   }, 60_000);
 
   it('limits identity creations per user (a delete does not reset the count), admin paths are not limited', async () => {
@@ -69,6 +84,7 @@ describe('per-caller quotas across instances', () => {
     expect(third.status).toBe(429);
     expect(third.headers.get('ratelimit-policy')).toBe('"identities";q=2;w=3600');
     const admin = await stack.token('quota-ops', { admin: true });
-    for (let i = 0; i < 10; i += 1) expect((await stack.api('/api/users/quota-recreate/audit', { token: admin })).status).toBe(200);
+    for (let i = 0; i < 10; i += 1)
+      expect((await stack.api('/api/users/quota-recreate/audit', { token: admin })).status).toBe(200);
   }, 30_000);
 });

@@ -11,7 +11,9 @@ describe('several ACS resources', () => {
   beforeAll(async () => {
     stack = await SplitStack.start();
     eu = await startAcsEmulator({ port: 0, resourceId: euResourceId });
-    const resources = [{ name: 'eu', connectionString: eu.connectionString, claim: { name: 'ctry', values: ['DE', 'FR'] } }];
+    const resources = [
+      { name: 'eu', connectionString: eu.connectionString, claim: { name: 'ctry', values: ['DE', 'FR'] } },
+    ];
     await stack.startHost({ ACS_RESOURCES: JSON.stringify(resources) });
   }, 60_000);
   afterAll(async () => {
@@ -21,15 +23,21 @@ describe('several ACS resources', () => {
 
   const euStats = async () => (await (await fetch(`${eu.url}_emulator/stats`)).json()) as Record<string, number>;
   const euIdentities = async () => {
-    const body = (await (await fetch(`${eu.url}_emulator/identities`)).json()) as { identities: Array<string | { id: string }> } | Array<string | { id: string }>;
+    const body = (await (await fetch(`${eu.url}_emulator/identities`)).json()) as
+      { identities: Array<string | { id: string }> } | Array<string | { id: string }>;
     return (Array.isArray(body) ? body : body.identities).map((item) => (typeof item === 'string' ? item : item.id));
   };
 
   it('creates a user with a matching claim in that resource, and every later call goes there', async () => {
     const german = await stack.token('user-de', { claims: { ctry: 'DE' } });
     const other = await stack.token('user-us', { claims: { ctry: 'US' } });
-    const de = (await (await stack.api('/api/tokens', { method: 'POST', token: german })).json()) as { communicationUserId: string; token: string };
-    const us = (await (await stack.api('/api/tokens', { method: 'POST', token: other })).json()) as { communicationUserId: string };
+    const de = (await (await stack.api('/api/tokens', { method: 'POST', token: german })).json()) as {
+      communicationUserId: string;
+      token: string;
+    };
+    const us = (await (await stack.api('/api/tokens', { method: 'POST', token: other })).json()) as {
+      communicationUserId: string;
+    };
     expect(de.communicationUserId).toContain(euResourceId);
     expect(us.communicationUserId).not.toContain(euResourceId);
     expect(await euIdentities()).toEqual([de.communicationUserId]);
@@ -39,7 +47,7 @@ describe('several ACS resources', () => {
     expect((await stack.api('/api/tokens/refresh', { method: 'POST', token: german })).status).toBe(200);
     expect((await stack.api('/api/identities/me/revoke', { method: 'POST', token: german })).status).toBe(204);
     const after = await euStats();
-    expect([after['getToken']! - before['getToken']!, after['revokeTokens']! - before['revokeTokens']!]).toEqual([1, 1]);
+    expect([after['getToken'] - before['getToken'], after['revokeTokens'] - before['revokeTokens']]).toEqual([1, 1]);
     expect((await stack.api('/api/identities/me', { method: 'DELETE', token: german })).status).toBe(204);
     expect(await euIdentities()).toEqual([]);
   });
@@ -53,6 +61,7 @@ describe('several ACS resources', () => {
     const throttled = await stack.api('/api/tokens/refresh', { method: 'POST', token: other });
     expect(throttled.status).toBe(503);
     expect(throttled.headers.get('retry-after')).toBe('30');
-    for (let i = 0; i < 5; i += 1) expect((await stack.api('/api/tokens/refresh', { method: 'POST', token: german })).status).toBe(200);
+    for (let i = 0; i < 5; i += 1)
+      expect((await stack.api('/api/tokens/refresh', { method: 'POST', token: german })).status).toBe(200);
   });
 });

@@ -2,14 +2,18 @@ import { SplitStack } from '../helpers/split-stack';
 import { sleep, waitFor } from '../helpers/wait';
 
 /** Runs `task` over `items`, `width` at a time. */
-async function inBatches<T, R>(items: readonly T[], width: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+async function inBatches<T, R>(
+  items: readonly T[],
+  width: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: width }, async () => {
       while (next < items.length) {
         const index = next++;
-        results[index] = await task(items[index]!, index);
+        results[index] = await task(items[index], index);
       }
     }),
   );
@@ -23,7 +27,10 @@ async function inBatches<T, R>(items: readonly T[], width: number, task: (item: 
 describe('revoke-all', () => {
   let stack: SplitStack;
   const startHost = (ratePerSecond: number) =>
-    stack.startHost({ AzureFunctionsJobHost__extensions__queues__maxPollingInterval: '00:00:00.200', REVOKE_ALL_RATE_PER_SECOND: String(ratePerSecond) });
+    stack.startHost({
+      AzureFunctionsJobHost__extensions__queues__maxPollingInterval: '00:00:00.200',
+      REVOKE_ALL_RATE_PER_SECOND: String(ratePerSecond),
+    });
 
   beforeAll(async () => {
     stack = await SplitStack.start();
@@ -41,8 +48,10 @@ describe('revoke-all', () => {
       for (let attempt = 1; ; attempt += 1) {
         // Setup only: on a shared 2-core machine a first token can meet a Storage timeout (503); repeat it.
         const response = await stack.api('/api/tokens', { method: 'POST', token: bearer });
-        if (response.status === 201 || (attempt > 1 && response.status === 200)) return ((await response.json()) as { token: string }).token;
-        if (response.status !== 503 || attempt === 3) throw new Error(`${userId}: ${response.status} ${await response.text()}`);
+        if (response.status === 201 || (attempt > 1 && response.status === 200))
+          return ((await response.json()) as { token: string }).token;
+        if (response.status !== 503 || attempt === 3)
+          throw new Error(`${userId}: ${response.status} ${await response.text()}`);
         repeated += 1;
         await sleep(500);
       }
@@ -56,7 +65,10 @@ describe('revoke-all', () => {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        samples.push({ at: Date.now(), revocations: (await stack.acsControl<{ revokeTokens: number }>('stats')).revokeTokens });
+        samples.push({
+          at: Date.now(),
+          revocations: (await stack.acsControl<{ revokeTokens: number }>('stats')).revokeTokens,
+        });
         await sleep(100);
       }
     })();
@@ -85,15 +97,20 @@ describe('revoke-all', () => {
     let worst = 0;
     for (let i = 0; i < samples.length; i += 1) {
       for (let j = i + 1; j < samples.length; j += 1) {
-        const seconds = (samples[j]!.at - samples[i]!.at) / 1000;
-        if (seconds >= 1) worst = Math.max(worst, samples[j]!.revocations - samples[i]!.revocations - ratePerSecond * seconds);
+        const seconds = (samples[j].at - samples[i].at) / 1000;
+        if (seconds >= 1)
+          worst = Math.max(worst, samples[j].revocations - samples[i].revocations - ratePerSecond * seconds);
       }
     }
     return worst;
   };
 
   const allRevoked = async (tokens: string[]) => {
-    const verdicts = await inBatches(tokens, 32, async (token) => (await stack.acsControl<{ valid: boolean; reason?: string }>('verify', { token })).reason);
+    const verdicts = await inBatches(
+      tokens,
+      32,
+      async (token) => (await stack.acsControl<{ valid: boolean; reason?: string }>('verify', { token })).reason,
+    );
     return verdicts.filter((reason) => reason !== 'revoked');
   };
 
@@ -105,7 +122,9 @@ describe('revoke-all', () => {
     expect(await allRevoked(tokens)).toEqual([]);
     expect(elapsedInMs).toBeGreaterThanOrEqual(2000); // page 2 starts no sooner than 2 s after page 0
     expect(worstExcess(samples, 20)).toBeLessThanOrEqual(20);
-    console.log(`revoke-all (paced): 60 users at 20/s in ${(elapsedInMs / 1000).toFixed(1)} s; worst 1 s+ window over the rate by ${Math.max(0, worstExcess(samples, 20)).toFixed(0)}`);
+    console.log(
+      `revoke-all (paced): 60 users at 20/s in ${(elapsedInMs / 1000).toFixed(1)} s; worst 1 s+ window over the rate by ${Math.max(0, worstExcess(samples, 20)).toFixed(0)}`,
+    );
     await stack.killHost();
   }, 60_000);
 
@@ -119,13 +138,24 @@ describe('revoke-all', () => {
 
     const { job, jobId, elapsedInMs, samples } = await runJob(await stack.token('bulk-ops', { admin: true }));
     // The issuer's 60 users of the first test are revoked again, harmlessly.
-    expect(job).toMatchObject({ state: 'done', action: 'revoke', processed: USERS + 60, revoked: USERS + 60, deleted: 0, skipped: 0, failed: 0, ratePerSecond: RATE_PER_SECOND });
+    expect(job).toMatchObject({
+      state: 'done',
+      action: 'revoke',
+      processed: USERS + 60,
+      revoked: USERS + 60,
+      deleted: 0,
+      skipped: 0,
+      failed: 0,
+      ratePerSecond: RATE_PER_SECOND,
+    });
     expect(await allRevoked(tokens)).toEqual([]);
     const worst = worstExcess(samples, RATE_PER_SECOND);
     expect(worst).toBeLessThanOrEqual(RATE_PER_SECOND); // one page
 
     // Each user has their own audit record naming the job.
-    const audit = (await (await stack.api('/api/users/bulk-0042/audit', { token: await stack.token('bulk-ops', { admin: true }) })).json()) as { entries: Array<Record<string, unknown>> };
+    const audit = (await (
+      await stack.api('/api/users/bulk-0042/audit', { token: await stack.token('bulk-ops', { admin: true }) })
+    ).json()) as { entries: Array<Record<string, unknown>> };
     expect(audit.entries[0]).toMatchObject({ action: 'tokens_revoked', cause: 'admin', actor: 'bulk-ops', jobId });
 
     const achieved = ((USERS + 60) / elapsedInMs) * 1000;

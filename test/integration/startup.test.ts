@@ -2,7 +2,10 @@ import { startTestStack } from '../helpers/stack';
 
 describe('start-up configuration check', () => {
   it('refuses to start with a missing setting, naming it and not echoing secrets', async () => {
-    const failure = await startTestStack({ AUTH_AUDIENCES: '', ACS_CONNECTION_STRING: 'endpoint=http://10.1.2.3/;accesskey=c2VjcmV0LXZhbHVl' }).then(
+    const failure = await startTestStack({
+      AUTH_AUDIENCES: '',
+      ACS_CONNECTION_STRING: 'endpoint=http://10.1.2.3/;accesskey=c2VjcmV0LXZhbHVl',
+    }).then(
       async (stack) => {
         await stack.stop();
         throw new Error('the stack started');

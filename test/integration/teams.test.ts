@@ -17,7 +17,11 @@ describe('Teams token exchange', () => {
   // The caller's own token (for this API) and the Teams user's token for ACS, both from the dev issuer acting as Entra ID.
   const callerToken = (claims: Record<string, unknown> = { oid, tid }) => stack.token('teams-caller', { claims });
   const teamsToken = (claims: Record<string, unknown> = {}, options: { expiresInSeconds?: number } = {}) =>
-    stack.token('teams-user', { audience: 'https://communication.azure.com', claims: { oid, tid, appid: teamsAppId, ...claims }, ...options });
+    stack.token('teams-user', {
+      audience: 'https://communication.azure.com',
+      claims: { oid, tid, appid: teamsAppId, ...claims },
+      ...options,
+    });
   const exchange = async (caller: string, teamsUserAadToken: string) =>
     stack.api('/api/tokens/teams', { method: 'POST', token: caller, json: { teamsUserAadToken } });
 
@@ -26,12 +30,18 @@ describe('Teams token exchange', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { communicationUserId: string; token: string; expiresOn: string };
     expect(body.communicationUserId).toBe(`8:orgid:${oid}`);
-    expect(await stack.verifyAcsToken(body.token)).toMatchObject({ valid: true, communicationUserId: `8:orgid:${oid}` });
+    expect(await stack.verifyAcsToken(body.token)).toMatchObject({
+      valid: true,
+      communicationUserId: `8:orgid:${oid}`,
+    });
     expect(Date.parse(body.expiresOn)).toBeGreaterThan(Date.now());
   });
 
   it("refuses another user's Teams token with 403", async () => {
-    const response = await exchange(await callerToken(), await teamsToken({ oid: '11111111-2222-4333-8444-555555555555' }));
+    const response = await exchange(
+      await callerToken(),
+      await teamsToken({ oid: '11111111-2222-4333-8444-555555555555' }),
+    );
     expect(response.status).toBe(403);
     expect(((await response.json()) as { code: string }).code).toBe('teams_user_mismatch');
   });
@@ -43,7 +53,10 @@ describe('Teams token exchange', () => {
   });
 
   it('answers 400 when ACS refuses the Teams token (another app, expired)', async () => {
-    for (const teams of [await teamsToken({ appid: '99999999-2222-4333-8444-555555555555' }), await teamsToken({}, { expiresInSeconds: -600 })]) {
+    for (const teams of [
+      await teamsToken({ appid: '99999999-2222-4333-8444-555555555555' }),
+      await teamsToken({}, { expiresInSeconds: -600 }),
+    ]) {
       const response = await exchange(await callerToken(), teams);
       expect(response.status).toBe(400);
       expect(((await response.json()) as { code: string }).code).toBe('teams_token_rejected');

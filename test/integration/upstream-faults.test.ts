@@ -5,7 +5,10 @@ import { waitFor } from '../helpers/wait';
 describe('upstream faults', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startTestStack({ UPSTREAM_TIMEOUT_MS: '4000', RECONCILE_AFTER_SECONDS: '5' }, { persistStorage: true });
+    stack = await startTestStack(
+      { UPSTREAM_TIMEOUT_MS: '4000', RECONCILE_AFTER_SECONDS: '5' },
+      { persistStorage: true },
+    );
   });
   afterAll(async () => {
     await stack?.stop();
@@ -24,7 +27,7 @@ describe('upstream faults', () => {
     const response = await stack.api('/api/tokens', { method: 'POST', token });
     expect(response.status).toBe(201);
     const after = await stack.acsStats();
-    expect(after['createUserAndToken']! - before['createUserAndToken']!).toBe(3);
+    expect(after['createUserAndToken'] - before['createUserAndToken']).toBe(3);
   });
 
   it('answers 503 with the upstream Retry-After when ACS throttles for longer than it is worth waiting', async () => {
@@ -64,12 +67,20 @@ describe('upstream faults', () => {
 
     // ACS finishes the create after the service gave up: an identity nobody was told about. Its create intent stays
     // (the create carried a customId), so the reconciler finds it again and deletes it.
-    const created = await waitFor('ACS to finish the slow create', async () => {
-      const added = (await stack.acsIdentities()).filter((id) => !identitiesBefore.has(id));
-      return added.length > 0 ? added : undefined;
-    }, 10_000);
+    const created = await waitFor(
+      'ACS to finish the slow create',
+      async () => {
+        const added = (await stack.acsIdentities()).filter((id) => !identitiesBefore.has(id));
+        return added.length > 0 ? added : undefined;
+      },
+      10_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 5200 - Date.now())));
-    const reconciled = await fetch(`${stack.functionsUrl}/admin/functions/reconcileIdentities`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const reconciled = await fetch(`${stack.functionsUrl}/admin/functions/reconcileIdentities`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(reconciled.status).toBe(202);
     const live = await stack.acsIdentities();
     expect(created.filter((id) => live.includes(id))).toEqual([]);
@@ -110,15 +121,18 @@ describe('upstream faults', () => {
     }
     expect(response.status).toBe(503);
     const after = await stack.acsStats();
-    expect(after['createUserAndToken']! - before['createUserAndToken']!).toBe(1);
-    expect(after['deleteUser']! - before['deleteUser']!).toBe(1);
+    expect(after['createUserAndToken'] - before['createUserAndToken']).toBe(1);
+    expect(after['deleteUser'] - before['deleteUser']).toBe(1);
     const left = (await stack.acsIdentities()).filter((id) => !identitiesBefore.has(id));
-    if (left.length > 0) throw new Error(`orphan ${left.join(', ')}; stack output:\n${stack.output().split('\n').slice(-40).join('\n')}`);
+    if (left.length > 0)
+      throw new Error(`orphan ${left.join(', ')}; stack output:\n${stack.output().split('\n').slice(-40).join('\n')}`);
   });
 
   it('never destroys a mapping on an ambiguous ACS 401 during delete, and a retry completes it', async () => {
     const token = await tokenFor('faults-401');
-    const created = (await (await stack.api('/api/tokens', { method: 'POST', token })).json()) as { communicationUserId: string };
+    const created = (await (await stack.api('/api/tokens', { method: 'POST', token })).json()) as {
+      communicationUserId: string;
+    };
     // ACS answers 401 to the delete and to the credential probe: the service cannot tell, so the mapping stays.
     // A third 401 hits the retry's first delete attempt: the probe then works and the repeated delete succeeds.
     await stack.acsFault({ status: 401, count: 3 });
@@ -139,7 +153,9 @@ describe('upstream faults', () => {
 
   it('finishes a delete whose ACS part already happened (interrupted earlier)', async () => {
     const token = await tokenFor('faults-interrupted');
-    const created = (await (await stack.api('/api/tokens', { method: 'POST', token })).json()) as { communicationUserId: string };
+    const created = (await (await stack.api('/api/tokens', { method: 'POST', token })).json()) as {
+      communicationUserId: string;
+    };
     // Simulate an earlier attempt that deleted the ACS identity but died before removing the mapping.
     await stack.acsClient().deleteUser({ communicationUserId: created.communicationUserId });
     const response = await stack.api('/api/identities/me', { method: 'DELETE', token });

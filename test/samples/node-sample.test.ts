@@ -4,7 +4,12 @@ import { promisify } from 'node:util';
 
 import { AzureCommunicationTokenCredential } from '@azure/communication-common';
 
-import { createTokenCredential, fetchToken, TokenServiceError, type TokenClientOptions } from '../../samples/node/acs-token-client';
+import {
+  createTokenCredential,
+  fetchToken,
+  TokenServiceError,
+  type TokenClientOptions,
+} from '../../samples/node/acs-token-client';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 const script = join(__dirname, '..', '..', 'dist', 'samples', 'node', 'acs-token-client.js');
@@ -38,7 +43,9 @@ describe('Node client sample', () => {
       expect(verdict).toMatchObject({ valid: true, communicationUserId: credential.communicationUserId });
       expect(expiresOnTimestamp).toBeGreaterThan(Date.now() + 23 * 3600_000);
       const me = await stack.api('/api/identities/me', { token: bearerToken });
-      expect(((await me.json()) as { communicationUserId: string }).communicationUserId).toBe(credential.communicationUserId);
+      expect(((await me.json()) as { communicationUserId: string }).communicationUserId).toBe(
+        credential.communicationUserId,
+      );
     } finally {
       credential.dispose();
     }
@@ -51,7 +58,10 @@ describe('Node client sample', () => {
       const before = await credential.getToken();
       expect((await stack.verifyAcsToken(before.token)).valid).toBe(true);
 
-      expect((await stack.api('/api/identities/me/revoke', { method: 'POST', token: await options.getBearerToken() })).status).toBe(204);
+      expect(
+        (await stack.api('/api/identities/me/revoke', { method: 'POST', token: await options.getBearerToken() }))
+          .status,
+      ).toBe(204);
       expect((await stack.verifyAcsToken(before.token)).valid).toBe(false);
 
       // AutoRefreshTokenCredential (@azure/communication-common 2.4.2) returns its cached token from getToken()
@@ -68,23 +78,31 @@ describe('Node client sample', () => {
     // 1. The refresher itself (what the credential calls) gets a new valid token for the same identity.
     const refreshed = await fetchToken(options);
     expect(refreshed.created).toBe(false);
-    expect(await stack.verifyAcsToken(refreshed.token)).toMatchObject({ valid: true, communicationUserId: refreshed.communicationUserId });
+    expect(await stack.verifyAcsToken(refreshed.token)).toMatchObject({
+      valid: true,
+      communicationUserId: refreshed.communicationUserId,
+    });
 
     // 2. What an app does after revoking: a new credential, which calls the refresher at once.
     const renewed = createTokenCredential(options);
     try {
       const { token } = await renewed.getToken();
-      expect(await stack.verifyAcsToken(token)).toMatchObject({ valid: true, communicationUserId: refreshed.communicationUserId });
+      expect(await stack.verifyAcsToken(token)).toMatchObject({
+        valid: true,
+        communicationUserId: refreshed.communicationUserId,
+      });
     } finally {
       renewed.dispose();
     }
   });
 
-  it('when a credential holding a revoked token reaches that token\'s expiry, then it calls the refresher and gets a new valid token', async () => {
+  it("when a credential holding a revoked token reaches that token's expiry, then it calls the refresher and gets a new valid token", async () => {
     const options = await optionsFor('sample-expiry');
     // The shortest lifetime ACS issues (60 minutes), then revoke it.
     const revoked = await fetchToken({ ...options, expiresInMinutes: 60 });
-    expect((await stack.api('/api/identities/me/revoke', { method: 'POST', token: await options.getBearerToken() })).status).toBe(204);
+    expect(
+      (await stack.api('/api/identities/me/revoke', { method: 'POST', token: await options.getBearerToken() })).status,
+    ).toBe(204);
 
     let refresherCalls = 0;
     // The credential createTokenCredential builds, seeded with the revoked token. No proactive timer here, so only
@@ -109,7 +127,10 @@ describe('Node client sample', () => {
       const { token } = await credential.getToken();
       expect(refresherCalls).toBe(1);
       expect(token).not.toBe(revoked.token);
-      expect(await stack.verifyAcsToken(token)).toMatchObject({ valid: true, communicationUserId: revoked.communicationUserId });
+      expect(await stack.verifyAcsToken(token)).toMatchObject({
+        valid: true,
+        communicationUserId: revoked.communicationUserId,
+      });
     } finally {
       jest.restoreAllMocks();
       credential.dispose();
@@ -123,19 +144,29 @@ describe('Node client sample', () => {
     const invalidLifetime = await fetchToken({ ...options, expiresInMinutes: 5 }).catch((error: unknown) => error);
     expect(invalidLifetime).toBeInstanceOf(TokenServiceError);
     expect(invalidLifetime).toMatchObject({ status: 400, code: 'invalid_request' });
-    expect((invalidLifetime as Error).message).toMatch(/^POST \/api\/tokens\/refresh failed with 400 \(invalid_request\): .*expiresInMinutes/);
+    expect((invalidLifetime as Error).message).toMatch(
+      /^POST \/api\/tokens\/refresh failed with 400 \(invalid_request\): .*expiresInMinutes/,
+    );
     expect((invalidLifetime as Error).message).not.toContain(bearerToken);
 
     const forged = `${bearerToken.slice(0, -4)}AAAA`;
-    const unauthenticated = await fetchToken({ ...options, getBearerToken: async () => forged }).catch((error: unknown) => error);
+    const unauthenticated = await fetchToken({ ...options, getBearerToken: async () => forged }).catch(
+      (error: unknown) => error,
+    );
     expect(unauthenticated).toMatchObject({ name: 'TokenServiceError', status: 401 });
     expect((unauthenticated as Error).message).not.toContain(forged);
 
-    const unreachable = await fetchToken({ ...options, serviceUrl: 'http://127.0.0.1:1' }).catch((error: unknown) => error);
-    expect(unreachable).toMatchObject({ name: 'TokenServiceError', status: undefined, message: 'Could not reach the token service at http://127.0.0.1:1.' });
+    const unreachable = await fetchToken({ ...options, serviceUrl: 'http://127.0.0.1:1' }).catch(
+      (error: unknown) => error,
+    );
+    expect(unreachable).toMatchObject({
+      name: 'TokenServiceError',
+      status: undefined,
+      message: 'Could not reach the token service at http://127.0.0.1:1.',
+    });
   });
 
-  it('as a script, prints the ACS user id and the token\'s expiry, never the token', async () => {
+  it("as a script, prints the ACS user id and the token's expiry, never the token", async () => {
     const bearerToken = await stack.token('sample-script');
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [script], {
       env: { ...process.env, SERVICE_URL: stack.functionsUrl, BEARER_TOKEN: bearerToken },

@@ -33,7 +33,10 @@ export function fakeIdentityGateway() {
     deleteUser: jest.fn(async (id: string) => {
       if (!live.delete(id)) throw new AcsUnauthorizedError();
     }),
-    exchangeTeamsToken: jest.fn(async (_token: string, _clientId: string, _userObjectId: string) => ({ token: 'teams-token', expiresOn: new Date() })),
+    exchangeTeamsToken: jest.fn(async (_token: string, _clientId: string, _userObjectId: string) => ({
+      token: 'teams-token',
+      expiresOn: new Date(),
+    })),
   };
   return { acs, live };
 }

@@ -1,5 +1,11 @@
 import { ConcurrentChangeError, type RevocationJob } from '../../src/domain/model';
-import type { MappingPage, NewRevocationJob, RevocationJobStore, RevocationStep, RevocationStepQueue } from '../../src/domain/ports';
+import type {
+  MappingPage,
+  NewRevocationJob,
+  RevocationJobStore,
+  RevocationStep,
+  RevocationStepQueue,
+} from '../../src/domain/ports';
 import type { InMemoryMappingStore } from './in-memory-mapping-store';
 
 /**
@@ -13,7 +19,20 @@ export class InMemoryJobStore implements RevocationJobStore {
   constructor(private readonly mappings: InMemoryMappingStore) {}
 
   async createJob(job: NewRevocationJob, now = new Date()) {
-    const created: RevocationJob = { ...job, id: `${String(now.getTime()).padStart(16, '0')}-${String(++this.version).padStart(16, '0')}`, state: 'running', page: 0, processed: 0, revoked: 0, deleted: 0, skipped: 0, failed: 0, startedAt: now, updatedAt: now, etag: this.etag() };
+    const created: RevocationJob = {
+      ...job,
+      id: `${String(now.getTime()).padStart(16, '0')}-${String(++this.version).padStart(16, '0')}`,
+      state: 'running',
+      page: 0,
+      processed: 0,
+      revoked: 0,
+      deleted: 0,
+      skipped: 0,
+      failed: 0,
+      startedAt: now,
+      updatedAt: now,
+      etag: this.etag(),
+    };
     this.jobs.set(created.id, created);
     return { ...created };
   }
@@ -36,10 +55,17 @@ export class InMemoryJobStore implements RevocationJobStore {
 
   async listMappings(issuer: string | undefined, pageSize: number, continuationToken?: string): Promise<MappingPage> {
     const all = [...this.mappings.mappings.entries()]
-      .filter(([key, mapping]) => (issuer === undefined || mapping.user.issuer === issuer) && (continuationToken === undefined || key >= continuationToken))
+      .filter(
+        ([key, mapping]) =>
+          (issuer === undefined || mapping.user.issuer === issuer) &&
+          (continuationToken === undefined || key >= continuationToken),
+      )
       .sort(([a], [b]) => (a < b ? -1 : 1));
     const next = all[pageSize]?.[0];
-    return { mappings: all.slice(0, pageSize).map(([, mapping]) => ({ ...mapping })), ...(next !== undefined ? { continuationToken: next } : {}) };
+    return {
+      mappings: all.slice(0, pageSize).map(([, mapping]) => ({ ...mapping })),
+      ...(next !== undefined ? { continuationToken: next } : {}),
+    };
   }
 
   private etag = () => `W/"job-${++this.version}"`;

@@ -55,20 +55,32 @@ export class InMemoryMappingStore implements MappingStore {
   async recordRevocation(mapping: IdentityMapping, cause: AuditCause, now = new Date()) {
     this.beforeCall('recordRevocation');
     const current = this.mappings.get(key(mapping.user));
-    if (!current || current.communicationUserId !== mapping.communicationUserId || current.state !== 'active') return false;
+    if (!current || current.communicationUserId !== mapping.communicationUserId || current.state !== 'active')
+      return false;
     this.mappings.set(key(mapping.user), { ...current, revokedAt: now, etag: this.etag() });
     this.log(mapping.user, 'tokens_revoked', cause, mapping.communicationUserId, now);
     return true;
   }
 
-  async remove(mapping: IdentityMapping, cause: AuditCause, action: 'deleted' | 'stale_removed' = 'deleted', now = new Date()) {
+  async remove(
+    mapping: IdentityMapping,
+    cause: AuditCause,
+    action: 'deleted' | 'stale_removed' = 'deleted',
+    now = new Date(),
+  ) {
     this.beforeCall('remove');
     this.current(mapping);
     this.mappings.delete(key(mapping.user));
     this.log(mapping.user, action, cause, mapping.communicationUserId, now);
   }
 
-  async recordDecision(user: AppUser, decision: Omit<AccessDecision, 'etag'>, current: AccessDecision | undefined, cause: AuditCause, now = new Date()) {
+  async recordDecision(
+    user: AppUser,
+    decision: Omit<AccessDecision, 'etag'>,
+    current: AccessDecision | undefined,
+    cause: AuditCause,
+    now = new Date(),
+  ) {
     this.beforeCall('recordDecision');
     if (current && current.at.getTime() >= decision.at.getTime()) return false;
     const stored = this.decisions.get(key(user));
@@ -78,9 +90,23 @@ export class InMemoryMappingStore implements MappingStore {
     return true;
   }
 
-  async putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now = new Date(), resource?: string) {
+  async putIntent(
+    kind: Intent['kind'],
+    user: AppUser,
+    communicationUserId?: string,
+    now = new Date(),
+    resource?: string,
+  ) {
     this.beforeCall('putIntent');
-    const intent: Intent = { id: `intent-${++this.version}`, kind, user, createdAt: now, ...(communicationUserId ? { communicationUserId } : {}), ...(resource ? { resource } : {}), etag: this.etag() };
+    const intent: Intent = {
+      id: `intent-${++this.version}`,
+      kind,
+      user,
+      createdAt: now,
+      ...(communicationUserId ? { communicationUserId } : {}),
+      ...(resource ? { resource } : {}),
+      etag: this.etag(),
+    };
     this.intents.set(intent.id, intent);
     return { ...intent };
   }

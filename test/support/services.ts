@@ -44,7 +44,19 @@ export const fakeAuthenticator = {
     const match = /^Bearer (user|admin|global):([^;]+)(?:;iat=(.+))?$/.exec(headers.get('authorization') ?? '');
     if (!match) throw unauthenticated('A bearer token is required.', 'invalid_request');
     const issuedAt = match[3] ? new Date(match[3]) : new Date();
-    return { issuer, userId: decodeURIComponent(match[2]!), roles: match[1] === 'admin' ? ['Identity.Admin'] : match[1] === 'global' ? ['Identity.Admin', 'Identity.GlobalAdmin'] : [], scopes: [], objectId: 'oid-1', issuedAt };
+    return {
+      issuer,
+      userId: decodeURIComponent(match[2]),
+      roles:
+        match[1] === 'admin'
+          ? ['Identity.Admin']
+          : match[1] === 'global'
+            ? ['Identity.Admin', 'Identity.GlobalAdmin']
+            : [],
+      scopes: [],
+      objectId: 'oid-1',
+      issuedAt,
+    };
   },
 };
 
@@ -98,7 +110,11 @@ export function testServices(settings: Record<string, string> = {}) {
 }
 
 /** A real `HttpRequest` as the Functions library builds it. */
-export function request(method: string, path: string, options: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {}): HttpRequest {
+export function request(
+  method: string,
+  path: string,
+  options: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {},
+): HttpRequest {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers['authorization'] = `Bearer ${options.token}`;
   let body = options.body;
@@ -106,13 +122,22 @@ export function request(method: string, path: string, options: { token?: string;
     body = JSON.stringify(options.json);
     headers['content-type'] ??= 'application/json';
   }
-  return new HttpRequest({ method, url: `https://app.example.com${path}`, headers, ...(body !== undefined ? { body: { string: body } } : {}) });
+  return new HttpRequest({
+    method,
+    url: `https://app.example.com${path}`,
+    headers,
+    ...(body !== undefined ? { body: { string: body } } : {}),
+  });
 }
 
 /** A real `InvocationContext` whose log lines are kept. */
 export function context(): InvocationContext & { lines: string[] } {
   const lines: string[] = [];
-  const invocation = new InvocationContext({ invocationId: 'test-invocation', functionName: 'test', logHandler: (level, ...args) => lines.push(`${level} ${args.join(' ')}`) });
+  const invocation = new InvocationContext({
+    invocationId: 'test-invocation',
+    functionName: 'test',
+    logHandler: (level, ...args) => lines.push(`${level} ${args.join(' ')}`),
+  });
   return Object.assign(invocation, { lines });
 }
 

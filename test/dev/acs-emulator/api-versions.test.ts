@@ -1,7 +1,13 @@
 import { CommunicationIdentityClient, type CommunicationIdentityClientOptions } from '@azure/communication-identity';
 import { generateKeyPair, type KeyLike, SignJWT } from 'jose';
 
-import { type AcsEmulator, API_VERSIONS, DEV_ACS_ACCESS_KEY, startAcsEmulator, SUPPORTED_API_VERSIONS } from '../../../dev/acs-emulator';
+import {
+  type AcsEmulator,
+  API_VERSIONS,
+  DEV_ACS_ACCESS_KEY,
+  startAcsEmulator,
+  SUPPORTED_API_VERSIONS,
+} from '../../../dev/acs-emulator';
 import { controlApi, handSignedFetch } from './control';
 
 const APP_ID = '00000000-0000-0000-0000-00000000a11d';
@@ -9,9 +15,20 @@ const USER_ID = '6f1c8f0e-2f4a-4c55-9d3b-0b7c2d5e8a11';
 const MINUTE_MS = 60_000;
 
 /** The stable folders of azure-rest-api-specs specification/communication/data-plane/Identity, as of this writing. */
-const SPEC_STABLE_VERSIONS = ['2021-03-07', '2022-06-01', '2022-09-01', '2022-10-01', '2023-08-01', '2023-10-01', '2025-06-30', '2026-07-22', '2026-09-23'];
+const SPEC_STABLE_VERSIONS = [
+  '2021-03-07',
+  '2022-06-01',
+  '2022-09-01',
+  '2022-10-01',
+  '2023-08-01',
+  '2023-10-01',
+  '2025-06-30',
+  '2026-07-22',
+  '2026-09-23',
+];
 
-const lifetimeInMinutes = (expiresOn: Date | string) => Math.round((new Date(expiresOn).getTime() - Date.now()) / MINUTE_MS);
+const lifetimeInMinutes = (expiresOn: Date | string) =>
+  Math.round((new Date(expiresOn).getTime() - Date.now()) / MINUTE_MS);
 
 describe('ACS emulator: every stable api-version of the identity API', () => {
   let emulator: AcsEmulator;
@@ -20,7 +37,11 @@ describe('ACS emulator: every stable api-version of the identity API', () => {
 
   const clientFor = (apiVersion: string) => {
     // `apiVersion` is read by the generated client though the public options type does not list it.
-    const options: CommunicationIdentityClientOptions & { apiVersion: string } = { allowInsecureConnection: true, apiVersion, retryOptions: { maxRetries: 0 } };
+    const options: CommunicationIdentityClientOptions & { apiVersion: string } = {
+      allowInsecureConnection: true,
+      apiVersion,
+      retryOptions: { maxRetries: 0 },
+    };
     return new CommunicationIdentityClient(emulator.connectionString, options);
   };
 
@@ -50,7 +71,7 @@ describe('ACS emulator: every stable api-version of the identity API', () => {
   });
 
   describe.each(SPEC_STABLE_VERSIONS)('api-version %s', (apiVersion) => {
-    const version = API_VERSIONS[apiVersion]!;
+    const version = API_VERSIONS[apiVersion];
 
     it('creates, issues, revokes and deletes through the SDK', async () => {
       const client = clientFor(apiVersion);
@@ -73,16 +94,25 @@ describe('ACS emulator: every stable api-version of the identity API', () => {
       const created = await client.createUserAndToken(['chat'], { tokenExpiresInMinutes: 60 });
       const issued = await client.getToken(created.user, ['chat'], { tokenExpiresInMinutes: 90 });
 
-      expect(lifetimeInMinutes(created.expiresOn)).toBe(version.expiresInMinutes.includes('createUserAndToken') ? 60 : 1440);
+      expect(lifetimeInMinutes(created.expiresOn)).toBe(
+        version.expiresInMinutes.includes('createUserAndToken') ? 60 : 1440,
+      );
       expect(lifetimeInMinutes(issued.expiresOn)).toBe(version.expiresInMinutes.includes('getToken') ? 90 : 1440);
     });
 
     it(`${version.operations.includes('exchangeTeamsToken') ? 'exchanges' : 'refuses with 400 UnsupportedApiVersion'} a Teams user token`, async () => {
-      const exchange = clientFor(apiVersion).getTokenForTeamsUser({ teamsUserAadToken: await teamsToken(), clientId: APP_ID, userObjectId: USER_ID });
+      const exchange = clientFor(apiVersion).getTokenForTeamsUser({
+        teamsUserAadToken: await teamsToken(),
+        clientId: APP_ID,
+        userObjectId: USER_ID,
+      });
 
       if (version.operations.includes('exchangeTeamsToken')) {
         const token = await exchange;
-        expect(await control.verify(token.token)).toMatchObject({ valid: true, communicationUserId: `8:orgid:${USER_ID}` });
+        expect(await control.verify(token.token)).toMatchObject({
+          valid: true,
+          communicationUserId: `8:orgid:${USER_ID}`,
+        });
       } else {
         await expect(exchange).rejects.toMatchObject({ statusCode: 400, code: 'UnsupportedApiVersion' });
       }
@@ -113,10 +143,15 @@ describe('ACS emulator: every stable api-version of the identity API', () => {
     });
 
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: { code: 'Denied', message: 'The request date is more than 15 minutes away from the server time.' } });
+    expect(await response.json()).toEqual({
+      error: { code: 'Denied', message: 'The request date is more than 15 minutes away from the server time.' },
+    });
   });
 
   it('refuses a preview api-version with 400 UnsupportedApiVersion', async () => {
-    await expect(clientFor('2021-10-31-preview').createUser()).rejects.toMatchObject({ statusCode: 400, code: 'UnsupportedApiVersion' });
+    await expect(clientFor('2021-10-31-preview').createUser()).rejects.toMatchObject({
+      statusCode: 400,
+      code: 'UnsupportedApiVersion',
+    });
   });
 });

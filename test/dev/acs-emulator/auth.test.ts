@@ -14,8 +14,17 @@ describe('ACS emulator: HMAC-SHA256 authentication and request checks', () => {
   let control: ReturnType<typeof controlApi>;
   const logLines: string[] = [];
 
-  const signed = (pathAndQuery: string, init: { method?: string; body?: string; date?: Date; contentHash?: string; signature?: string; accessKey?: string } = {}) =>
-    handSignedFetch(emulator.url, { method: 'POST', pathAndQuery, accessKey: DEV_ACS_ACCESS_KEY, ...init });
+  const signed = (
+    pathAndQuery: string,
+    init: {
+      method?: string;
+      body?: string;
+      date?: Date;
+      contentHash?: string;
+      signature?: string;
+      accessKey?: string;
+    } = {},
+  ) => handSignedFetch(emulator.url, { method: 'POST', pathAndQuery, accessKey: DEV_ACS_ACCESS_KEY, ...init });
 
   beforeAll(async () => {
     emulator = await startAcsEmulator({ port: 0, log: (line) => logLines.push(line) });
@@ -35,12 +44,17 @@ describe('ACS emulator: HMAC-SHA256 authentication and request checks', () => {
     const response = await signed(CREATE, { body: JSON.stringify({ createTokenWithScopes: ['chat'] }) });
 
     expect(response.status).toBe(201);
-    expect(await response.json()).toMatchObject({ identity: { id: expect.stringMatching(/^8:acs:/) }, accessToken: { token: expect.any(String) } });
+    expect(await response.json()).toMatchObject({
+      identity: { id: expect.stringMatching(/^8:acs:/) },
+      accessToken: { token: expect.any(String) },
+    });
   });
 
   it('refuses an SDK client built with another access key with 401 Denied, and creates nothing', async () => {
     const otherKey = Buffer.from('not the emulator key, 32 bytes!!').toString('base64');
-    const stranger = new CommunicationIdentityClient(`endpoint=${emulator.url};accesskey=${otherKey}`, { allowInsecureConnection: true });
+    const stranger = new CommunicationIdentityClient(`endpoint=${emulator.url};accesskey=${otherKey}`, {
+      allowInsecureConnection: true,
+    });
 
     await expect(stranger.createUser()).rejects.toMatchObject({ name: 'RestError', statusCode: 401, code: 'Denied' });
 
@@ -70,7 +84,9 @@ describe('ACS emulator: HMAC-SHA256 authentication and request checks', () => {
     });
 
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: { code: 'Denied', message: "Request 'x-ms-content-sha256' differs from generated content hash." } });
+    expect(await response.json()).toEqual({
+      error: { code: 'Denied', message: "Request 'x-ms-content-sha256' differs from generated content hash." },
+    });
     expect(await control.identities()).toEqual([]);
   });
 
@@ -81,7 +97,9 @@ describe('ACS emulator: HMAC-SHA256 authentication and request checks', () => {
     const response = await signed(CREATE, { date: new Date(Date.now() + offsetInMinutes * MINUTE_MS) });
 
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ error: { code: 'Denied', message: 'The request x-ms-date is more than 15 minutes away from the server time.' } });
+    expect(await response.json()).toEqual({
+      error: { code: 'Denied', message: 'The request x-ms-date is more than 15 minutes away from the server time.' },
+    });
   });
 
   it('accepts an x-ms-date 14 minutes old', async () => {
@@ -94,16 +112,23 @@ describe('ACS emulator: HMAC-SHA256 authentication and request checks', () => {
     const response = await signed('/identities');
 
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: { code: 'ApiVersionUnspecified', message: 'An API version is required, but was not specified.' } });
+    expect(await response.json()).toEqual({
+      error: { code: 'ApiVersionUnspecified', message: 'An API version is required, but was not specified.' },
+    });
   });
 
   it('answers 400 to malformed JSON', async () => {
     const created = (await (await signed(CREATE)).json()) as { identity: { id: string } };
 
-    const response = await signed(`/identities/${encodeURIComponent(created.identity.id)}/:issueAccessToken?api-version=2023-10-01`, { body: '{"scopes": [' });
+    const response = await signed(
+      `/identities/${encodeURIComponent(created.identity.id)}/:issueAccessToken?api-version=2023-10-01`,
+      { body: '{"scopes": [' },
+    );
 
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: { code: 'BadRequest', message: 'The request body is not valid JSON.' } });
+    expect(await response.json()).toEqual({
+      error: { code: 'BadRequest', message: 'The request body is not valid JSON.' },
+    });
   });
 
   it('answers 404 to a path that is no identity operation and 405 to a wrong method', async () => {
@@ -117,7 +142,9 @@ describe('ACS emulator: HMAC-SHA256 authentication and request checks', () => {
   });
 
   it('logs method, path, status and reason but never the key, a signature or a token', async () => {
-    const { accessToken } = (await (await signed(CREATE, { body: JSON.stringify({ createTokenWithScopes: ['chat'] }) })).json()) as { accessToken: { token: string } };
+    const { accessToken } = (await (
+      await signed(CREATE, { body: JSON.stringify({ createTokenWithScopes: ['chat'] }) })
+    ).json()) as { accessToken: { token: string } };
     await signed(CREATE, { signature: Buffer.alloc(32, 7).toString('base64') });
 
     expect(logLines).toEqual([

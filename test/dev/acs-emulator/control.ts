@@ -18,7 +18,8 @@ export function controlApi(baseUrl: string) {
     verify: async (token: string) => json<AcsEmulatorVerifyResult>(await call('POST', 'verify', { token })),
     stats: async () => json<AcsEmulatorStats>(await call('GET', 'stats')),
     identities: async () => (await json<{ identities: string[] }>(await call('GET', 'identities'))).identities,
-    queueFaults: async (faults: AcsEmulatorFault | AcsEmulatorFault[]) => json<unknown>(await call('POST', 'faults', faults)),
+    queueFaults: async (faults: AcsEmulatorFault | AcsEmulatorFault[]) =>
+      json<unknown>(await call('POST', 'faults', faults)),
     reset: async () => {
       const response = await call('POST', 'reset');
       if (response.status !== 204) throw new Error(`reset answered ${response.status}`);
@@ -53,7 +54,9 @@ export async function handSignedFetch(baseUrl: string, request: HandSignedReques
   // The signature covers the hash in the header: a contentHash override models a body changed after signing.
   const hash = request.contentHash ?? createHash('sha256').update(body).digest('base64');
   const stringToSign = `${request.method}\n${request.pathAndQuery}\n${date};${url.host};${hash}`;
-  const signature = createHmac('sha256', Buffer.from(request.accessKey, 'base64')).update(stringToSign).digest('base64');
+  const signature = createHmac('sha256', Buffer.from(request.accessKey, 'base64'))
+    .update(stringToSign)
+    .digest('base64');
   const dateHeader = request.dateHeader ?? 'x-ms-date';
   return fetch(url, {
     method: request.method,

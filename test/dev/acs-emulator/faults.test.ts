@@ -36,7 +36,7 @@ describe('ACS emulator: injected faults as the SDK pipeline sees them', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
     expect(await control.verify(token)).toMatchObject({ valid: true });
     expect(await control.stats()).toMatchObject({ createUser: 1, getToken: 3 });
-    expect((await (await control.call('GET', 'faults')).json()) as unknown).toEqual({ faults: [] });
+    expect(await (await control.call('GET', 'faults')).json()).toEqual({ faults: [] });
   });
 
   it('answers a 429 with a Retry-After header and an ACS error body', async () => {
@@ -52,7 +52,11 @@ describe('ACS emulator: injected faults as the SDK pipeline sees them', () => {
   it('when 429 comes without Retry-After, then the SDK does not retry it', async () => {
     await control.queueFaults({ status: 429, count: 3 });
 
-    await expect(clientWith().createUser()).rejects.toMatchObject({ name: 'RestError', statusCode: 429, code: 'TooManyRequests' });
+    await expect(clientWith().createUser()).rejects.toMatchObject({
+      name: 'RestError',
+      statusCode: 429,
+      code: 'TooManyRequests',
+    });
     expect(await control.stats()).toMatchObject({ createUser: 1, identities: 0 });
   });
 
@@ -66,7 +70,9 @@ describe('ACS emulator: injected faults as the SDK pipeline sees them', () => {
       message: 'An internal error occurred.',
     });
     expect(await control.stats()).toMatchObject({ createUser: 3, identities: 0 });
-    expect((await (await control.call('GET', 'faults')).json()) as unknown).toEqual({ faults: [expect.objectContaining({ status: 500, count: 2 })] });
+    expect(await (await control.call('GET', 'faults')).json()).toEqual({
+      faults: [expect.objectContaining({ status: 500, count: 2 })],
+    });
   });
 
   it('when a fault names an operation, then other operations pass and faults are served in queue order', async () => {
@@ -77,7 +83,11 @@ describe('ACS emulator: injected faults as the SDK pipeline sees them', () => {
     ]);
 
     const user = await client.createUser();
-    await expect(client.deleteUser(user)).rejects.toMatchObject({ statusCode: 503, code: 'ServiceUnavailable', message: 'Try later.' });
+    await expect(client.deleteUser(user)).rejects.toMatchObject({
+      statusCode: 503,
+      code: 'ServiceUnavailable',
+      message: 'Try later.',
+    });
     await expect(client.deleteUser(user)).rejects.toMatchObject({ statusCode: 500 });
     await client.deleteUser(user);
 
@@ -95,7 +105,13 @@ describe('ACS emulator: injected faults as the SDK pipeline sees them', () => {
   });
 
   it('refuses a fault it cannot serve with 400', async () => {
-    for (const fault of [{ status: 200 }, { count: 2 }, { status: 500, operation: 'listUsers' }, { status: 500, count: 0 }, { status: 500, retryAfter: 1 }]) {
+    for (const fault of [
+      { status: 200 },
+      { count: 2 },
+      { status: 500, operation: 'listUsers' },
+      { status: 500, count: 0 },
+      { status: 500, retryAfter: 1 },
+    ]) {
       const response = await control.call('POST', 'faults', fault);
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: { code: 'InvalidRequest', message: expect.any(String) } });

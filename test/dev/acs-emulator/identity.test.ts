@@ -3,7 +3,9 @@ import { CommunicationIdentityClient, type CommunicationIdentityClientOptions } 
 import { type AcsEmulator, DEV_ACS_RESOURCE_ID, startAcsEmulator } from '../../../dev/acs-emulator';
 import { controlApi } from './control';
 
-const ACS_ID = new RegExp(`^8:acs:${DEV_ACS_RESOURCE_ID}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
+const ACS_ID = new RegExp(
+  `^8:acs:${DEV_ACS_RESOURCE_ID}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`,
+);
 const MINUTE_MS = 60_000;
 
 describe('ACS emulator: identity operations through @azure/communication-identity', () => {
@@ -11,7 +13,9 @@ describe('ACS emulator: identity operations through @azure/communication-identit
   let client: CommunicationIdentityClient;
   let control: ReturnType<typeof controlApi>;
 
-  const clientWith = (options: CommunicationIdentityClientOptions & { apiVersion?: string }): CommunicationIdentityClient =>
+  const clientWith = (
+    options: CommunicationIdentityClientOptions & { apiVersion?: string },
+  ): CommunicationIdentityClient =>
     new CommunicationIdentityClient(emulator.connectionString, { allowInsecureConnection: true, ...options });
 
   beforeAll(async () => {
@@ -31,7 +35,9 @@ describe('ACS emulator: identity operations through @azure/communication-identit
   it('listens on a free port and hands out a matching connection string', () => {
     expect(emulator.port).toBeGreaterThan(0);
     expect(emulator.url).toBe(`http://127.0.0.1:${emulator.port}/`);
-    expect(emulator.connectionString).toBe(`endpoint=${emulator.url};accesskey=opMCZDOAS7GYsFEZZU0iQUSc9U9356Tq62MojtJEOTqFpgGI7V/YGSp01Kj9zmQtQACr/3KO/nv5IvFbU3Wpfg==`);
+    expect(emulator.connectionString).toBe(
+      `endpoint=${emulator.url};accesskey=opMCZDOAS7GYsFEZZU0iQUSc9U9356Tq62MojtJEOTqFpgGI7V/YGSp01Kj9zmQtQACr/3KO/nv5IvFbU3Wpfg==`,
+    );
   });
 
   it('creates a user with an 8:acs:<resourceId>_<uuid> id and lists it', async () => {
@@ -73,12 +79,22 @@ describe('ACS emulator: identity operations through @azure/communication-identit
     const second = await client.getToken(user, ['voip.join']);
 
     expect(first.token).not.toBe(second.token);
-    const claims = JSON.parse(Buffer.from(first.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-    expect(claims).toMatchObject({ sub: user.communicationUserId, skypeid: user.communicationUserId.slice(2), scp: ['voip.join'] });
+    const claims = JSON.parse(Buffer.from(first.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(claims).toMatchObject({
+      sub: user.communicationUserId,
+      skypeid: user.communicationUserId.slice(2),
+      scp: ['voip.join'],
+    });
     expect(claims['exp']).toBe(first.expiresOn.getTime() / 1000);
     expect(claims['exp']).toBe((claims['iat'] as number) + 1440 * 60);
     expect(claims['jti']).toEqual(expect.any(String));
-    expect(await control.verify(second.token)).toMatchObject({ valid: true, communicationUserId: user.communicationUserId });
+    expect(await control.verify(second.token)).toMatchObject({
+      valid: true,
+      communicationUserId: user.communicationUserId,
+    });
     expect(await control.stats()).toMatchObject({ createUser: 1, getToken: 2 });
   });
 
@@ -89,7 +105,11 @@ describe('ACS emulator: identity operations through @azure/communication-identit
     await client.revokeTokens(user);
     const { token: fresh } = await client.getToken(user, ['chat']);
 
-    expect(await control.verify(fromCreate)).toEqual({ valid: false, reason: 'revoked', communicationUserId: user.communicationUserId });
+    expect(await control.verify(fromCreate)).toEqual({
+      valid: false,
+      reason: 'revoked',
+      communicationUserId: user.communicationUserId,
+    });
     expect(await control.verify(old)).toMatchObject({ valid: false, reason: 'revoked' });
     expect(await control.verify(fresh)).toMatchObject({ valid: true });
     expect(await control.stats()).toMatchObject({ createUserAndToken: 1, getToken: 2, revokeTokens: 1, identities: 1 });
@@ -100,9 +120,17 @@ describe('ACS emulator: identity operations through @azure/communication-identit
 
     await client.deleteUser(user);
 
-    expect(await control.verify(token)).toEqual({ valid: false, reason: 'identity_deleted', communicationUserId: user.communicationUserId });
+    expect(await control.verify(token)).toEqual({
+      valid: false,
+      reason: 'identity_deleted',
+      communicationUserId: user.communicationUserId,
+    });
     expect(await control.identities()).toEqual([]);
-    await expect(client.getToken(user, ['chat'])).rejects.toMatchObject({ name: 'RestError', statusCode: 401, code: 'Denied' });
+    await expect(client.getToken(user, ['chat'])).rejects.toMatchObject({
+      name: 'RestError',
+      statusCode: 401,
+      code: 'Denied',
+    });
     await expect(client.revokeTokens(user)).rejects.toMatchObject({ name: 'RestError', statusCode: 401 });
     await expect(client.deleteUser(user)).rejects.toMatchObject({ name: 'RestError', statusCode: 401 });
     expect(await control.stats()).toMatchObject({ deleteUser: 2, getToken: 1, revokeTokens: 1, identities: 0 });
@@ -123,7 +151,12 @@ describe('ACS emulator: identity operations through @azure/communication-identit
 
   it.each([
     ['no scopes', [], 'Invalid scopes - Scopes field is required.', 'scopes'],
-    ['an unknown scope', ['chat', 'teams'], "Invalid scopes - Scope 'teams' is not supported. Supported scopes: chat, chat.join, chat.join.limited, voip, voip.join.", 'scopes'],
+    [
+      'an unknown scope',
+      ['chat', 'teams'],
+      "Invalid scopes - Scope 'teams' is not supported. Supported scopes: chat, chat.join, chat.join.limited, voip, voip.join.",
+      'scopes',
+    ],
   ])('answers 400 ValidationError to getToken with %s', async (_case, scopes, message, target) => {
     const user = await client.createUser();
 
@@ -144,13 +177,22 @@ describe('ACS emulator: identity operations through @azure/communication-identit
     });
   });
 
-  it.each([59, 1441, 90.5])('refuses createUserAndToken with expiresInMinutes %s and creates no identity', async (minutes) => {
-    await expect(client.createUserAndToken(['chat'], { tokenExpiresInMinutes: minutes })).rejects.toMatchObject({ statusCode: 400, code: 'ValidationError' });
-    await expect(client.createUserAndToken([])).rejects.toMatchObject({ statusCode: 400, message: 'Invalid scopes - Scopes field is required.' });
+  it.each([59, 1441, 90.5])(
+    'refuses createUserAndToken with expiresInMinutes %s and creates no identity',
+    async (minutes) => {
+      await expect(client.createUserAndToken(['chat'], { tokenExpiresInMinutes: minutes })).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'ValidationError',
+      });
+      await expect(client.createUserAndToken([])).rejects.toMatchObject({
+        statusCode: 400,
+        message: 'Invalid scopes - Scopes field is required.',
+      });
 
-    expect(await control.identities()).toEqual([]);
-    expect(await control.stats()).toMatchObject({ createUserAndToken: 2, identities: 0 });
-  });
+      expect(await control.identities()).toEqual([]);
+      expect(await control.stats()).toMatchObject({ createUserAndToken: 2, identities: 0 });
+    },
+  );
 
   it('accepts api-version 2025-06-30', async () => {
     const newest = clientWith({ apiVersion: '2025-06-30', retryOptions: { maxRetries: 0 } });

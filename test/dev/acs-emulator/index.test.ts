@@ -10,8 +10,12 @@ describe('ACS emulator: startAcsEmulator options', () => {
     const resourceId = '12345678-90ab-4cde-8f01-23456789abcd';
     const emulator = await startAcsEmulator({ port: 0, accessKey, resourceId });
     try {
-      const user = await new CommunicationIdentityClient(emulator.connectionString, { allowInsecureConnection: true }).createUser();
-      const withDevKey = new CommunicationIdentityClient(`endpoint=${emulator.url};accesskey=${DEV_ACS_ACCESS_KEY}`, { allowInsecureConnection: true });
+      const user = await new CommunicationIdentityClient(emulator.connectionString, {
+        allowInsecureConnection: true,
+      }).createUser();
+      const withDevKey = new CommunicationIdentityClient(`endpoint=${emulator.url};accesskey=${DEV_ACS_ACCESS_KEY}`, {
+        allowInsecureConnection: true,
+      });
 
       expect(emulator.connectionString).toBe(`endpoint=${emulator.url};accesskey=${accessKey}`);
       expect(user.communicationUserId.startsWith(`8:acs:${resourceId}_`)).toBe(true);

@@ -1,19 +1,21 @@
-import { IdentityService } from '../../../dev/acs-emulator/service';
+import { EmulatedIdentityApi } from '../../../dev/acs-emulator/service';
 import { EmulatorState } from '../../../dev/acs-emulator/state';
 
 // The use cases take the clock as an argument, so ordering within one millisecond can be pinned down exactly.
-describe('ACS emulator: IdentityService with a fixed clock', () => {
+describe('ACS emulator: EmulatedIdentityApi with a fixed clock', () => {
   const RESOURCE_ID = '11111111-2222-4333-8444-555555555555';
   const NOW = Date.UTC(2030, 0, 1, 12, 0, 0, 500);
   let state: EmulatorState;
-  let service: IdentityService;
+  let service: EmulatedIdentityApi;
 
-  const createIdentity = (): string => (service.create(undefined, NOW).body as { identity: { id: string } }).identity.id;
-  const issue = (id: string, atMs: number): string => (service.issueToken(id, { scopes: ['chat'] }, atMs).body as { token: string }).token;
+  const createIdentity = (): string =>
+    (service.create(undefined, NOW).body as { identity: { id: string } }).identity.id;
+  const issue = (id: string, atMs: number): string =>
+    (service.issueToken(id, { scopes: ['chat'] }, atMs).body as { token: string }).token;
 
   beforeEach(() => {
     state = new EmulatorState();
-    service = new IdentityService(state, RESOURCE_ID);
+    service = new EmulatedIdentityApi(state, RESOURCE_ID);
   });
 
   it('when a token is issued in the same millisecond as a revocation but after it, then it stays valid', () => {
@@ -29,7 +31,10 @@ describe('ACS emulator: IdentityService with a fixed clock', () => {
 
   it('when a token outlives its expiresInMinutes, then it verifies as expired', () => {
     const id = createIdentity();
-    const { token, expiresOn } = service.issueToken(id, { scopes: ['chat'], expiresInMinutes: 60 }, NOW).body as { token: string; expiresOn: string };
+    const { token, expiresOn } = service.issueToken(id, { scopes: ['chat'], expiresInMinutes: 60 }, NOW).body as {
+      token: string;
+      expiresOn: string;
+    };
     const expiresAtMs = Date.parse(expiresOn);
 
     // JWT exp has whole seconds: the token ends at most a second before NOW + 60 minutes.
@@ -44,8 +49,14 @@ describe('ACS emulator: IdentityService with a fixed clock', () => {
     const [header, payload, signature] = token.split('.') as [string, string, string];
     const forged = Buffer.from(payload, 'base64url').toString('utf8').replace('"chat"', '"voip"');
 
-    expect(service.verify(`${header}.${Buffer.from(forged).toString('base64url')}.${signature}`, NOW)).toEqual({ valid: false, reason: 'bad_signature' });
-    expect(service.verify(`${header}.${payload}.${signature.slice(0, -2)}xx`, NOW)).toEqual({ valid: false, reason: 'bad_signature' });
+    expect(service.verify(`${header}.${Buffer.from(forged).toString('base64url')}.${signature}`, NOW)).toEqual({
+      valid: false,
+      reason: 'bad_signature',
+    });
+    expect(service.verify(`${header}.${payload}.${signature.slice(0, -2)}xx`, NOW)).toEqual({
+      valid: false,
+      reason: 'bad_signature',
+    });
     expect(service.verify(`${header}.${payload}`, NOW)).toEqual({ valid: false, reason: 'malformed' });
     expect(service.verify('not a token', NOW)).toEqual({ valid: false, reason: 'malformed' });
   });
@@ -60,8 +71,9 @@ describe('ACS emulator: IdentityService with a fixed clock', () => {
   });
 
   it('when a token comes from another emulator instance, then its signature is rejected', () => {
-    const other = new IdentityService(new EmulatorState(), RESOURCE_ID);
-    const foreign = (other.create({ createTokenWithScopes: ['chat'] }, NOW).body as { accessToken: { token: string } }).accessToken.token;
+    const other = new EmulatedIdentityApi(new EmulatorState(), RESOURCE_ID);
+    const foreign = (other.create({ createTokenWithScopes: ['chat'] }, NOW).body as { accessToken: { token: string } })
+      .accessToken.token;
 
     expect(service.verify(foreign, NOW)).toEqual({ valid: false, reason: 'bad_signature' });
   });

@@ -8,7 +8,10 @@ import { type AcsEmulator, startAcsEmulator } from '../../../dev/acs-emulator';
 import { controlApi } from './control';
 
 const clientOf = (emulator: AcsEmulator) =>
-  new CommunicationIdentityClient(emulator.connectionString, { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+  new CommunicationIdentityClient(emulator.connectionString, {
+    allowInsecureConnection: true,
+    retryOptions: { maxRetries: 0 },
+  });
 
 describe('ACS emulator: state kept in a data file', () => {
   let folder: string;
@@ -47,9 +50,14 @@ describe('ACS emulator: state kept in a data file', () => {
     const second = await start();
     const control = controlApi(second.url);
 
-    expect(await control.identities()).toEqual(expect.arrayContaining([kept.communicationUserId, revoked.communicationUserId]));
+    expect(await control.identities()).toEqual(
+      expect.arrayContaining([kept.communicationUserId, revoked.communicationUserId]),
+    );
     expect(await control.identities()).not.toContain(deleted.communicationUserId);
-    expect(await control.verify(keptToken)).toMatchObject({ valid: true, communicationUserId: kept.communicationUserId });
+    expect(await control.verify(keptToken)).toMatchObject({
+      valid: true,
+      communicationUserId: kept.communicationUserId,
+    });
     expect(await control.verify(revokedToken)).toMatchObject({ valid: false, reason: 'revoked' });
     const fresh = await clientOf(second).getToken(kept, ['chat']);
     expect(await control.verify(fresh.token)).toMatchObject({ valid: true });
@@ -123,6 +131,8 @@ describe('ACS emulator: revocation propagation delay', () => {
   });
 
   it('refuses a negative delay', async () => {
-    await expect(startAcsEmulator({ port: 0, revocationDelayInMs: -1 })).rejects.toThrow('revocationDelayInMs must be a non-negative integer');
+    await expect(startAcsEmulator({ port: 0, revocationDelayInMs: -1 })).rejects.toThrow(
+      'revocationDelayInMs must be a non-negative integer',
+    );
   });
 });

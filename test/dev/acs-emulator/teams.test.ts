@@ -21,7 +21,11 @@ interface EntraClaims {
 
 /** A Teams user's Entra access token for ACS, signed with `key` (kid `test-key`). */
 const entraToken = async (key: KeyLike, claims: EntraClaims = {}): Promise<string> => {
-  const { aud = 'https://communication.azure.com', expiresInSeconds = 3600, ...rest } = { appid: APP_ID, oid: USER_ID, ...claims };
+  const {
+    aud = 'https://communication.azure.com',
+    expiresInSeconds = 3600,
+    ...rest
+  } = { appid: APP_ID, oid: USER_ID, ...claims };
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ ...rest, tid: '72f988bf-86f1-41af-91ab-2d7cd011db47' })
     .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
@@ -40,7 +44,10 @@ describe('ACS emulator: Teams user token exchange', () => {
   let strangerKey: KeyLike;
 
   const exchange = (target: AcsEmulator, teamsUserAadToken: string, clientId = APP_ID, userObjectId = USER_ID) =>
-    new CommunicationIdentityClient(target.connectionString, { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } }).getTokenForTeamsUser({
+    new CommunicationIdentityClient(target.connectionString, {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 0 },
+    }).getTokenForTeamsUser({
       teamsUserAadToken,
       clientId,
       userObjectId,
@@ -50,7 +57,9 @@ describe('ACS emulator: Teams user token exchange', () => {
     const pair = await generateKeyPair('RS256');
     teamsKey = pair.privateKey;
     strangerKey = (await generateKeyPair('RS256')).privateKey;
-    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' }] });
+    const jwks = JSON.stringify({
+      keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' }],
+    });
     jwksServer = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(jwks);
@@ -70,17 +79,26 @@ describe('ACS emulator: Teams user token exchange', () => {
 
   it('exchanges a valid Entra token for an 8:orgid token that expires with it', async () => {
     const aadToken = await entraToken(teamsKey, { expiresInSeconds: 1800 });
-    const aadExpiresOn = JSON.parse(Buffer.from(aadToken.split('.')[1] ?? '', 'base64url').toString('utf8')).exp * 1000;
+    const aadExpiresOn =
+      (JSON.parse(Buffer.from(aadToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp: number }).exp *
+      1000;
 
     const { token, expiresOn } = await exchange(emulator, aadToken);
 
     expect(expiresOn.getTime()).toBe(aadExpiresOn);
-    expect(await controlApi(emulator.url).verify(token)).toMatchObject({ valid: true, communicationUserId: `8:orgid:${USER_ID}` });
+    expect(await controlApi(emulator.url).verify(token)).toMatchObject({
+      valid: true,
+      communicationUserId: `8:orgid:${USER_ID}`,
+    });
     expect(await controlApi(emulator.url).stats()).toMatchObject({ exchangeTeamsToken: 1, identities: 0 });
   });
 
   it('accepts the audience with a trailing slash and a v2 token carrying azp instead of appid', async () => {
-    const aadToken = await entraToken(teamsKey, { aud: 'https://communication.azure.com/', appid: undefined, azp: APP_ID });
+    const aadToken = await entraToken(teamsKey, {
+      aud: 'https://communication.azure.com/',
+      appid: undefined,
+      azp: APP_ID,
+    });
 
     await expect(exchange(emulator, aadToken)).resolves.toMatchObject({ token: expect.any(String) });
   });
@@ -108,7 +126,10 @@ describe('ACS emulator: Teams user token exchange', () => {
     ['an empty userId', APP_ID, '', 'UserId: The UserId field is required.'],
     ['a userId that is no GUID', APP_ID, 'invalid', 'Provided UserId has invalid format.'],
   ])('answers 400 ValidationError to %s', async (_case, clientId, userObjectId, message) => {
-    await expect(exchange(emulator, await entraToken(teamsKey), clientId, userObjectId)).rejects.toMatchObject({ statusCode: 400, message });
+    await expect(exchange(emulator, await entraToken(teamsKey), clientId, userObjectId)).rejects.toMatchObject({
+      statusCode: 400,
+      message,
+    });
   });
 
   it.each([
@@ -126,9 +147,16 @@ describe('ACS emulator: Teams user token exchange', () => {
   });
 
   it('with teamsJwksUrl, accepts a token signed by a published key and refuses any other signature', async () => {
-    await expect(exchange(strictEmulator, await entraToken(teamsKey))).resolves.toMatchObject({ token: expect.any(String) });
-    await expect(exchange(strictEmulator, await entraToken(strangerKey))).rejects.toMatchObject({ statusCode: 401, code: 'InvalidAccessToken' });
+    await expect(exchange(strictEmulator, await entraToken(teamsKey))).resolves.toMatchObject({
+      token: expect.any(String),
+    });
+    await expect(exchange(strictEmulator, await entraToken(strangerKey))).rejects.toMatchObject({
+      statusCode: 401,
+      code: 'InvalidAccessToken',
+    });
     // Without a JWKS the emulator only decodes, so the same forged token passes there.
-    await expect(exchange(emulator, await entraToken(strangerKey))).resolves.toMatchObject({ token: expect.any(String) });
+    await expect(exchange(emulator, await entraToken(strangerKey))).resolves.toMatchObject({
+      token: expect.any(String),
+    });
   });
 });

@@ -31,7 +31,9 @@ describe('startAzurite', () => {
 
     it('gives a full connection string with every endpoint and the well-known key', () => {
       expect(azurite.connectionString).toContain('AccountName=devstoreaccount1;');
-      expect(azurite.connectionString).toContain('AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;');
+      expect(azurite.connectionString).toContain(
+        'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;',
+      );
       expect(azurite.connectionString).toContain(`BlobEndpoint=${azurite.blobUrl};`);
       expect(azurite.connectionString).toContain(`QueueEndpoint=${azurite.queueUrl};`);
       expect(azurite.connectionString).toContain(`TableEndpoint=${azurite.tableUrl};`);

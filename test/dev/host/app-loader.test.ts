@@ -20,7 +20,10 @@ describe('entry files from package.json "main"', () => {
   it('expands * in the last segment, sorted', () => {
     withMain('dist/functions/*.js');
 
-    expect(resolveEntryFiles(appRoot)).toEqual([join(appRoot, 'dist/functions/a.js'), join(appRoot, 'dist/functions/b.js')]);
+    expect(resolveEntryFiles(appRoot)).toEqual([
+      join(appRoot, 'dist/functions/a.js'),
+      join(appRoot, 'dist/functions/b.js'),
+    ]);
   });
 
   it('takes a single file as it is', () => {

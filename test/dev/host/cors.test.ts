@@ -40,9 +40,13 @@ describe('CORS policy', () => {
   });
 
   it('recognises a preflight by OPTIONS + Origin + Access-Control-Request-Method only', () => {
-    expect(isPreflightRequest('OPTIONS', { origin: 'http://a.example', 'access-control-request-method': 'POST' })).toBe(true);
+    expect(isPreflightRequest('OPTIONS', { origin: 'http://a.example', 'access-control-request-method': 'POST' })).toBe(
+      true,
+    );
     expect(isPreflightRequest('OPTIONS', { origin: 'http://a.example' })).toBe(false);
     expect(isPreflightRequest('OPTIONS', { 'webhook-request-origin': 'eventgrid.azure.net' })).toBe(false);
-    expect(isPreflightRequest('GET', { origin: 'http://a.example', 'access-control-request-method': 'POST' })).toBe(false);
+    expect(isPreflightRequest('GET', { origin: 'http://a.example', 'access-control-request-method': 'POST' })).toBe(
+      false,
+    );
   });
 });

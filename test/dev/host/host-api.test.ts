@@ -52,14 +52,20 @@ describe('startFunctionsHost options (through a runner script)', () => {
   it('resumes polling when storage restarts empty, creating the queue again', async () => {
     const port = (url: string): number => Number(new URL(url).port);
     await azurite.stop();
-    azurite = await startAzurite({ blobPort: port(azurite.blobUrl), queuePort: port(azurite.queueUrl), tablePort: port(azurite.tableUrl) });
+    azurite = await startAzurite({
+      blobPort: port(azurite.blobUrl),
+      queuePort: port(azurite.queueUrl),
+      tablePort: port(azurite.tableUrl),
+    });
     const queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient('fixture-work');
 
     await eventually(async () => ((await queue.exists()) ? true : undefined));
     await queue.sendMessage(Buffer.from('"after the restart"').toString('base64'));
 
     await eventually(async () => {
-      const state = (await (await fetch(`${host.url}/fixture/state`)).json()) as { queueMessages: Array<{ message: unknown }> };
+      const state = (await (await fetch(`${host.url}/fixture/state`)).json()) as {
+        queueMessages: Array<{ message: unknown }>;
+      };
       return state.queueMessages.some((m) => m.message === 'after the restart') ? true : undefined;
     });
     expect(host.output()).toMatch(/Polling queue 'fixture-work' failed: (ECONNREFUSED|QueueNotFound)/);

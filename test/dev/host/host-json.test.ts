@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { DEFAULT_QUEUES_OPTIONS, parseHostConfig, parseTimeSpanInMs, readHostConfig } from '../../../dev/host/host-json';
+import {
+  DEFAULT_QUEUES_OPTIONS,
+  parseHostConfig,
+  parseTimeSpanInMs,
+  readHostConfig,
+} from '../../../dev/host/host-json';
 
 describe('host.json', () => {
   it('defaults to the api prefix and the queue extension defaults', () => {
@@ -20,18 +25,32 @@ describe('host.json', () => {
     const config = parseHostConfig({
       extensions: {
         http: { routePrefix: '' },
-        queues: { batchSize: 4, maxDequeueCount: 2, visibilityTimeout: '00:00:10', maxPollingInterval: '00:00:02', messageEncoding: 'None' },
+        queues: {
+          batchSize: 4,
+          maxDequeueCount: 2,
+          visibilityTimeout: '00:00:10',
+          maxPollingInterval: '00:00:02',
+          messageEncoding: 'None',
+        },
       },
     });
 
     expect(config).toEqual({
       routePrefix: '',
-      queues: { batchSize: 4, maxDequeueCount: 2, visibilityTimeoutInMs: 10_000, maxPollingIntervalInMs: 2_000, messageEncoding: 'none' },
+      queues: {
+        batchSize: 4,
+        maxDequeueCount: 2,
+        visibilityTimeoutInMs: 10_000,
+        maxPollingIntervalInMs: 2_000,
+        messageEncoding: 'none',
+      },
     });
   });
 
   it('takes a maxPollingInterval in milliseconds, as the 2.x extension did', () => {
-    expect(parseHostConfig({ extensions: { queues: { maxPollingInterval: 2000 } } }).queues.maxPollingIntervalInMs).toBe(2000);
+    expect(
+      parseHostConfig({ extensions: { queues: { maxPollingInterval: 2000 } } }).queues.maxPollingIntervalInMs,
+    ).toBe(2000);
   });
 
   it.each([

@@ -24,7 +24,9 @@ function assertBuilt(): void {
     throw new Error(`${CLI} is missing: build with \`npx tsc -p .\` (npm test does) before running these tests.`);
   }
   const built = statSync(CLI).mtimeMs;
-  const stale = readdirSync(SOURCES).filter((file) => file.endsWith('.ts') && statSync(join(SOURCES, file)).mtimeMs > built);
+  const stale = readdirSync(SOURCES).filter(
+    (file) => file.endsWith('.ts') && statSync(join(SOURCES, file)).mtimeMs > built,
+  );
   if (stale.length > 0) {
     throw new Error(`dist/ is older than dev/host/${stale.join(', ')}: rebuild with \`npx tsc -p .\`.`);
   }

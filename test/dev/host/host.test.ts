@@ -13,7 +13,13 @@ const fromBase64 = (text: string): string => Buffer.from(text, 'base64').toStrin
 
 interface FixtureState {
   appStarted: boolean;
-  queueMessages: Array<{ message: unknown; id: string; dequeueCount: number; queueTrigger: unknown; insertionTime: string }>;
+  queueMessages: Array<{
+    message: unknown;
+    id: string;
+    dequeueCount: number;
+    queueTrigger: unknown;
+    insertionTime: string;
+  }>;
   timerRuns: Array<{ isPastDue: boolean; scheduleStatus: { next: string } }>;
 }
 
@@ -107,7 +113,9 @@ describe('local functions host (black box, fixture app in a child process)', () 
 
       expect(response.status).toBe(500);
       expect(await response.text()).toBe('');
-      await eventually(async () => (host.output().includes('secret details that must stay in the log') ? true : undefined));
+      await eventually(async () =>
+        host.output().includes('secret details that must stay in the log') ? true : undefined,
+      );
       expect(host.output()).toMatch(/Executed 'Functions\.boom' \(Failed, Id=[0-9a-f-]+, Duration=\d+ms\)/);
     });
 
@@ -138,7 +146,9 @@ describe('local functions host (black box, fixture app in a child process)', () 
       const { port } = new URL(host.url);
       const head = await new Promise<string>((resolve, reject) => {
         const socket = connect(Number(port), '127.0.0.1', () => {
-          socket.write(`POST /fixture/echo/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${100 * 1024 * 1024 + 1}\r\n\r\n`);
+          socket.write(
+            `POST /fixture/echo/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${100 * 1024 * 1024 + 1}\r\n\r\n`,
+          );
         });
         let received = '';
         socket.on('data', (chunk) => {
@@ -254,7 +264,9 @@ describe('local functions host (black box, fixture app in a child process)', () 
     it('delivers text that is not JSON as a string', async () => {
       await sendToQueue('fixture-work', base64('plain words'));
 
-      const delivered = await eventually(async () => (await state()).queueMessages.find((m) => m.message === 'plain words'));
+      const delivered = await eventually(async () =>
+        (await state()).queueMessages.find((m) => m.message === 'plain words'),
+      );
 
       expect(delivered.dequeueCount).toBe(1);
     });

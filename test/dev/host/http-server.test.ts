@@ -14,7 +14,9 @@ describe('response cookies', () => {
         sameSite: 'explicitNone',
         httpOnly: { value: true },
       }),
-    ).toBe('session=a%20b%3Bc; expires=Wed, 02 Jan 2030 03:04:05 GMT; max-age=60; domain=example.com; path=/api; secure; samesite=none; httponly');
+    ).toBe(
+      'session=a%20b%3Bc; expires=Wed, 02 Jan 2030 03:04:05 GMT; max-age=60; domain=example.com; path=/api; secure; samesite=none; httponly',
+    );
   });
 
   it('defaults the path to / and leaves SameSite out when it was not set', () => {

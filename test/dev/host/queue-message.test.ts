@@ -1,4 +1,9 @@
-import { decodeMessageText, encodeMessageText, outputMessages, queueTriggerMetadata } from '../../../dev/host/queue-message';
+import {
+  decodeMessageText,
+  encodeMessageText,
+  outputMessages,
+  queueTriggerMetadata,
+} from '../../../dev/host/queue-message';
 
 describe('queue message encoding', () => {
   it('decodes base64 and passes text through with "none"', () => {

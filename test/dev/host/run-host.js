@@ -19,7 +19,9 @@ async function main() {
       },
     ],
   });
-  process.stdout.write(`FUNCTIONS ${JSON.stringify(host.functions.map(({ name, trigger, url, queueName, schedule }) => ({ name, trigger, url, queueName, schedule })))}\n`);
+  process.stdout.write(
+    `FUNCTIONS ${JSON.stringify(host.functions.map(({ name, trigger, url, queueName, schedule }) => ({ name, trigger, url, queueName, schedule })))}\n`,
+  );
   process.stdout.write(`Host ready: ${host.url}\n`);
   process.on('SIGTERM', () => {
     host.stop().then(

@@ -46,7 +46,12 @@ describe('local settings', () => {
   });
 
   it('reads nothing when neither file exists', () => {
-    expect(readLocalSettings(appRoot)).toMatchObject({ file: undefined, values: {}, cors: undefined, corsCredentials: false });
+    expect(readLocalSettings(appRoot)).toMatchObject({
+      file: undefined,
+      values: {},
+      cors: undefined,
+      corsCredentials: false,
+    });
   });
 
   it('names the file when it is not valid JSON, and refuses encrypted settings', () => {
@@ -62,7 +67,11 @@ describe('applySettings', () => {
   it('keeps variables already in the environment, and lets overrides win over everything', () => {
     const env: Record<string, string | undefined> = { A: 'env', B: 'env' };
 
-    const skipped = applySettings({ A: 'file', B: 'file', C: 'file', D: 'file' }, { B: 'override', D: 'override' }, env);
+    const skipped = applySettings(
+      { A: 'file', B: 'file', C: 'file', D: 'file' },
+      { B: 'override', D: 'override' },
+      env,
+    );
 
     expect(env).toEqual({ A: 'env', B: 'override', C: 'file', D: 'override' });
     expect(skipped).toEqual(['A', 'B']);

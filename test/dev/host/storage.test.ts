@@ -8,8 +8,12 @@ describe('binding connections', () => {
   });
 
   it('names the missing setting, and says identity-based connections need a connection string locally', () => {
-    expect(() => resolveConnectionString('Events', {})).toThrow("Storage account connection string 'Events' does not exist");
-    expect(() => resolveConnectionString('Ids', { Ids__queueServiceUri: 'https://x.queue.core.windows.net' })).toThrow(/identity-based/);
+    expect(() => resolveConnectionString('Events', {})).toThrow(
+      "Storage account connection string 'Events' does not exist",
+    );
+    expect(() => resolveConnectionString('Ids', { Ids__queueServiceUri: 'https://x.queue.core.windows.net' })).toThrow(
+      /identity-based/,
+    );
   });
 });
 

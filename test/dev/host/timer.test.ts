@@ -11,7 +11,10 @@ describe('TimerListener', () => {
       inputs.push(input);
       return { succeeded: true, invocationId: 'id', response: {} };
     };
-    return { timer: new TimerListener({ functionName: 'tick', schedule, runOnStartup, invoke, log: () => undefined }), inputs };
+    return {
+      timer: new TimerListener({ functionName: 'tick', schedule, runOnStartup, invoke, log: () => undefined }),
+      inputs,
+    };
   }
 
   it('fires on the schedule with a timer input that is not past due', async () => {
@@ -22,7 +25,10 @@ describe('TimerListener', () => {
     await timer.stop();
 
     expect(inputs).toHaveLength(2);
-    const info = JSON.parse(inputs[1]?.triggerData.json ?? '{}') as { IsPastDue: boolean; ScheduleStatus: { Next: string } };
+    const info = JSON.parse(inputs[1]?.triggerData.json ?? '{}') as {
+      IsPastDue: boolean;
+      ScheduleStatus: { Next: string };
+    };
     expect(info.IsPastDue).toBe(false);
     expect(new Date(info.ScheduleStatus.Next).getTime()).toBe(new Date(2024, 2, 10, 10, 0, 15).getTime());
   });

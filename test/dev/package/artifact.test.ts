@@ -13,8 +13,16 @@ const webhookSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 /** The sample's settings, minus what the stack points at its own Azurite, ACS emulator and issuer. */
 function sampleSettings(): Record<string, string> {
-  const { Values } = JSON.parse(readFileSync(join(repositoryRoot, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
-  const replaced = new Set(['AzureWebJobsStorage', 'IdentityStorage', 'ACS_CONNECTION_STRING', 'AUTH_ISSUERS', 'FUNCTIONS_WORKER_RUNTIME']);
+  const { Values } = JSON.parse(readFileSync(join(repositoryRoot, 'local.settings.sample.json'), 'utf8')) as {
+    Values: Record<string, string>;
+  };
+  const replaced = new Set([
+    'AzureWebJobsStorage',
+    'IdentityStorage',
+    'ACS_CONNECTION_STRING',
+    'AUTH_ISSUERS',
+    'FUNCTIONS_WORKER_RUNTIME',
+  ]);
   return Object.fromEntries(Object.entries(Values).filter(([name]) => !replaced.has(name)));
 }
 
@@ -44,7 +52,8 @@ describe('deploy artifact', () => {
         STANDARD_WEBHOOK_ISSUER: '{issuerUrl}',
         AzureFunctionsJobHost__extensions__queues__visibilityTimeout: '00:00:00',
         // Telemetry on, as in Azure; nothing listens there and nothing is exported during the test (batches wait).
-        APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/',
+        APPLICATIONINSIGHTS_CONNECTION_STRING:
+          'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/',
       },
       { appRoot: deployed },
     );
@@ -56,12 +65,21 @@ describe('deploy artifact', () => {
 
   it('is small and holds only the bundles, host.json and package.json, whose main is the bundle', () => {
     expect(artifact.zippedSize).toBeLessThan(10 * 1024 * 1024);
-    expect(artifact.files.map((file) => file.name).filter((name) => !name.endsWith('.LEGAL.txt'))).toEqual(['dist/identity.js', 'dist/main.js', 'dist/telemetry.js', 'dist/vendor.js', 'host.json', 'package.json']);
+    expect(artifact.files.map((file) => file.name).filter((name) => !name.endsWith('.LEGAL.txt'))).toEqual([
+      'dist/identity.js',
+      'dist/main.js',
+      'dist/telemetry.js',
+      'dist/vendor.js',
+      'host.json',
+      'package.json',
+    ]);
     expect(JSON.parse(readFileSync(join(deployed, 'package.json'), 'utf8'))).toMatchObject({ main: 'dist/main.js' });
-    expect(readFileSync(join(deployed, 'host.json'), 'utf8')).toBe(readFileSync(join(repositoryRoot, 'host.json'), 'utf8'));
+    expect(readFileSync(join(deployed, 'host.json'), 'utf8')).toBe(
+      readFileSync(join(repositoryRoot, 'host.json'), 'utf8'),
+    );
   });
 
-  it('cannot reach the repository\'s node_modules from where it is deployed', () => {
+  it("cannot reach the repository's node_modules from where it is deployed", () => {
     expect(() => require.resolve('@azure/functions', { paths: [deployed] })).toThrow();
     expect(() => require.resolve('standardwebhooks', { paths: [deployed] })).toThrow();
   });
@@ -80,7 +98,9 @@ describe('deploy artifact', () => {
 
     const refreshed = await stack.api('/api/tokens/refresh', { method: 'POST', token: bearer });
     expect(refreshed.status).toBe(200);
-    expect(((await refreshed.json()) as { communicationUserId: string }).communicationUserId).toBe(firstBody.communicationUserId);
+    expect(((await refreshed.json()) as { communicationUserId: string }).communicationUserId).toBe(
+      firstBody.communicationUserId,
+    );
 
     expect((await stack.api('/api/identities/me/revoke', { method: 'POST', token: bearer })).status).toBe(204);
     expect((await stack.verifyAcsToken(firstBody.token)).valid).toBe(false);
@@ -89,10 +109,16 @@ describe('deploy artifact', () => {
     expect((await stack.api('/api/identities/me', { token: bearer })).status).toBe(404);
   });
 
-  it('a signed webhook goes through the queue worker and revokes the user\'s tokens', async () => {
+  it("a signed webhook goes through the queue worker and revokes the user's tokens", async () => {
     const bearer = await stack.token('artifact-bob');
-    const { token } = (await (await stack.api('/api/tokens', { method: 'POST', token: bearer })).json()) as { token: string };
-    const body = JSON.stringify({ type: 'user.password_changed', timestamp: new Date().toISOString(), data: { userId: 'artifact-bob' } });
+    const { token } = (await (await stack.api('/api/tokens', { method: 'POST', token: bearer })).json()) as {
+      token: string;
+    };
+    const body = JSON.stringify({
+      type: 'user.password_changed',
+      timestamp: new Date().toISOString(),
+      data: { userId: 'artifact-bob' },
+    });
     const timestamp = new Date();
     const headers = {
       'content-type': 'application/json',
@@ -103,6 +129,8 @@ describe('deploy artifact', () => {
     expect((await stack.api('/api/webhooks/events', { method: 'POST', body, headers })).status).toBe(202);
     await waitFor('the worker to revoke the token', async () => !(await stack.verifyAcsToken(token)).valid);
     // The worker logs its outcome after the revocation: wait for the line rather than race it.
-    await waitFor('the worker to log the outcome', async () => /Event standard\/msg_artifact_1 \(revoke\): revoked/.test(stack.output()));
+    await waitFor('the worker to log the outcome', async () =>
+      /Event standard\/msg_artifact_1 \(revoke\): revoked/.test(stack.output()),
+    );
   });
 });

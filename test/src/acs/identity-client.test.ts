@@ -6,11 +6,17 @@ import { UpstreamError } from '../../../src/domain/errors';
 import { problemFor } from '../../../src/http/problem';
 
 const request = createPipelineRequest({ url: 'https://acs.example.com/identities' });
-const response = (status: number, headers: Record<string, string> = {}): PipelineResponse => ({ status, headers: createHttpHeaders(headers), request });
+const response = (status: number, headers: Record<string, string> = {}): PipelineResponse => ({
+  status,
+  headers: createHttpHeaders(headers),
+  request,
+});
 
 describe('translateAcsError', () => {
   const rest = (statusCode?: number, headers?: Record<string, string>) =>
-    new RestError('upstream message with accesskey=SECRET', { ...(statusCode ? { statusCode, response: response(statusCode, headers) } : {}) });
+    new RestError('upstream message with accesskey=SECRET', {
+      ...(statusCode ? { statusCode, response: response(statusCode, headers) } : {}),
+    });
 
   it.each([
     [401, AcsUnauthorizedError, 502, 'acs_rejected'],
@@ -28,12 +34,16 @@ describe('translateAcsError', () => {
   });
 
   it('keeps the Retry-After of a throttled answer', () => {
-    expect(problemFor(translateAcsError(rest(429, { 'retry-after': '7' })) as UpstreamError).headers['Retry-After']).toBe('7');
+    expect(
+      problemFor(translateAcsError(rest(429, { 'retry-after': '7' })) as UpstreamError).headers['Retry-After'],
+    ).toBe('7');
   });
 
   it('maps network failures and timeouts to 503, and rethrows unknown errors unchanged', () => {
     expect((translateAcsError(rest()) as UpstreamError).code).toBe('acs_unavailable');
-    expect((translateAcsError(Object.assign(new Error('aborted'), { name: 'AbortError' })) as UpstreamError).code).toBe('acs_timeout');
+    expect((translateAcsError(Object.assign(new Error('aborted'), { name: 'AbortError' })) as UpstreamError).code).toBe(
+      'acs_timeout',
+    );
     const bug = new TypeError('bug');
     expect(translateAcsError(bug)).toBe(bug);
   });
@@ -48,7 +58,9 @@ describe('failFastOnLongRetryAfter', () => {
   });
 
   it('fails fast, with the delay, when the upstream asks to wait longer', async () => {
-    const error = await policy.sendRequest(request, async () => response(429, { 'retry-after': '30' })).catch((e: unknown) => e);
+    const error = await policy
+      .sendRequest(request, async () => response(429, { 'retry-after': '30' }))
+      .catch((e: unknown) => e);
     const translated = translateAcsError(error) as UpstreamError;
     expect(translated.code).toBe('acs_throttled');
     expect(problemFor(translated).headers['Retry-After']).toBe('30');
@@ -57,7 +69,9 @@ describe('failFastOnLongRetryAfter', () => {
   it('reads every Retry-After form', () => {
     expect(retryAfterInMs(response(429, { 'retry-after-ms': '1500' }))).toBe(1500);
     expect(retryAfterInMs(response(503, { 'x-ms-retry-after-ms': '800' }))).toBe(800);
-    expect(retryAfterInMs(response(429, { 'retry-after': new Date(Date.now() + 60_000).toUTCString() }))).toBeGreaterThan(55_000);
+    expect(
+      retryAfterInMs(response(429, { 'retry-after': new Date(Date.now() + 60_000).toUTCString() })),
+    ).toBeGreaterThan(55_000);
     expect(retryAfterInMs(response(500, { 'retry-after': '5' }))).toBeUndefined();
   });
 });

@@ -5,7 +5,11 @@ const gateway = (resource: string) => ({ resource }) as IdentityGateway;
 const primary = gateway('https://primary.communication.azure.com');
 const eu = gateway('https://eu.communication.azure.com');
 const spare = gateway('https://spare.communication.azure.com');
-const user = (userId: string, attributes: Record<string, string> = {}, issuer = 'https://issuer.example.com') => ({ issuer, userId, attributes });
+const user = (userId: string, attributes: Record<string, string> = {}, issuer = 'https://issuer.example.com') => ({
+  issuer,
+  userId,
+  attributes,
+});
 
 describe('ResourceRouter', () => {
   it('places a user by the first matching issuer or claim rule, else on the primary', () => {

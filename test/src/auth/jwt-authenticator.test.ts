@@ -41,31 +41,60 @@ describe('JwtAuthenticator', () => {
     ...overrides,
   });
   const sign = (claims: Record<string, unknown>) =>
-    new SignJWT({ iss: issuer, aud: 'api://svc', sub: 'sub-1', ...claims }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuedAt().setExpirationTime('10m').sign(privateKey);
+    new SignJWT({ iss: issuer, aud: 'api://svc', sub: 'sub-1', ...claims })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(privateKey);
   const headers = (token: string) => new Headers({ authorization: `Bearer ${token}` });
 
   it('prefers oid over sub as the user id, and reads roles, scopes and tenant', async () => {
-    const principal = await new JwtAuthenticator(config()).authenticate(headers(await sign({ oid: 'oid-1', tid: 't-1', roles: ['Identity.Admin'], scp: 'access_as_user other' })));
-    expect(principal).toEqual({ issuer, userId: 'oid-1', roles: ['Identity.Admin'], scopes: ['access_as_user', 'other'], objectId: 'oid-1', tenantId: 't-1', issuedAt: expect.any(Date), attributes: expect.objectContaining({ oid: 'oid-1', iss: issuer }) });
+    const principal = await new JwtAuthenticator(config()).authenticate(
+      headers(await sign({ oid: 'oid-1', tid: 't-1', roles: ['Identity.Admin'], scp: 'access_as_user other' })),
+    );
+    expect(principal).toEqual({
+      issuer,
+      userId: 'oid-1',
+      roles: ['Identity.Admin'],
+      scopes: ['access_as_user', 'other'],
+      objectId: 'oid-1',
+      tenantId: 't-1',
+      issuedAt: expect.any(Date),
+      attributes: expect.objectContaining({ oid: 'oid-1', iss: issuer }),
+    });
   });
 
   it('falls back to sub, and refuses a token with none of the claims', async () => {
     expect((await new JwtAuthenticator(config()).authenticate(headers(await sign({})))).userId).toBe('sub-1');
-    await expect(new JwtAuthenticator(config({ userIdClaims: ['oid'] })).authenticate(headers(await sign({})))).rejects.toMatchObject({ kind: 'unauthenticated' });
+    await expect(
+      new JwtAuthenticator(config({ userIdClaims: ['oid'] })).authenticate(headers(await sign({}))),
+    ).rejects.toMatchObject({ kind: 'unauthenticated' });
   });
 
   it('enforces the optional required scope and role with 403', async () => {
     const withScope = new JwtAuthenticator(config({ requiredScope: 'access_as_user' }));
-    await expect(withScope.authenticate(headers(await sign({ scp: 'other' })))).rejects.toMatchObject({ kind: 'forbidden', code: 'missing_scope' });
+    await expect(withScope.authenticate(headers(await sign({ scp: 'other' })))).rejects.toMatchObject({
+      kind: 'forbidden',
+      code: 'missing_scope',
+    });
     await expect(withScope.authenticate(headers(await sign({ scp: 'access_as_user' })))).resolves.toBeDefined();
     const withRole = new JwtAuthenticator(config({ requiredRole: 'App.User' }));
-    await expect(withRole.authenticate(headers(await sign({ roles: ['Other'] })))).rejects.toMatchObject({ kind: 'forbidden', code: 'missing_role' });
+    await expect(withRole.authenticate(headers(await sign({ roles: ['Other'] })))).rejects.toMatchObject({
+      kind: 'forbidden',
+      code: 'missing_role',
+    });
   });
 
   it('allows bounded clock skew only', async () => {
-    const past = (seconds: number) => new SignJWT({ iss: issuer, aud: 'api://svc', sub: 's' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime(Math.floor(Date.now() / 1000) - seconds).sign(privateKey);
+    const past = (seconds: number) =>
+      new SignJWT({ iss: issuer, aud: 'api://svc', sub: 's' })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setExpirationTime(Math.floor(Date.now() / 1000) - seconds)
+        .sign(privateKey);
     await expect(new JwtAuthenticator(config()).authenticate(headers(await past(30)))).resolves.toBeDefined();
-    await expect(new JwtAuthenticator(config()).authenticate(headers(await past(120)))).rejects.toMatchObject({ kind: 'unauthenticated' });
+    await expect(new JwtAuthenticator(config()).authenticate(headers(await past(120)))).rejects.toMatchObject({
+      kind: 'unauthenticated',
+    });
   });
 
   it('fetches the JWKS once per process, not per request', async () => {
@@ -78,14 +107,33 @@ describe('JwtAuthenticator', () => {
   it('remembers a verified token until it expires (skew included), never longer', async () => {
     const authenticator = new JwtAuthenticator(config());
     const exp = Math.floor(Date.now() / 1000) + 5;
-    const token = await new SignJWT({ iss: issuer, aud: 'api://svc', sub: 'cached' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime(exp).sign(privateKey);
+    const token = await new SignJWT({ iss: issuer, aud: 'api://svc', sub: 'cached' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setExpirationTime(exp)
+      .sign(privateKey);
     const first = await authenticator.authenticate(headers(token));
     expect(await authenticator.authenticate(headers(token))).toBe(first); // the remembered principal, frozen
     expect(Object.isFrozen(first)).toBe(true);
     // Only the clock moves (past exp plus the 60 s skew); timers stay real for the HTTP stack.
-    jest.useFakeTimers({ now: (exp + 61) * 1000, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.useFakeTimers({
+      now: (exp + 61) * 1000,
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+    });
     try {
-      await expect(authenticator.authenticate(headers(token))).rejects.toMatchObject({ kind: 'unauthenticated', detail: 'The token has expired.' });
+      await expect(authenticator.authenticate(headers(token))).rejects.toMatchObject({
+        kind: 'unauthenticated',
+        detail: 'The token has expired.',
+      });
     } finally {
       jest.useRealTimers();
     }

@@ -27,7 +27,12 @@ async function setup(identityCreatedOn?: Date) {
   const processed = new InMemoryProcessedEvents();
   if (identityCreatedOn) {
     live.add('8:acs:x');
-    await store.create(user, { communicationUserId: '8:acs:x', resource: acs.resource }, { kind: 'caller' }, identityCreatedOn);
+    await store.create(
+      user,
+      { communicationUserId: '8:acs:x', resource: acs.resource },
+      { kind: 'caller' },
+      identityCreatedOn,
+    );
   }
   return { acs, live, store, processed, processor: new EventProcessor(identities, processed) };
 }
@@ -37,7 +42,10 @@ describe('EventProcessor', () => {
     const { acs, store, processed, processor } = await setup(new Date('2026-05-01T00:00:00Z'));
     expect(await processor.process(event(), log)).toBe('revoked');
     expect(acs.revokeTokens).toHaveBeenCalledWith('8:acs:x');
-    expect(store.audit.at(-1)).toMatchObject({ action: 'tokens_revoked', cause: { kind: 'webhook', source: 'okta', eventId: 'evt-1' } });
+    expect(store.audit.at(-1)).toMatchObject({
+      action: 'tokens_revoked',
+      cause: { kind: 'webhook', source: 'okta', eventId: 'evt-1' },
+    });
     expect(processed.records.get('okta/evt-1')).toBe('revoked');
   });
 
@@ -66,7 +74,9 @@ describe('EventProcessor', () => {
 
   it('always applies a revoke, even one timed before the identity or the last revocation (a revoke is never harmful)', async () => {
     const { acs, processor } = await setup(new Date('2026-06-01T12:00:00.900Z'));
-    expect(await processor.process(event({ eventId: 'later', occurredAt: '2026-06-02T00:00:00Z' }), log)).toBe('revoked');
+    expect(await processor.process(event({ eventId: 'later', occurredAt: '2026-06-02T00:00:00Z' }), log)).toBe(
+      'revoked',
+    );
     expect(await processor.process(event({ eventId: 'earlier' }), log)).toBe('revoked');
     expect(acs.revokeTokens).toHaveBeenCalledTimes(2);
   });
@@ -81,9 +91,13 @@ describe('EventProcessor', () => {
   it('an enable event lifts a decision unless a later one is recorded', async () => {
     const { store, processor } = await setup();
     await processor.process(event({ action: 'disable', eventId: 'd1' }), log);
-    expect(await processor.process(event({ action: 'enable', eventId: 'e0', occurredAt: '2026-06-01T11:00:00Z' }), log)).toBe('stale');
+    expect(
+      await processor.process(event({ action: 'enable', eventId: 'e0', occurredAt: '2026-06-01T11:00:00Z' }), log),
+    ).toBe('stale');
     expect((await store.read(user)).decision?.kind).toBe('disabled');
-    expect(await processor.process(event({ action: 'enable', eventId: 'e1', occurredAt: '2026-06-01T13:00:00Z' }), log)).toBe('enabled');
+    expect(
+      await processor.process(event({ action: 'enable', eventId: 'e1', occurredAt: '2026-06-01T13:00:00Z' }), log),
+    ).toBe('enabled');
     expect((await store.read(user)).decision?.kind).toBe('restored');
   });
 

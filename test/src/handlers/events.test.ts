@@ -4,11 +4,22 @@ import { issueToken } from '../../../src/handlers/tokens';
 import { context, issuer, request, testServices } from '../../support/services';
 
 describe('queue and timer handlers (in process)', () => {
-  const event = { source: 'okta', eventId: 'evt-1', issuer, userId: 'alice', action: 'delete', occurredAt: new Date().toISOString(), type: 'user.lifecycle.delete.initiated' };
+  const event = {
+    source: 'okta',
+    eventId: 'evt-1',
+    issuer,
+    userId: 'alice',
+    action: 'delete',
+    occurredAt: new Date().toISOString(),
+    type: 'user.lifecycle.delete.initiated',
+  };
 
   it('applies a queued event once, and throws a malformed message back to the host (retry, then poison)', async () => {
     const { services, live } = testServices();
-    await issueToken(services)(request('POST', '/api/tokens', { token: 'user:alice;iat=2020-01-01T00:00:00Z' }), context());
+    await issueToken(services)(
+      request('POST', '/api/tokens', { token: 'user:alice;iat=2020-01-01T00:00:00Z' }),
+      context(),
+    );
     const log = context();
     await processIdentityEvent(services)(event, log);
     await processIdentityEvent(services)(event, log);
@@ -17,12 +28,19 @@ describe('queue and timer handlers (in process)', () => {
       expect.stringContaining(': deleted'),
       expect.stringContaining(': duplicate'),
     ]);
-    await expect(processIdentityEvent(services)({ not: 'an event' }, context())).rejects.toThrow('Malformed identity event');
+    await expect(processIdentityEvent(services)({ not: 'an event' }, context())).rejects.toThrow(
+      'Malformed identity event',
+    );
   });
 
   it('the reconciler deletes the identity of a create that never saved its mapping', async () => {
     const { services, mappings, live } = testServices({ RECONCILE_AFTER_SECONDS: '5' });
-    const intent = await mappings.putIntent('create', { issuer, userId: 'crashed' }, undefined, new Date(Date.now() - 60_000));
+    const intent = await mappings.putIntent(
+      'create',
+      { issuer, userId: 'crashed' },
+      undefined,
+      new Date(Date.now() - 60_000),
+    );
     live.add('8:acs:orphan');
     await mappings.recordIntentIdentity(intent, '8:acs:orphan');
     const log = context();

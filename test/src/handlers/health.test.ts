@@ -14,7 +14,9 @@ describe('health and OpenAPI handlers (in process)', () => {
     const { services } = testServices();
     const document = bodyOf(await openApi(services)(request('GET', '/api/openapi.json'), context()));
     expect(document['openapi']).toBe('3.1.0');
-    const operations = Object.values(document['paths'] as Record<string, Record<string, { operationId: string }>>).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId));
+    const operations = Object.values(
+      document['paths'] as Record<string, Record<string, { operationId: string }>>,
+    ).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId));
     expect(operations).toEqual(expect.arrayContaining(['issueToken', 'adminEnableUser', 'standardWebhook']));
   });
 });

@@ -4,8 +4,14 @@ import { bodyOf, context, request, testServices } from '../../support/services';
 describe('identity handlers (in process)', () => {
   it('createIdentity answers 201 once, then 200 with the same identity', async () => {
     const { services } = testServices();
-    const first = await createIdentity(services)(request('POST', '/api/identities', { token: 'user:alice' }), context());
-    const second = await createIdentity(services)(request('POST', '/api/identities', { token: 'user:alice' }), context());
+    const first = await createIdentity(services)(
+      request('POST', '/api/identities', { token: 'user:alice' }),
+      context(),
+    );
+    const second = await createIdentity(services)(
+      request('POST', '/api/identities', { token: 'user:alice' }),
+      context(),
+    );
     expect([first.status, second.status]).toEqual([201, 200]);
     expect(bodyOf(second)['communicationUserId']).toBe(bodyOf(first)['communicationUserId']);
   });
@@ -19,15 +25,23 @@ describe('identity handlers (in process)', () => {
 
   it('refuses a body that is not JSON with 415, and one over 16 KiB with 413', async () => {
     const { services } = testServices();
-    const text = await createIdentity(services)(request('POST', '/api/identities', { token: 'user:a', body: 'x', headers: { 'content-type': 'text/plain' } }), context());
+    const text = await createIdentity(services)(
+      request('POST', '/api/identities', { token: 'user:a', body: 'x', headers: { 'content-type': 'text/plain' } }),
+      context(),
+    );
     expect(text.status).toBe(415);
-    const big = await createIdentity(services)(request('POST', '/api/identities', { token: 'user:a', json: { pad: 'x'.repeat(17 * 1024) } }), context());
+    const big = await createIdentity(services)(
+      request('POST', '/api/identities', { token: 'user:a', json: { pad: 'x'.repeat(17 * 1024) } }),
+      context(),
+    );
     expect(big.status).toBe(413);
   });
 
   it('getIdentity answers 404 without an identity, 200 with it', async () => {
     const { services } = testServices();
-    expect((await getIdentity(services)(request('GET', '/api/identities/me', { token: 'user:bob' }), context())).status).toBe(404);
+    expect(
+      (await getIdentity(services)(request('GET', '/api/identities/me', { token: 'user:bob' }), context())).status,
+    ).toBe(404);
     await createIdentity(services)(request('POST', '/api/identities', { token: 'user:bob' }), context());
     const found = await getIdentity(services)(request('GET', '/api/identities/me', { token: 'user:bob' }), context());
     expect(found.status).toBe(200);
@@ -36,17 +50,29 @@ describe('identity handlers (in process)', () => {
 
   it('revokeTokens answers 204 and calls ACS; 404 without an identity', async () => {
     const { services, acs } = testServices();
-    expect((await revokeTokens(services)(request('POST', '/api/identities/me/revoke', { token: 'user:carol' }), context())).status).toBe(404);
+    expect(
+      (await revokeTokens(services)(request('POST', '/api/identities/me/revoke', { token: 'user:carol' }), context()))
+        .status,
+    ).toBe(404);
     await createIdentity(services)(request('POST', '/api/identities', { token: 'user:carol' }), context());
-    expect((await revokeTokens(services)(request('POST', '/api/identities/me/revoke', { token: 'user:carol' }), context())).status).toBe(204);
+    expect(
+      (await revokeTokens(services)(request('POST', '/api/identities/me/revoke', { token: 'user:carol' }), context()))
+        .status,
+    ).toBe(204);
     expect(acs.revokeTokens).toHaveBeenCalledTimes(1);
   });
 
   it('deleteIdentity answers 204, also when there is nothing to delete', async () => {
     const { services, live } = testServices();
     await createIdentity(services)(request('POST', '/api/identities', { token: 'user:dave' }), context());
-    expect((await deleteIdentity(services)(request('DELETE', '/api/identities/me', { token: 'user:dave' }), context())).status).toBe(204);
+    expect(
+      (await deleteIdentity(services)(request('DELETE', '/api/identities/me', { token: 'user:dave' }), context()))
+        .status,
+    ).toBe(204);
     expect(live.size).toBe(0);
-    expect((await deleteIdentity(services)(request('DELETE', '/api/identities/me', { token: 'user:dave' }), context())).status).toBe(204);
+    expect(
+      (await deleteIdentity(services)(request('DELETE', '/api/identities/me', { token: 'user:dave' }), context()))
+        .status,
+    ).toBe(204);
   });
 });

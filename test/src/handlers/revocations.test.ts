@@ -7,7 +7,9 @@ describe('revocation job handlers (in process)', () => {
   const withUsers = async (count: number, settings: Record<string, string> = {}) => {
     const setup = testServices({ REVOKE_ALL_RATE_PER_SECOND: '2', ...settings });
     for (let i = 0; i < count; i += 1) {
-      expect((await issueToken(setup.services)(request('POST', '/api/tokens', { token: `user:u${i}` }), context())).status).toBe(201);
+      expect(
+        (await issueToken(setup.services)(request('POST', '/api/tokens', { token: `user:u${i}` }), context())).status,
+      ).toBe(201);
     }
     return setup;
   };
@@ -19,15 +21,28 @@ describe('revocation job handlers (in process)', () => {
     const started = await start(services, 'admin:ops', { action: 'revoke' });
     expect(started.status).toBe(202);
     const body = bodyOf(started);
-    expect(body).toMatchObject({ action: 'revoke', issuer: 'https://issuer.example.com', actor: 'ops', state: 'running', processed: 0, ratePerSecond: 2 });
+    expect(body).toMatchObject({
+      action: 'revoke',
+      issuer: 'https://issuer.example.com',
+      actor: 'ops',
+      state: 'running',
+      processed: 0,
+      ratePerSecond: 2,
+    });
     expect((started.headers as Record<string, string>)['Location']).toBe(`/api/revocations/${String(body['id'])}`);
 
     const log = context();
     for (let step = steps.steps.shift(), id = 0; step; step = steps.steps.shift(), id += 1) {
-      await processRevocationStep(services)(step, Object.assign(log, { triggerMetadata: { id: `msg-${id}`, dequeueCount: 1 } }));
+      await processRevocationStep(services)(
+        step,
+        Object.assign(log, { triggerMetadata: { id: `msg-${id}`, dequeueCount: 1 } }),
+      );
     }
     expect(acs.revokeTokens).toHaveBeenCalledTimes(5);
-    const progress = await getRevocationJob(services)(request('GET', `/api/revocations/${String(body['id'])}`, { token: 'admin:ops' }), context());
+    const progress = await getRevocationJob(services)(
+      request('GET', `/api/revocations/${String(body['id'])}`, { token: 'admin:ops' }),
+      context(),
+    );
     expect(progress.status).toBe(200);
     expect(bodyOf(progress)).toMatchObject({ state: 'done', processed: 5, revoked: 5, failed: 0 });
     expect(log.lines.filter((line) => /page \d: (ran|finished)/.test(line))).toHaveLength(3);
@@ -51,9 +66,15 @@ describe('revocation job handlers (in process)', () => {
     const again = await start(services, 'global:ops', { action: 'revoke' });
     expect([again.status, bodyOf(again)['code']]).toEqual([409, 'revocation_job_running']);
     // An admin of one issuer does not see a job over every issuer.
-    const hidden = await getRevocationJob(services)(request('GET', `/api/revocations/${String(bodyOf(started)['id'])}`, { token: 'admin:ops' }), context());
+    const hidden = await getRevocationJob(services)(
+      request('GET', `/api/revocations/${String(bodyOf(started)['id'])}`, { token: 'admin:ops' }),
+      context(),
+    );
     expect(hidden.status).toBe(404);
-    expect((await getRevocationJob(services)(request('GET', '/api/revocations/nope', { token: 'admin:ops' }), context())).status).toBe(404);
+    expect(
+      (await getRevocationJob(services)(request('GET', '/api/revocations/nope', { token: 'admin:ops' }), context()))
+        .status,
+    ).toBe(404);
   });
 
   it('throws a malformed step back to the host, and marks the job failed on the last delivery', async () => {
@@ -62,9 +83,19 @@ describe('revocation job handlers (in process)', () => {
     await start(services, 'admin:ops', { action: 'revoke' });
     const step = steps.steps.shift()!;
     acs.revokeTokens.mockRejectedValue(new UpstreamError('acs', 'unavailable', 503));
-    await expect(processRevocationStep(services)(step, Object.assign(context(), { triggerMetadata: { id: 'm', dequeueCount: 1 } }))).rejects.toMatchObject({ code: 'acs_unavailable' });
+    await expect(
+      processRevocationStep(services)(
+        step,
+        Object.assign(context(), { triggerMetadata: { id: 'm', dequeueCount: 1 } }),
+      ),
+    ).rejects.toMatchObject({ code: 'acs_unavailable' });
     expect((await jobs.getJob(step.jobId))!.state).toBe('running');
-    await expect(processRevocationStep(services)(step, Object.assign(context(), { triggerMetadata: { id: 'm', dequeueCount: 5 } }))).rejects.toMatchObject({ code: 'acs_unavailable' });
+    await expect(
+      processRevocationStep(services)(
+        step,
+        Object.assign(context(), { triggerMetadata: { id: 'm', dequeueCount: 5 } }),
+      ),
+    ).rejects.toMatchObject({ code: 'acs_unavailable' });
     expect(await jobs.getJob(step.jobId)).toMatchObject({ state: 'failed', error: 'acs_unavailable' });
   });
 });

@@ -5,7 +5,11 @@ import { errorToResponse } from '../../../src/http/problem';
 
 const contextWithLogs = () => {
   const lines: string[] = [];
-  const context = new InvocationContext({ invocationId: 'inv-1', functionName: 'f', logHandler: (level, ...args) => lines.push(`${level} ${args.join(' ')}`) });
+  const context = new InvocationContext({
+    invocationId: 'inv-1',
+    functionName: 'f',
+    logHandler: (level, ...args) => lines.push(`${level} ${args.join(' ')}`),
+  });
   return { context, lines };
 };
 
@@ -34,12 +38,16 @@ describe('errorToResponse', () => {
     ['payload_too_large', 413],
     ['unsupported_media_type', 415],
   ] as const)('answers a %s refusal with %d', (kind, status) => {
-    expect(errorToResponse(new ServiceError(kind, 'some_code', 'detail'), contextWithLogs().context).status).toBe(status);
+    expect(errorToResponse(new ServiceError(kind, 'some_code', 'detail'), contextWithLogs().context).status).toBe(
+      status,
+    );
   });
 
   it('challenges an unauthenticated caller with WWW-Authenticate', () => {
     const response = errorToResponse(unauthenticated('The token has expired.'), contextWithLogs().context);
-    expect((response.headers as Record<string, string>)['WWW-Authenticate']).toBe('Bearer error="invalid_token", error_description="The token has expired."');
+    expect((response.headers as Record<string, string>)['WWW-Authenticate']).toBe(
+      'Bearer error="invalid_token", error_description="The token has expired."',
+    );
   });
 
   it('answers upstream throttling with 503 and Retry-After, and refusals with 502', () => {
@@ -59,7 +67,7 @@ describe('errorToResponse', () => {
     expect(response.status).toBe(500);
     expect(response.body).not.toContain('SECRET');
     expect(response.body).not.toContain('app.js');
-    expect(JSON.parse(response.body as string).code).toBe('internal_error');
+    expect((JSON.parse(response.body as string) as { code: string }).code).toBe('internal_error');
     expect(lines.join('\n')).not.toContain('SECRET');
     expect(lines.join('\n')).toContain('Error');
   });

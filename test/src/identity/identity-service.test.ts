@@ -13,7 +13,10 @@ const caller = { cause: { kind: 'caller' as const }, log };
 function setup(options: { idempotentCreate?: boolean } = {}) {
   const { acs, live } = fakeIdentityGateway();
   const store = new InMemoryMappingStore();
-  const service = new IdentityService(store, acs, { idempotentCreate: options.idempotentCreate ?? false, reconcileAfterInMs: 600_000 });
+  const service = new IdentityService(store, acs, {
+    idempotentCreate: options.idempotentCreate ?? false,
+    reconcileAfterInMs: 600_000,
+  });
   return { acs, store, service, live };
 }
 
@@ -59,7 +62,10 @@ describe('IdentityService.issueToken', () => {
     store.beforeCall = (method) => {
       if (method === 'create') throw new UpstreamError('storage', 'unavailable');
     };
-    await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ service: 'storage', kind: 'unavailable' });
+    await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({
+      service: 'storage',
+      kind: 'unavailable',
+    });
     expect(acs.deleteUser).toHaveBeenCalledWith('8:acs:new-1');
     expect(live.size).toBe(0);
   });
@@ -85,7 +91,9 @@ describe('IdentityService.issueToken', () => {
     };
     await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ kind: 'timeout' });
     expect(acs.deleteUser).not.toHaveBeenCalled();
-    expect([...store.intents.values()]).toEqual([expect.objectContaining({ kind: 'create', communicationUserId: expect.stringMatching(/^8:acs:new-/) })]);
+    expect([...store.intents.values()]).toEqual([
+      expect.objectContaining({ kind: 'create', communicationUserId: expect.stringMatching(/^8:acs:new-/) }),
+    ]);
   });
 
   it('records an identity it could not clean up in its intent, for the reconciler', async () => {
@@ -95,14 +103,19 @@ describe('IdentityService.issueToken', () => {
     };
     acs.deleteUser.mockRejectedValue(new UpstreamError('acs', 'unavailable'));
     await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toBeInstanceOf(UpstreamError);
-    expect([...store.intents.values()]).toEqual([expect.objectContaining({ kind: 'create', communicationUserId: '8:acs:new-1' })]);
+    expect([...store.intents.values()]).toEqual([
+      expect.objectContaining({ kind: 'create', communicationUserId: '8:acs:new-1' }),
+    ]);
   });
 
   it('refuses tokens for an identity being deleted', async () => {
     const { store, service } = setup();
     await store.create(user, { communicationUserId: '8:acs:x', resource }, caller.cause);
     await store.markDeleting((await store.get(user))!);
-    await expect(service.refreshToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ kind: 'conflict', code: 'deletion_in_progress' });
+    await expect(service.refreshToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({
+      kind: 'conflict',
+      code: 'deletion_in_progress',
+    });
   });
 
   it('replaces a mapping whose identity ACS no longer has, in the same request', async () => {
@@ -116,7 +129,11 @@ describe('IdentityService.issueToken', () => {
 
   it('treats a mapping of another ACS resource as stale without asking ACS', async () => {
     const { acs, store, service } = setup();
-    await store.create(user, { communicationUserId: '8:acs:elsewhere', resource: 'https://old.communication.azure.com' }, caller.cause);
+    await store.create(
+      user,
+      { communicationUserId: '8:acs:elsewhere', resource: 'https://old.communication.azure.com' },
+      caller.cause,
+    );
     await expect(service.refreshToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ kind: 'not_found' });
     expect(acs.getToken).not.toHaveBeenCalled();
     expect(await store.get(user)).toBeUndefined();
@@ -138,28 +155,50 @@ describe('access decisions', () => {
   it('refuses a token issued before a disable decision, accepts one issued after it', async () => {
     const { store, service } = setup();
     await service.decide(user, disabled, caller.cause);
-    await expect(service.issueToken({ ...user, issuedAt: new Date('2026-06-01T11:00:00Z') }, { scopes: ['chat'] }, caller)).rejects.toMatchObject({
+    await expect(
+      service.issueToken({ ...user, issuedAt: new Date('2026-06-01T11:00:00Z') }, { scopes: ['chat'] }, caller),
+    ).rejects.toMatchObject({
       kind: 'forbidden',
       code: 'user_disabled',
     });
     // iat has whole seconds: the decision's own second counts as before it.
-    await expect(service.createIdentity({ ...user, issuedAt: new Date('2026-06-01T12:00:00Z') }, caller)).rejects.toMatchObject({ code: 'user_disabled' });
-    await expect(service.issueToken({ ...user, issuedAt: new Date('2026-06-01T12:00:01Z') }, { scopes: ['chat'] }, caller)).resolves.toMatchObject({ created: true });
+    await expect(
+      service.createIdentity({ ...user, issuedAt: new Date('2026-06-01T12:00:00Z') }, caller),
+    ).rejects.toMatchObject({ code: 'user_disabled' });
+    await expect(
+      service.issueToken({ ...user, issuedAt: new Date('2026-06-01T12:00:01Z') }, { scopes: ['chat'] }, caller),
+    ).resolves.toMatchObject({ created: true });
     expect(store.audit.map((entry) => entry.action)).toEqual(['access_blocked', 'created']);
   });
 
   it('refuses a caller whose token has no iat while a decision stands', async () => {
     const { service } = setup();
     await service.decide(user, disabled, caller.cause);
-    await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({ code: 'user_disabled' });
+    await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toMatchObject({
+      code: 'user_disabled',
+    });
   });
 
   it('a later restore lifts the decision; an older one arriving late does not', async () => {
     const { service } = setup();
     await service.decide(user, disabled, caller.cause);
-    expect(await service.decide(user, { kind: 'restored', at: new Date('2026-06-01T11:00:00Z'), source: 'okta', eventId: 'e0' }, caller.cause)).toBe(false);
-    expect(await service.decide(user, { kind: 'restored', at: new Date('2026-06-01T13:00:00Z'), source: 'admin', eventId: 'a1' }, caller.cause)).toBe(true);
-    await expect(service.issueToken({ ...user, issuedAt: new Date('2026-06-01T11:00:00Z') }, { scopes: ['chat'] }, caller)).resolves.toMatchObject({ created: true });
+    expect(
+      await service.decide(
+        user,
+        { kind: 'restored', at: new Date('2026-06-01T11:00:00Z'), source: 'okta', eventId: 'e0' },
+        caller.cause,
+      ),
+    ).toBe(false);
+    expect(
+      await service.decide(
+        user,
+        { kind: 'restored', at: new Date('2026-06-01T13:00:00Z'), source: 'admin', eventId: 'a1' },
+        caller.cause,
+      ),
+    ).toBe(true);
+    await expect(
+      service.issueToken({ ...user, issuedAt: new Date('2026-06-01T11:00:00Z') }, { scopes: ['chat'] }, caller),
+    ).resolves.toMatchObject({ created: true });
   });
 });
 
@@ -170,8 +209,8 @@ describe('IdentityService.deleteIdentity', () => {
     const markDeleting = jest.spyOn(store, 'markDeleting');
     const remove = jest.spyOn(store, 'remove');
     expect(await service.deleteIdentity(user, caller)).toBe(true);
-    expect(markDeleting.mock.invocationCallOrder[0]).toBeLessThan(acs.deleteUser.mock.invocationCallOrder[0]!);
-    expect(acs.deleteUser.mock.invocationCallOrder[0]).toBeLessThan(remove.mock.invocationCallOrder[0]!);
+    expect(markDeleting.mock.invocationCallOrder[0]).toBeLessThan(acs.deleteUser.mock.invocationCallOrder[0]);
+    expect(acs.deleteUser.mock.invocationCallOrder[0]).toBeLessThan(remove.mock.invocationCallOrder[0]);
     expect(live.has(communicationUserId)).toBe(false);
     expect(store.intents.size).toBe(0);
   });
@@ -214,8 +253,8 @@ describe('IdentityService.reconcile', () => {
     await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toBeInstanceOf(UpstreamError);
     store.beforeCall = () => undefined;
     const [intent] = await store.listIntentsBefore(new Date(Date.now() + 1));
-    expect(await service.reconcile(intent!, log)).toBe('orphan_deleted');
-    expect(acs.createUser).toHaveBeenCalledWith({ customId: intent!.id });
+    expect(await service.reconcile(intent, log)).toBe('orphan_deleted');
+    expect(acs.createUser).toHaveBeenCalledWith({ customId: intent.id });
     expect(live.size).toBe(0);
     expect(store.intents.size).toBe(0);
   });

@@ -18,10 +18,17 @@ async function setup(options: { users?: number; otherUsers?: number; ratePerSeco
   const identities = new IdentityService(mappings, acs, { idempotentCreate: false, reconcileAfterInMs: 600_000 });
   const store = new InMemoryJobStore(mappings);
   const steps = new InMemoryStepQueue();
-  const jobs = new RevocationJobs(store, steps, identities, { ratePerSecond: options.ratePerSecond ?? 3, globalRole: 'Identity.GlobalAdmin' });
+  const jobs = new RevocationJobs(store, steps, identities, {
+    ratePerSecond: options.ratePerSecond ?? 3,
+    globalRole: 'Identity.GlobalAdmin',
+  });
   const add = async (userIssuer: string, userId: string) => {
     const id = await acs.createUser();
-    await mappings.create({ issuer: userIssuer, userId }, { communicationUserId: id, resource: acs.resource }, { kind: 'caller' });
+    await mappings.create(
+      { issuer: userIssuer, userId },
+      { communicationUserId: id, resource: acs.resource },
+      { kind: 'caller' },
+    );
   };
   for (let i = 0; i < (options.users ?? 7); i += 1) await add(issuer, `user-${i}`);
   for (let i = 0; i < (options.otherUsers ?? 0); i += 1) await add(other, `other-${i}`);
@@ -29,7 +36,8 @@ async function setup(options: { users?: number; otherUsers?: number; ratePerSeco
   /** Delivers queued steps until none is left; returns the outcomes. */
   const drain = async (messageId = 'msg') => {
     const outcomes: string[] = [];
-    for (let step = steps.steps.shift(); step; step = steps.steps.shift()) outcomes.push(await jobs.runStep(step, `${messageId}-${step.page}`, context()));
+    for (let step = steps.steps.shift(); step; step = steps.steps.shift())
+      outcomes.push(await jobs.runStep(step, `${messageId}-${step.page}`, context()));
     return outcomes;
   };
   return { acs, live, mappings, store, steps, jobs, drain };
@@ -44,11 +52,17 @@ describe('revoke-all jobs', () => {
       expect(steps.steps).toEqual([{ jobId: job.id, page: 0, delayInSeconds: 0 }]);
     });
 
-    it.each([['all'], [other]])('refuses %s without the global role (403 global_admin_role_required)', async (scope) => {
-      const { jobs, store } = await setup();
-      await expect(jobs.start(admin, 'revoke', scope)).rejects.toMatchObject({ kind: 'forbidden', code: 'global_admin_role_required' });
-      expect(store.jobs.size).toBe(0);
-    });
+    it.each([['all'], [other]])(
+      'refuses %s without the global role (403 global_admin_role_required)',
+      async (scope) => {
+        const { jobs, store } = await setup();
+        await expect(jobs.start(admin, 'revoke', scope)).rejects.toMatchObject({
+          kind: 'forbidden',
+          code: 'global_admin_role_required',
+        });
+        expect(store.jobs.size).toBe(0);
+      },
+    );
 
     it('lets a global admin cover every issuer', async () => {
       const { jobs } = await setup();
@@ -59,12 +73,18 @@ describe('revoke-all jobs', () => {
     it('runs one job at a time (409 revocation_job_running)', async () => {
       const { jobs } = await setup();
       await jobs.start(admin, 'revoke', undefined);
-      await expect(jobs.start(admin, 'revoke', undefined)).rejects.toMatchObject({ kind: 'conflict', code: 'revocation_job_running' });
+      await expect(jobs.start(admin, 'revoke', undefined)).rejects.toMatchObject({
+        kind: 'conflict',
+        code: 'revocation_job_running',
+      });
     });
 
     it('lets the older of two racing starts run; the younger backs off (409) and is left failed', async () => {
       const { jobs, store } = await setup();
-      const older = await store.createJob({ action: 'revoke', issuer, actor: { issuer, userId: 'other-ops' } }, new Date(Date.now() - 1000));
+      const older = await store.createJob(
+        { action: 'revoke', issuer, actor: { issuer, userId: 'other-ops' } },
+        new Date(Date.now() - 1000),
+      );
       // This start saw no running job (the other start had not written it yet), then finds the older one.
       jest.spyOn(store, 'findRunningJob').mockResolvedValueOnce(undefined);
       await expect(jobs.start(admin, 'revoke', undefined)).rejects.toMatchObject({ code: 'revocation_job_running' });
@@ -77,7 +97,10 @@ describe('revoke-all jobs', () => {
     it('starts over a running job abandoned for 30 minutes, marking it failed', async () => {
       const { jobs, store } = await setup();
       const stuck = await jobs.start(admin, 'revoke', undefined);
-      await store.updateJob({ ...(await store.getJob(stuck.id))!, updatedAt: new Date(Date.now() - abandonedAfterInMs - 1000) });
+      await store.updateJob({
+        ...(await store.getJob(stuck.id))!,
+        updatedAt: new Date(Date.now() - abandonedAfterInMs - 1000),
+      });
       const next = await jobs.start(admin, 'revoke', undefined);
       expect(await store.getJob(stuck.id)).toMatchObject({ state: 'failed', error: 'abandoned' });
       expect((await store.getJob(next.id))!.state).toBe('running');
@@ -105,11 +128,23 @@ describe('revoke-all jobs', () => {
       const { jobs, store, acs, mappings, drain } = await setup({ users: 7, otherUsers: 2 });
       const job = await jobs.start(admin, 'revoke', undefined);
       expect(await drain()).toEqual(['ran', 'ran', 'finished']);
-      expect(await store.getJob(job.id)).toMatchObject({ state: 'done', processed: 7, revoked: 7, deleted: 0, skipped: 0, failed: 0, page: 3 });
+      expect(await store.getJob(job.id)).toMatchObject({
+        state: 'done',
+        processed: 7,
+        revoked: 7,
+        deleted: 0,
+        skipped: 0,
+        failed: 0,
+        page: 3,
+      });
       expect(acs.revokeTokens).toHaveBeenCalledTimes(7);
       const revoked = mappings.audit.filter((entry) => entry.action === 'tokens_revoked');
       expect(revoked).toHaveLength(7);
-      expect(revoked.every((entry) => entry.cause.kind === 'admin' && entry.cause.actor === 'ops' && entry.cause.jobId === job.id)).toBe(true);
+      expect(
+        revoked.every(
+          (entry) => entry.cause.kind === 'admin' && entry.cause.actor === 'ops' && entry.cause.jobId === job.id,
+        ),
+      ).toBe(true);
       expect(new Set(revoked.map((entry) => entry.user)).size).toBe(7);
     });
 
@@ -153,14 +188,22 @@ describe('revoke-all jobs', () => {
       const { jobs, store, steps } = await setup({ users: 7 });
       const job = await jobs.start(admin, 'revoke', undefined);
       const stored = (await store.getJob(job.id))!;
-      await store.updateJob({ ...stored, claimedBy: 'other-delivery', claimedUntil: new Date(Date.now() + claimDurationInMs) });
+      await store.updateJob({
+        ...stored,
+        claimedBy: 'other-delivery',
+        claimedUntil: new Date(Date.now() + claimDurationInMs),
+      });
       const step = steps.steps.shift()!;
       expect(await jobs.runStep(step, 'mine', context())).toBe('claimed_elsewhere');
       const later = () => new Date(Date.now() + claimDurationInMs + 1000);
       expect(await jobs.runStep(step, 'mine', context(), later)).toBe('ran');
       // The same delivery, redelivered after a crash, resumes its own claim.
       const claimed = (await store.getJob(job.id))!;
-      await store.updateJob({ ...claimed, claimedBy: 'retried', claimedUntil: new Date(Date.now() + claimDurationInMs) });
+      await store.updateJob({
+        ...claimed,
+        claimedBy: 'retried',
+        claimedUntil: new Date(Date.now() + claimDurationInMs),
+      });
       expect(await jobs.runStep(steps.steps.shift()!, 'retried', context())).toBe('ran');
     });
 
@@ -168,7 +211,7 @@ describe('revoke-all jobs', () => {
       const { jobs, store, acs, drain, steps } = await setup({ users: 7 });
       const job = await jobs.start(admin, 'revoke', undefined);
       acs.revokeTokens.mockRejectedValueOnce(new UpstreamError('acs', 'throttled', 429, 10));
-      const first = steps.steps[0]!;
+      const first = steps.steps[0];
       await expect(jobs.runStep(first, 'm0-0', context())).rejects.toMatchObject({ code: 'acs_throttled' });
       expect(await store.getJob(job.id)).toMatchObject({ page: 0, processed: 0, state: 'running' });
       acs.revokeTokens.mockRejectedValueOnce(new UpstreamError('acs', 'failed', 500));

@@ -39,7 +39,12 @@ describe('CachedMappingStore', () => {
     const { inner, store, advance } = setup(10_000);
     await inner.create(user, { communicationUserId: '8:acs:a', resource }, cause);
     await store.read(user);
-    await inner.recordDecision(user, { kind: 'disabled', at: new Date(), source: 'okta', eventId: 'e' }, undefined, cause);
+    await inner.recordDecision(
+      user,
+      { kind: 'disabled', at: new Date(), source: 'okta', eventId: 'e' },
+      undefined,
+      cause,
+    );
     expect((await store.read(user)).decision).toBeUndefined();
     advance(10_000);
     expect((await store.read(user)).decision?.kind).toBe('disabled');

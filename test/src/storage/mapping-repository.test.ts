@@ -17,7 +17,9 @@ describe('MappingRepository', () => {
 
   beforeAll(async () => {
     azurite = await startAzurite({ blobPort: 0, queuePort: 0, tablePort: 0 });
-    const table = TableClient.fromConnectionString(azurite.connectionString, 'IdentityMappings', { allowInsecureConnection: true });
+    const table = TableClient.fromConnectionString(azurite.connectionString, 'IdentityMappings', {
+      allowInsecureConnection: true,
+    });
     await table.createTable();
     repository = new MappingRepository(table, 5000);
   });
@@ -27,11 +29,17 @@ describe('MappingRepository', () => {
 
   it('creates a mapping create-only: of 10 racing creates exactly one wins, and only its audit record exists', async () => {
     const user = newUser();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => repository.create(user, { communicationUserId: `8:acs:${i}`, resource }, caller)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        repository.create(user, { communicationUserId: `8:acs:${i}`, resource }, caller),
+      ),
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
     const winner = `8:acs:${results.indexOf(true)}`;
     expect(await repository.get(user)).toMatchObject({ communicationUserId: winner, resource, state: 'active' });
-    expect((await repository.listAudit(user)).map((entry) => [entry.action, entry.communicationUserId])).toEqual([['created', winner]]);
+    expect((await repository.listAudit(user)).map((entry) => [entry.action, entry.communicationUserId])).toEqual([
+      ['created', winner],
+    ]);
   });
 
   it('refuses a change on a stale ETag (markDeleting, remove) with ConcurrentChangeError', async () => {
@@ -51,10 +59,16 @@ describe('MappingRepository', () => {
     await repository.create(user, { communicationUserId: '8:acs:old', resource }, caller);
     const old = (await repository.get(user))!;
     await repository.remove(old, caller);
-    expect(await repository.create(user, { communicationUserId: '8:acs:new', resource, intentId: 'i-1' }, caller)).toBe(true);
+    expect(await repository.create(user, { communicationUserId: '8:acs:new', resource, intentId: 'i-1' }, caller)).toBe(
+      true,
+    );
     await expect(repository.remove(old, caller)).rejects.toBeInstanceOf(ConcurrentChangeError);
     expect(await repository.get(user)).toMatchObject({ communicationUserId: '8:acs:new', intentId: 'i-1' });
-    expect((await repository.listAudit(user)).map((entry) => `${entry.action} ${entry.communicationUserId}`)).toEqual(['created 8:acs:new', 'deleted 8:acs:old', 'created 8:acs:old']);
+    expect((await repository.listAudit(user)).map((entry) => `${entry.action} ${entry.communicationUserId}`)).toEqual([
+      'created 8:acs:new',
+      'deleted 8:acs:old',
+      'created 8:acs:old',
+    ]);
   });
 
   it('records a revocation on the current ETag, and not on a mapping that was replaced', async () => {
@@ -73,11 +87,35 @@ describe('MappingRepository', () => {
     await repository.create(user, { communicationUserId: '8:acs:d', resource }, caller);
     const disabled = { kind: 'disabled' as const, at: new Date('2026-06-01T12:00:00Z'), source: 'okta', eventId: 'e1' };
     expect(await repository.recordDecision(user, disabled, undefined, caller)).toBe(true);
-    await expect(repository.recordDecision(user, { ...disabled, eventId: 'e2', at: new Date('2026-06-01T13:00:00Z') }, undefined, caller)).rejects.toBeInstanceOf(ConcurrentChangeError);
+    await expect(
+      repository.recordDecision(
+        user,
+        { ...disabled, eventId: 'e2', at: new Date('2026-06-01T13:00:00Z') },
+        undefined,
+        caller,
+      ),
+    ).rejects.toBeInstanceOf(ConcurrentChangeError);
     const record = await repository.read(user);
-    expect(record).toMatchObject({ mapping: { communicationUserId: '8:acs:d' }, decision: { kind: 'disabled', eventId: 'e1' } });
-    expect(await repository.recordDecision(user, { ...disabled, kind: 'restored', at: new Date('2026-06-01T11:00:00Z') }, record.decision, caller)).toBe(false);
-    expect(await repository.recordDecision(user, { ...disabled, kind: 'restored', at: new Date('2026-06-01T14:00:00Z') }, record.decision, caller)).toBe(true);
+    expect(record).toMatchObject({
+      mapping: { communicationUserId: '8:acs:d' },
+      decision: { kind: 'disabled', eventId: 'e1' },
+    });
+    expect(
+      await repository.recordDecision(
+        user,
+        { ...disabled, kind: 'restored', at: new Date('2026-06-01T11:00:00Z') },
+        record.decision,
+        caller,
+      ),
+    ).toBe(false);
+    expect(
+      await repository.recordDecision(
+        user,
+        { ...disabled, kind: 'restored', at: new Date('2026-06-01T14:00:00Z') },
+        record.decision,
+        caller,
+      ),
+    ).toBe(true);
     expect((await repository.read(user)).decision?.kind).toBe('restored');
   });
 
@@ -89,19 +127,38 @@ describe('MappingRepository', () => {
     const listed = await repository.listIntentsBefore(new Date(Date.now() - 60_000));
     expect(listed.map((intent) => intent.id)).toContain(old.id);
     expect(listed.map((intent) => intent.id)).not.toContain(recent.id);
-    expect(listed.find((intent) => intent.id === old.id)).toMatchObject({ kind: 'create', user, communicationUserId: '8:acs:orphan' });
+    expect(listed.find((intent) => intent.id === old.id)).toMatchObject({
+      kind: 'create',
+      user,
+      communicationUserId: '8:acs:orphan',
+    });
     await repository.deleteIntent(old);
     await repository.deleteIntent(old); // already gone is fine
-    expect((await repository.listIntentsBefore(new Date(Date.now() + 1000))).map((intent) => intent.id)).not.toContain(old.id);
+    expect((await repository.listIntentsBefore(new Date(Date.now() + 1000))).map((intent) => intent.id)).not.toContain(
+      old.id,
+    );
   });
 
   it('lists the audit trail newest first, up to the limit', async () => {
     const user = newUser();
-    await repository.create(user, { communicationUserId: '8:acs:t', resource }, caller, new Date('2026-01-01T00:00:00Z'));
+    await repository.create(
+      user,
+      { communicationUserId: '8:acs:t', resource },
+      caller,
+      new Date('2026-01-01T00:00:00Z'),
+    );
     for (let i = 1; i <= 5; i += 1) {
-      await repository.recordRevocation((await repository.get(user))!, { kind: 'admin', actor: `ops-${i}` }, new Date(`2026-01-0${i + 1}T00:00:00Z`));
+      await repository.recordRevocation(
+        (await repository.get(user))!,
+        { kind: 'admin', actor: `ops-${i}` },
+        new Date(`2026-01-0${i + 1}T00:00:00Z`),
+      );
     }
     const trail = await repository.listAudit(user, 3);
-    expect(trail.map((entry) => (entry.cause.kind === 'admin' ? entry.cause.actor : entry.cause.kind))).toEqual(['ops-5', 'ops-4', 'ops-3']);
+    expect(trail.map((entry) => (entry.cause.kind === 'admin' ? entry.cause.actor : entry.cause.kind))).toEqual([
+      'ops-5',
+      'ops-4',
+      'ops-3',
+    ]);
   });
 });

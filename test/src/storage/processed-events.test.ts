@@ -10,7 +10,9 @@ describe('ProcessedEventRepository', () => {
   let repository: ProcessedEventRepository;
   beforeAll(async () => {
     azurite = await startAzurite({ blobPort: 0, queuePort: 0, tablePort: 0 });
-    table = TableClient.fromConnectionString(azurite.connectionString, 'ProcessedEvents', { allowInsecureConnection: true });
+    table = TableClient.fromConnectionString(azurite.connectionString, 'ProcessedEvents', {
+      allowInsecureConnection: true,
+    });
     await table.createTable();
     repository = new ProcessedEventRepository(table, 5000);
   });

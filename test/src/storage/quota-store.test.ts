@@ -9,7 +9,9 @@ describe('TableQuotaStore', () => {
   let table: TableClient;
   beforeAll(async () => {
     azurite = await startAzurite({ blobPort: 0, queuePort: 0, tablePort: 0 });
-    table = TableClient.fromConnectionString(azurite.connectionString, 'IdentityMappings', { allowInsecureConnection: true });
+    table = TableClient.fromConnectionString(azurite.connectionString, 'IdentityMappings', {
+      allowInsecureConnection: true,
+    });
     await table.createTable();
   });
   afterAll(async () => {
@@ -19,17 +21,27 @@ describe('TableQuotaStore', () => {
   it('lets exactly the limit through when two instances race for one key', async () => {
     const instances = [new TableQuotaStore(table, 5000), new TableQuotaStore(table, 5000)];
     const now = Date.now();
-    const decisions = await Promise.all(Array.from({ length: 50 }, (_, i) => instances[i % 2]!.consume('race', 10, 60_000, now)));
+    const decisions = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => instances[i % 2].consume('race', 10, 60_000, now)),
+    );
     expect(decisions.filter((decision) => decision.allowed)).toHaveLength(10);
-    expect(decisions.filter((decision) => !decision.allowed).every((decision) => decision.resetInSeconds >= 1 && decision.resetInSeconds <= 60)).toBe(true);
+    expect(
+      decisions
+        .filter((decision) => !decision.allowed)
+        .every((decision) => decision.resetInSeconds >= 1 && decision.resetInSeconds <= 60),
+    ).toBe(true);
   });
 
   it('starts counting again in the next window', async () => {
     const store = new TableQuotaStore(table, 5000);
     const windowStart = Math.floor(Date.now() / 10_000) * 10_000;
-    for (let i = 0; i < 3; i += 1) expect((await store.consume('window', 3, 10_000, windowStart + 1)).allowed).toBe(true);
+    for (let i = 0; i < 3; i += 1)
+      expect((await store.consume('window', 3, 10_000, windowStart + 1)).allowed).toBe(true);
     expect((await store.consume('window', 3, 10_000, windowStart + 2)).allowed).toBe(false);
-    expect(await store.consume('window', 3, 10_000, windowStart + 10_001)).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await store.consume('window', 3, 10_000, windowStart + 10_001)).toMatchObject({
+      allowed: true,
+      remaining: 2,
+    });
   });
 
   it('costs one table operation per unit in the steady state, and none to refuse in a window known to be full', async () => {

@@ -18,12 +18,20 @@ describe('RevocationJobRepository', () => {
 
   beforeAll(async () => {
     azurite = await startAzurite({ blobPort: 0, queuePort: 0, tablePort: 0 });
-    const table = TableClient.fromConnectionString(azurite.connectionString, 'IdentityMappings', { allowInsecureConnection: true });
+    const table = TableClient.fromConnectionString(azurite.connectionString, 'IdentityMappings', {
+      allowInsecureConnection: true,
+    });
     await table.createTable();
     jobs = new RevocationJobRepository(table, 5000);
     mappings = new MappingRepository(table, 5000);
-    for (let i = 0; i < 7; i += 1) await mappings.create({ issuer, userId: `user-${i}` }, { communicationUserId: `8:acs:${i}`, resource }, caller);
-    for (let i = 0; i < 3; i += 1) await mappings.create({ issuer: other, userId: `other-${i}` }, { communicationUserId: `8:acs:o${i}`, resource }, caller);
+    for (let i = 0; i < 7; i += 1)
+      await mappings.create({ issuer, userId: `user-${i}` }, { communicationUserId: `8:acs:${i}`, resource }, caller);
+    for (let i = 0; i < 3; i += 1)
+      await mappings.create(
+        { issuer: other, userId: `other-${i}` },
+        { communicationUserId: `8:acs:o${i}`, resource },
+        caller,
+      );
     // A tombstone, an intent and audit rows share the table: the scan reads mapping rows only.
     const gone = (await mappings.get({ issuer, userId: 'user-6' }))!;
     await mappings.remove(gone, caller);
@@ -39,8 +47,22 @@ describe('RevocationJobRepository', () => {
     expect(job.id).toMatch(/^[0-9]{16}-[0-9a-f]{16}$/);
     expect(await jobs.getJob(job.id)).toEqual(job);
     expect((await jobs.findRunningJob())?.id).toBe(job.id);
-    const claimed = await jobs.updateJob({ ...job, claimedBy: 'msg-1', claimedUntil: new Date('2030-01-01T00:00:00Z'), page: 1, continuationToken: 'token', processed: 3 });
-    expect(await jobs.getJob(job.id)).toMatchObject({ claimedBy: 'msg-1', claimedUntil: new Date('2030-01-01T00:00:00Z'), page: 1, continuationToken: 'token', processed: 3, actor });
+    const claimed = await jobs.updateJob({
+      ...job,
+      claimedBy: 'msg-1',
+      claimedUntil: new Date('2030-01-01T00:00:00Z'),
+      page: 1,
+      continuationToken: 'token',
+      processed: 3,
+    });
+    expect(await jobs.getJob(job.id)).toMatchObject({
+      claimedBy: 'msg-1',
+      claimedUntil: new Date('2030-01-01T00:00:00Z'),
+      page: 1,
+      continuationToken: 'token',
+      processed: 3,
+      actor,
+    });
     await expect(jobs.updateJob({ ...job, processed: 99 })).rejects.toBeInstanceOf(ConcurrentChangeError);
     const { claimedBy: _c, claimedUntil: _u, continuationToken: _t, ...released } = claimed;
     await jobs.updateJob({ ...released, state: 'done' });

@@ -2,16 +2,27 @@ import { handleEventGridWebhook } from '../../../src/webhooks/eventgrid';
 import type { EventGridWebhookConfig } from '../../../src/webhooks/types';
 import { fixture, fixtureJson, webhookRequest, type RequestInit } from './request';
 
-const config: EventGridWebhookConfig = { secret: 'eg-delivery-secret-4d1f8a', graphIssuerTemplate: 'https://login.microsoftonline.com/{tenantId}/v2.0' };
+const config: EventGridWebhookConfig = {
+  secret: 'eg-delivery-secret-4d1f8a',
+  graphIssuerTemplate: 'https://login.microsoftonline.com/{tenantId}/v2.0',
+};
 const TENANT = 'b2a5e1f3-7c9d-4e8a-9f01-23456789abcd';
 const ISSUER = `https://login.microsoftonline.com/${TENANT}/v2.0`;
 const withSecret = { 'x-webhook-secret': config.secret };
-const UNAUTHORIZED = { kind: 'unauthorized', reason: 'x-webhook-secret header (or secret query parameter) missing or wrong' };
+const UNAUTHORIZED = {
+  kind: 'unauthorized',
+  reason: 'x-webhook-secret header (or secret query parameter) missing or wrong',
+};
 
 const handle = (init: RequestInit) => handleEventGridWebhook(webhookRequest(init), config);
-const post = (body: string, headers: Record<string, string> = { ...withSecret, 'content-type': 'application/cloudevents+json' }) => handle({ headers, body });
+const post = (
+  body: string,
+  headers: Record<string, string> = { ...withSecret, 'content-type': 'application/cloudevents+json' },
+) => handle({ headers, body });
 
-type CloudEvent = Record<string, unknown> & { data: Record<string, unknown> & { resourceData: Record<string, unknown> } };
+type CloudEvent = Record<string, unknown> & {
+  data: Record<string, unknown> & { resourceData: Record<string, unknown> };
+};
 const userUpdated = () => fixtureJson<CloudEvent>('eventgrid/user-updated.json');
 
 describe('handleEventGridWebhook', () => {
@@ -19,7 +30,9 @@ describe('handleEventGridWebhook', () => {
     const origin = { 'webhook-request-origin': 'eventgrid.azure.net' };
 
     it('allows the requesting origin at its requested rate', () => {
-      expect(handle({ method: 'OPTIONS', headers: { ...withSecret, ...origin, 'webhook-request-rate': '120' } })).toEqual({
+      expect(
+        handle({ method: 'OPTIONS', headers: { ...withSecret, ...origin, 'webhook-request-rate': '120' } }),
+      ).toEqual({
         kind: 'handshake',
         status: 200,
         headers: { 'WebHook-Allowed-Origin': 'eventgrid.azure.net', 'WebHook-Allowed-Rate': '120', Allow: 'POST' },
@@ -38,7 +51,10 @@ describe('handleEventGridWebhook', () => {
     });
 
     it('accepts the secret as a query parameter too', () => {
-      expect(handle({ method: 'OPTIONS', headers: origin, query: { secret: config.secret } })).toMatchObject({ kind: 'handshake', status: 200 });
+      expect(handle({ method: 'OPTIONS', headers: origin, query: { secret: config.secret } })).toMatchObject({
+        kind: 'handshake',
+        status: 200,
+      });
     });
 
     it('is unauthorized without the secret', () => {
@@ -46,7 +62,10 @@ describe('handleEventGridWebhook', () => {
     });
 
     it('is invalid without a WebHook-Request-Origin', () => {
-      expect(handle({ method: 'OPTIONS', headers: withSecret })).toEqual({ kind: 'invalid', reason: 'OPTIONS without a valid WebHook-Request-Origin' });
+      expect(handle({ method: 'OPTIONS', headers: withSecret })).toEqual({
+        kind: 'invalid',
+        reason: 'OPTIONS without a valid WebHook-Request-Origin',
+      });
     });
   });
 
@@ -63,11 +82,18 @@ describe('handleEventGridWebhook', () => {
     });
 
     it('is unauthorized without the secret', () => {
-      expect(post(fixture('eventgrid/subscription-validation.official.json'), { 'aeg-event-type': 'SubscriptionValidation' })).toEqual(UNAUTHORIZED);
+      expect(
+        post(fixture('eventgrid/subscription-validation.official.json'), {
+          'aeg-event-type': 'SubscriptionValidation',
+        }),
+      ).toEqual(UNAUTHORIZED);
     });
 
     it('is invalid without a validation event in the body', () => {
-      expect(post(fixture('eventgrid/user-updated.json'), headers)).toEqual({ kind: 'invalid', reason: 'SubscriptionValidation without a validation code' });
+      expect(post(fixture('eventgrid/user-updated.json'), headers)).toEqual({
+        kind: 'invalid',
+        reason: 'SubscriptionValidation without a validation code',
+      });
     });
   });
 
@@ -94,11 +120,18 @@ describe('handleEventGridWebhook', () => {
 
     it('normalises a batch: updated -> revoke, deleted -> delete, group event ignored', () => {
       const batch = `[${fixture('eventgrid/user-updated.json')},${fixture('eventgrid/user-deleted.json')},${fixture('eventgrid/group-updated.json')}]`;
-      const outcome = post(batch, { ...withSecret, 'content-type': 'application/cloudevents-batch+json; charset=utf-8' });
+      const outcome = post(batch, {
+        ...withSecret,
+        'content-type': 'application/cloudevents-batch+json; charset=utf-8',
+      });
       expect(outcome).toEqual({
         kind: 'accepted',
         events: [
-          expect.objectContaining({ eventId: '00d8a100-2e92-4bfa-86e1-0056dacd0fce', action: 'revoke', userId: '5f3e2d1c-0b9a-4876-a543-210fedcba987' }),
+          expect.objectContaining({
+            eventId: '00d8a100-2e92-4bfa-86e1-0056dacd0fce',
+            action: 'revoke',
+            userId: '5f3e2d1c-0b9a-4876-a543-210fedcba987',
+          }),
           {
             source: 'eventgrid',
             eventId: '9c1d2e3f-4a5b-4c6d-8e7f-a0b1c2d3e4f5',
@@ -120,9 +153,13 @@ describe('handleEventGridWebhook', () => {
       delete event.data.resourceData.id;
       delete event.data.tenantId;
       delete event.time;
-      expect(handle({ headers: withSecret, body: JSON.stringify(event), receivedAt: new Date('2026-08-20T10:00:00Z') })).toMatchObject({
+      expect(
+        handle({ headers: withSecret, body: JSON.stringify(event), receivedAt: new Date('2026-08-20T10:00:00Z') }),
+      ).toMatchObject({
         kind: 'accepted',
-        events: [{ userId: '5f3e2d1c-0b9a-4876-a543-210fedcba987', issuer: ISSUER, occurredAt: '2026-08-20T10:00:00.000Z' }],
+        events: [
+          { userId: '5f3e2d1c-0b9a-4876-a543-210fedcba987', issuer: ISSUER, occurredAt: '2026-08-20T10:00:00.000Z' },
+        ],
       });
     });
 
@@ -135,13 +172,20 @@ describe('handleEventGridWebhook', () => {
         events: [],
         ignored: 0,
         rejected: 1,
-        notes: ['warning: event #0 (Microsoft.Graph.UserUpdated, 00d8a100-2e92-4bfa-86e1-0056dacd0fce) rejected: no user id or no GUID tenant id'],
+        notes: [
+          'warning: event #0 (Microsoft.Graph.UserUpdated, 00d8a100-2e92-4bfa-86e1-0056dacd0fce) rejected: no user id or no GUID tenant id',
+        ],
       });
     });
 
     it('rejects an entry without id or type and keeps the rest', () => {
       const outcome = post(`[{"specversion":"1.0"},${fixture('eventgrid/user-deleted.json')}]`);
-      expect(outcome).toMatchObject({ kind: 'accepted', events: [{ action: 'delete' }], rejected: 1, notes: ['warning: event #0 rejected: no id or type'] });
+      expect(outcome).toMatchObject({
+        kind: 'accepted',
+        events: [{ action: 'delete' }],
+        rejected: 1,
+        notes: ['warning: event #0 rejected: no id or type'],
+      });
     });
 
     it.each([
@@ -153,7 +197,10 @@ describe('handleEventGridWebhook', () => {
     });
 
     it('accepts the secret as a query parameter', () => {
-      expect(handle({ query: { secret: config.secret }, body: fixture('eventgrid/user-updated.json') })).toMatchObject({ kind: 'accepted', events: [{ action: 'revoke' }] });
+      expect(handle({ query: { secret: config.secret }, body: fixture('eventgrid/user-updated.json') })).toMatchObject({
+        kind: 'accepted',
+        events: [{ action: 'revoke' }],
+      });
     });
 
     it.each([
@@ -171,6 +218,9 @@ describe('handleEventGridWebhook', () => {
   });
 
   it('is invalid for methods other than OPTIONS and POST', () => {
-    expect(handle({ method: 'GET', headers: withSecret })).toEqual({ kind: 'invalid', reason: 'Event Grid deliveries are POSTed' });
+    expect(handle({ method: 'GET', headers: withSecret })).toEqual({
+      kind: 'invalid',
+      reason: 'Event Grid deliveries are POSTed',
+    });
   });
 });

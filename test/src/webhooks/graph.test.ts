@@ -14,21 +14,23 @@ const receivedAt = new Date('2026-08-20T10:00:00.000Z');
 
 type Notification = Record<string, unknown> & { resourceData?: Record<string, unknown> };
 const usersBatch = () => fixtureJson<{ value: Notification[] }>('graph/users-batch.json');
-const deliver = (body: string, at = receivedAt, cfg = config) => handleGraphWebhook(webhookRequest({ body, receivedAt: at }), cfg);
+const deliver = (body: string, at = receivedAt, cfg = config) =>
+  handleGraphWebhook(webhookRequest({ body, receivedAt: at }), cfg);
 const accepted = (outcome: WebhookOutcome) => {
   if (outcome.kind !== 'accepted') throw new Error(`expected accepted, got ${JSON.stringify(outcome)}`);
   return outcome;
 };
 /** One users notification from the fixture, changed as given, delivered alone. */
 const single = (change: Partial<Notification>, at = receivedAt) => {
-  const notification = { ...usersBatch().value[0]!, ...change };
+  const notification = { ...usersBatch().value[0], ...change };
   return accepted(deliver(JSON.stringify({ value: [notification] }), at));
 };
 
 describe('handleGraphWebhook', () => {
   describe('validation handshake', () => {
     it('answers 200 text/plain with the decoded validationToken', () => {
-      const token = 'Validation: Testing client application reachability for subscription Request-Id: 3b3f4b31-6c5d-4c1a-8e35-1d2b1c5e8f00';
+      const token =
+        'Validation: Testing client application reachability for subscription Request-Id: 3b3f4b31-6c5d-4c1a-8e35-1d2b1c5e8f00';
       const outcome = handleGraphWebhook(webhookRequest({ query: { validationToken: token } }), config);
       expect(outcome).toEqual({
         kind: 'handshake',
@@ -68,7 +70,7 @@ describe('handleGraphWebhook', () => {
           type: 'deleted',
         },
       ]);
-      expect(outcome.events[0]!.eventId).not.toBe(outcome.events[1]!.eventId);
+      expect(outcome.events[0].eventId).not.toBe(outcome.events[1].eventId);
     });
 
     it('counts the created notification as ignored and the wrong or missing clientStates as rejected', () => {
@@ -88,7 +90,9 @@ describe('handleGraphWebhook', () => {
   });
 
   it('ignores updated notifications when updatedAction is ignore, still deleting on deleted', () => {
-    const outcome = accepted(deliver(fixture('graph/users-batch.json'), receivedAt, { ...config, updatedAction: 'ignore' }));
+    const outcome = accepted(
+      deliver(fixture('graph/users-batch.json'), receivedAt, { ...config, updatedAction: 'ignore' }),
+    );
     expect(outcome.events.map(({ action, userId }) => ({ action, userId }))).toEqual([
       { action: 'delete', userId: '007d1c7e-7fa8-4e33-b678-5e437acdcddc' },
     ]);
@@ -101,13 +105,15 @@ describe('handleGraphWebhook', () => {
       events: [],
       ignored: 1,
       rejected: 0,
-      notes: [`warning: notification #0 is lifecycle event reauthorizationRequired for subscription ${SUBSCRIPTION}; the subscription needs attention`],
+      notes: [
+        `warning: notification #0 is lifecycle event reauthorizationRequired for subscription ${SUBSCRIPTION}; the subscription needs attention`,
+      ],
     });
   });
 
   it('rejects a lifecycle notification with the wrong clientState without describing it', () => {
     const lifecycle = fixtureJson<{ value: Notification[] }>('graph/lifecycle.json');
-    lifecycle.value[0]!.clientState = 'guess';
+    lifecycle.value[0].clientState = 'guess';
     expect(deliver(JSON.stringify(lifecycle))).toEqual({
       kind: 'accepted',
       events: [],
@@ -122,7 +128,13 @@ describe('handleGraphWebhook', () => {
     expect(deliver(official)).toEqual({ kind: 'accepted', events: [], ignored: 1, rejected: 0, notes: [] });
 
     const deleted = official.replace('"changeType":"created"', '"changeType":"deleted"');
-    expect(deliver(deleted)).toEqual({ kind: 'accepted', events: [], ignored: 1, rejected: 0, notes: ['info: notification #0 is not about a user'] });
+    expect(deliver(deleted)).toEqual({
+      kind: 'accepted',
+      events: [],
+      ignored: 1,
+      rejected: 0,
+      notes: ['info: notification #0 is not about a user'],
+    });
   });
 
   it('rejects an authentic notification whose tenantId is not a GUID', () => {
@@ -134,16 +146,18 @@ describe('handleGraphWebhook', () => {
   });
 
   it('uses resourceData.eventTime as occurredAt when Entra ID sends it', () => {
-    const resourceData = { ...usersBatch().value[0]!.resourceData, eventTime: '2026-08-20T09:59:58.1234567Z' };
-    expect(single({ resourceData }).events[0]!.occurredAt).toBe('2026-08-20T09:59:58.123Z');
+    const resourceData = { ...usersBatch().value[0].resourceData, eventTime: '2026-08-20T09:59:58.1234567Z' };
+    expect(single({ resourceData }).events[0].occurredAt).toBe('2026-08-20T09:59:58.123Z');
   });
 
   describe('eventId', () => {
     const later = new Date('2026-08-20T10:45:00.000Z');
-    const idOf = (outcome: { events: { eventId: string }[] }) => outcome.events[0]!.eventId;
+    const idOf = (outcome: { events: { eventId: string }[] }) => outcome.events[0].eventId;
 
     it('is the same when the same delivery is processed twice', () => {
-      expect(accepted(deliver(fixture('graph/users-batch.json'))).events).toEqual(accepted(deliver(fixture('graph/users-batch.json'))).events);
+      expect(accepted(deliver(fixture('graph/users-batch.json'))).events).toEqual(
+        accepted(deliver(fixture('graph/users-batch.json'))).events,
+      );
     });
 
     it('is the same for a redelivery of a notification that has an id, and differs for another id', () => {
@@ -152,7 +166,8 @@ describe('handleGraphWebhook', () => {
     });
 
     it('falls back to resourceData.sequenceNumber, so a redelivery matches and a later change does not', () => {
-      const withSequence = (sequenceNumber: number, at?: Date) => single({ resourceData: { ...usersBatch().value[0]!.resourceData, sequenceNumber } }, at);
+      const withSequence = (sequenceNumber: number, at?: Date) =>
+        single({ resourceData: { ...usersBatch().value[0].resourceData, sequenceNumber } }, at);
       expect(idOf(withSequence(7, later))).toBe(idOf(withSequence(7)));
       expect(idOf(withSequence(8))).not.toBe(idOf(withSequence(7)));
     });

@@ -2,7 +2,10 @@ import { handleOktaWebhook } from '../../../src/webhooks/okta';
 import type { OktaWebhookConfig } from '../../../src/webhooks/types';
 import { fixture, fixtureJson, webhookRequest } from './request';
 
-const config: OktaWebhookConfig = { secret: 'okta-hook-secret-9f2c1e', issuer: 'https://contoso.okta.com/oauth2/default' };
+const config: OktaWebhookConfig = {
+  secret: 'okta-hook-secret-9f2c1e',
+  issuer: 'https://contoso.okta.com/oauth2/default',
+};
 const authorized = { authorization: config.secret };
 
 type LogEvent = Record<string, unknown>;
@@ -13,14 +16,18 @@ const delivery = (...events: LogEvent[]) => {
   envelope.data.events = events;
   return JSON.stringify(envelope);
 };
-const post = (body: string, headers: Record<string, string> = authorized) => handleOktaWebhook(webhookRequest({ headers, body }), config);
+const post = (body: string, headers: Record<string, string> = authorized) =>
+  handleOktaWebhook(webhookRequest({ headers, body }), config);
 
 describe('handleOktaWebhook', () => {
   describe('one-time verification (GET)', () => {
     const challenge = 'vNWHlhdYLQl9ml1hPq5rRMBMbf1jGUuMrFVDF3pR';
 
     it('echoes the challenge as {"verification": ...} when the Authorization header matches', () => {
-      const outcome = handleOktaWebhook(webhookRequest({ method: 'GET', headers: { ...authorized, 'x-okta-verification-challenge': challenge } }), config);
+      const outcome = handleOktaWebhook(
+        webhookRequest({ method: 'GET', headers: { ...authorized, 'x-okta-verification-challenge': challenge } }),
+        config,
+      );
       expect(outcome).toEqual({
         kind: 'handshake',
         status: 200,
@@ -33,7 +40,10 @@ describe('handleOktaWebhook', () => {
       ['missing', {}],
       ['wrong', { authorization: 'okta-hook-secret-9f2c1f' }],
     ])('is unauthorized when the Authorization header is %s', (_, headers) => {
-      const outcome = handleOktaWebhook(webhookRequest({ method: 'GET', headers: { ...headers, 'x-okta-verification-challenge': challenge } }), config);
+      const outcome = handleOktaWebhook(
+        webhookRequest({ method: 'GET', headers: { ...headers, 'x-okta-verification-challenge': challenge } }),
+        config,
+      );
       expect(outcome).toEqual({ kind: 'unauthorized', reason: 'Authorization header missing or wrong' });
     });
 
@@ -76,14 +86,23 @@ describe('handleOktaWebhook', () => {
     });
 
     it('ignores the documented sample delivery (a sign-in)', () => {
-      expect(post(fixture('okta/session-start.official.json'))).toEqual({ kind: 'accepted', events: [], ignored: 1, rejected: 0, notes: [] });
+      expect(post(fixture('okta/session-start.official.json'))).toEqual({
+        kind: 'accepted',
+        events: [],
+        ignored: 1,
+        rejected: 0,
+        notes: [],
+      });
     });
 
     it.each([
       ['missing', {}],
       ['wrong', { authorization: 'Bearer okta-hook-secret-9f2c1e' }],
     ])('is unauthorized when the Authorization header is %s', (_, headers) => {
-      expect(post(fixture('okta/batch.json'), headers)).toEqual({ kind: 'unauthorized', reason: 'Authorization header missing or wrong' });
+      expect(post(fixture('okta/batch.json'), headers)).toEqual({
+        kind: 'unauthorized',
+        reason: 'Authorization header missing or wrong',
+      });
     });
 
     it.each([
@@ -101,38 +120,60 @@ describe('handleOktaWebhook', () => {
       ['user.account.privilege.revoke', 'revoke'],
     ])('maps %s to %s', (eventType, action) => {
       const outcome = post(delivery({ ...deactivate(), eventType }));
-      expect(outcome).toMatchObject({ kind: 'accepted', events: [{ action, type: eventType, userId: '00u3m90rxKjGQ0G6L1d6' }] });
+      expect(outcome).toMatchObject({
+        kind: 'accepted',
+        events: [{ action, type: eventType, userId: '00u3m90rxKjGQ0G6L1d6' }],
+      });
     });
 
     it.each(['user.account.unlock', 'constructor', '__proto__'])('ignores %s', (eventType) => {
-      expect(post(delivery({ ...deactivate(), eventType }))).toEqual({ kind: 'accepted', events: [], ignored: 1, rejected: 0, notes: [] });
+      expect(post(delivery({ ...deactivate(), eventType }))).toEqual({
+        kind: 'accepted',
+        events: [],
+        ignored: 1,
+        rejected: 0,
+        notes: [],
+      });
     });
 
     it('ignores, with a note, a revoking event type whose outcome was not a success', () => {
-      const outcome = post(delivery({ ...deactivate(), outcome: { result: 'FAILURE', reason: 'Deactivation failed' } }));
+      const outcome = post(
+        delivery({ ...deactivate(), outcome: { result: 'FAILURE', reason: 'Deactivation failed' } }),
+      );
       expect(outcome).toEqual({
         kind: 'accepted',
         events: [],
         ignored: 1,
         rejected: 0,
-        notes: ['info: event #0 (user.lifecycle.deactivate, ab62c0bc-2837-11eb-9823-9fb8f750c5a9) ignored: outcome FAILURE'],
+        notes: [
+          'info: event #0 (user.lifecycle.deactivate, ab62c0bc-2837-11eb-9823-9fb8f750c5a9) ignored: outcome FAILURE',
+        ],
       });
     });
 
     it('rejects a revoking event with no User target rather than guessing from the actor', () => {
-      const outcome = post(delivery({ ...deactivate(), target: [{ id: '0oaz9fj21WKqTeaqs1d6', type: 'AppInstance' }] }));
+      const outcome = post(
+        delivery({ ...deactivate(), target: [{ id: '0oaz9fj21WKqTeaqs1d6', type: 'AppInstance' }] }),
+      );
       expect(outcome).toEqual({
         kind: 'accepted',
         events: [],
         ignored: 0,
         rejected: 1,
-        notes: ['warning: event #0 (user.lifecycle.deactivate, ab62c0bc-2837-11eb-9823-9fb8f750c5a9) rejected: no User target or no valid published time'],
+        notes: [
+          'warning: event #0 (user.lifecycle.deactivate, ab62c0bc-2837-11eb-9823-9fb8f750c5a9) rejected: no User target or no valid published time',
+        ],
       });
     });
 
     it('rejects an entry that is not a System Log event and keeps the rest', () => {
       const outcome = post(delivery({ eventType: 'user.lifecycle.deactivate' }, deactivate()));
-      expect(outcome).toMatchObject({ kind: 'accepted', events: [{ eventId: 'ab62c0bc-2837-11eb-9823-9fb8f750c5a9' }], rejected: 1, notes: ['warning: event #0 rejected: not a System Log event'] });
+      expect(outcome).toMatchObject({
+        kind: 'accepted',
+        events: [{ eventId: 'ab62c0bc-2837-11eb-9823-9fb8f750c5a9' }],
+        rejected: 1,
+        notes: ['warning: event #0 rejected: not a System Log event'],
+      });
     });
 
     it.each([
@@ -143,7 +184,11 @@ describe('handleOktaWebhook', () => {
     });
 
     it('never puts the secret in the outcome', () => {
-      const outcomes = [post('{}', {}), post(fixture('okta/batch.json')), post(delivery({ ...deactivate(), outcome: { result: 'FAILURE' } }))];
+      const outcomes = [
+        post('{}', {}),
+        post(fixture('okta/batch.json')),
+        post(delivery({ ...deactivate(), outcome: { result: 'FAILURE' } })),
+      ];
       for (const outcome of outcomes) expect(JSON.stringify(outcome)).not.toContain(config.secret);
     });
   });

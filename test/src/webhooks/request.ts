@@ -12,7 +12,13 @@ export interface RequestInit {
 }
 
 /** A request view as the HTTP functions build it: case-insensitive headers, decoded query values. */
-export function webhookRequest({ method = 'POST', headers = {}, query = {}, body = '', receivedAt = new Date('2026-08-20T10:00:00Z') }: RequestInit): WebhookRequest {
+export function webhookRequest({
+  method = 'POST',
+  headers = {},
+  query = {},
+  body = '',
+  receivedAt = new Date('2026-08-20T10:00:00Z'),
+}: RequestInit): WebhookRequest {
   return { method, headers: new Headers(headers), query: new URLSearchParams(query), rawBody: body, receivedAt };
 }
 

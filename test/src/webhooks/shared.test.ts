@@ -1,4 +1,12 @@
-import { Batch, hashId, issuerFromTemplate, loggable, parseJson, secretsMatch, toIsoTime } from '../../../src/webhooks/shared';
+import {
+  Batch,
+  hashId,
+  issuerFromTemplate,
+  loggable,
+  parseJson,
+  secretsMatch,
+  toIsoTime,
+} from '../../../src/webhooks/shared';
 
 describe('secretsMatch', () => {
   it('matches only the identical string', () => {
@@ -19,12 +27,17 @@ describe('issuerFromTemplate', () => {
   const template = 'https://login.microsoftonline.com/{tenantId}/v2.0';
 
   it('fills a GUID tenant id, lower-cased like the tid claim', () => {
-    expect(issuerFromTemplate(template, '84BD8158-6D4D-4958-8B9F-9D6445542F95')).toBe('https://login.microsoftonline.com/84bd8158-6d4d-4958-8b9f-9d6445542f95/v2.0');
+    expect(issuerFromTemplate(template, '84BD8158-6D4D-4958-8B9F-9D6445542F95')).toBe(
+      'https://login.microsoftonline.com/84bd8158-6d4d-4958-8b9f-9d6445542f95/v2.0',
+    );
   });
 
-  it.each([undefined, '', 'contoso.onmicrosoft.com', '84bd8158-6d4d-4958-8b9f-9d6445542f95/../x'])('refuses %p', (tenantId) => {
-    expect(issuerFromTemplate(template, tenantId)).toBeUndefined();
-  });
+  it.each([undefined, '', 'contoso.onmicrosoft.com', '84bd8158-6d4d-4958-8b9f-9d6445542f95/../x'])(
+    'refuses %p',
+    (tenantId) => {
+      expect(issuerFromTemplate(template, tenantId)).toBeUndefined();
+    },
+  );
 });
 
 describe('parseJson', () => {

@@ -19,9 +19,16 @@ const receivedAt = new Date('2026-08-20T10:00:00.000Z');
 const msgId = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';
 
 /** Signs like a sender would, with the `standardwebhooks` package, and returns the request headers. */
-function signedHeaders(body: string, { secrets = [current], at = receivedAt, prefix = 'webhook', id = msgId } = {}): Record<string, string> {
+function signedHeaders(
+  body: string,
+  { secrets = [current], at = receivedAt, prefix = 'webhook', id = msgId } = {},
+): Record<string, string> {
   const signature = secrets.map((secret) => new Webhook(secret).sign(id, at, body)).join(' ');
-  return { [`${prefix}-id`]: id, [`${prefix}-timestamp`]: String(Math.floor(at.getTime() / 1000)), [`${prefix}-signature`]: signature };
+  return {
+    [`${prefix}-id`]: id,
+    [`${prefix}-timestamp`]: String(Math.floor(at.getTime() / 1000)),
+    [`${prefix}-signature`]: signature,
+  };
 }
 const deliver = (body: string, headers: Record<string, string>, { at = receivedAt, cfg = config } = {}) =>
   handleStandardWebhook(webhookRequest({ headers, body, receivedAt: at }), cfg);
@@ -39,16 +46,33 @@ const VECTOR_VERIFIED: WebhookOutcome = { kind: 'invalid', reason: 'body is not 
 describe('handleStandardWebhook', () => {
   describe('signature', () => {
     it('verifies the published Svix test vector (svix-* headers)', () => {
-      expect(deliver(vector.payload, vector.headers, { at: vectorTime, cfg: { secrets: [vector.secret], allowedIssuers: [] } })).toEqual(VECTOR_VERIFIED);
+      expect(
+        deliver(vector.payload, vector.headers, {
+          at: vectorTime,
+          cfg: { secrets: [vector.secret], allowedIssuers: [] },
+        }),
+      ).toEqual(VECTOR_VERIFIED);
     });
 
     it('verifies the same vector under webhook-* headers and with the secret given without whsec_', () => {
-      const headers = Object.fromEntries(Object.entries(vector.headers).map(([name, value]) => [name.replace('svix-', 'webhook-'), value]));
-      expect(deliver(vector.payload, headers, { at: vectorTime, cfg: { secrets: [vector.secret.slice('whsec_'.length)], allowedIssuers: [] } })).toEqual(VECTOR_VERIFIED);
+      const headers = Object.fromEntries(
+        Object.entries(vector.headers).map(([name, value]) => [name.replace('svix-', 'webhook-'), value]),
+      );
+      expect(
+        deliver(vector.payload, headers, {
+          at: vectorTime,
+          cfg: { secrets: [vector.secret.slice('whsec_'.length)], allowedIssuers: [] },
+        }),
+      ).toEqual(VECTOR_VERIFIED);
     });
 
     it('refuses a tampered body', () => {
-      expect(deliver(vector.payload.replace('2432232314', '2432232315'), vector.headers, { at: vectorTime, cfg: { secrets: [vector.secret], allowedIssuers: [] } })).toEqual({
+      expect(
+        deliver(vector.payload.replace('2432232314', '2432232315'), vector.headers, {
+          at: vectorTime,
+          cfg: { secrets: [vector.secret], allowedIssuers: [] },
+        }),
+      ).toEqual({
         kind: 'unauthorized',
         reason: 'no webhook signature matches a configured secret',
       });
@@ -64,7 +88,9 @@ describe('handleStandardWebhook', () => {
 
     it('accepts a delivery signed with the second configured secret (rotation on our side)', () => {
       const body = fixture('standard/generic-password-changed.json');
-      const outcome = deliver(body, signedHeaders(body, { secrets: [previous] }), { cfg: { ...config, secrets: [current, previous] } });
+      const outcome = deliver(body, signedHeaders(body, { secrets: [previous] }), {
+        cfg: { ...config, secrets: [current, previous] },
+      });
       expect(outcome).toMatchObject({ kind: 'accepted', events: [{ eventId: msgId }] });
     });
 
@@ -77,9 +103,13 @@ describe('handleStandardWebhook', () => {
     it('never accepts a signature made with an empty key, even when an empty secret is configured', () => {
       const body = fixture('standard/generic-password-changed.json');
       const headers = signedHeaders(body, { secrets: [] });
-      const emptyKeySignature = createHmac('sha256', Buffer.alloc(0)).update(`${msgId}.${headers['webhook-timestamp']}.${body}`).digest('base64');
+      const emptyKeySignature = createHmac('sha256', Buffer.alloc(0))
+        .update(`${msgId}.${headers['webhook-timestamp']}.${body}`)
+        .digest('base64');
       headers['webhook-signature'] = `v1,${emptyKeySignature}`;
-      expect(deliver(body, headers, { cfg: { secrets: ['whsec_', ''], allowedIssuers: [] } })).toMatchObject({ kind: 'unauthorized' });
+      expect(deliver(body, headers, { cfg: { secrets: ['whsec_', ''], allowedIssuers: [] } })).toMatchObject({
+        kind: 'unauthorized',
+      });
     });
 
     it.each([
@@ -90,7 +120,10 @@ describe('handleStandardWebhook', () => {
       const body = fixture('standard/generic-password-changed.json');
       const headers = signedHeaders(body);
       delete headers[name];
-      expect(deliver(body, headers)).toEqual({ kind: 'unauthorized', reason: 'webhook-id/-timestamp/-signature (or svix-*) headers missing' });
+      expect(deliver(body, headers)).toEqual({
+        kind: 'unauthorized',
+        reason: 'webhook-id/-timestamp/-signature (or svix-*) headers missing',
+      });
     });
 
     it('is unauthorized when the timestamp is not unix seconds', () => {
@@ -102,18 +135,25 @@ describe('handleStandardWebhook', () => {
 
   describe('replay tolerance of 5 minutes around receivedAt', () => {
     const body = fixture('standard/generic-password-changed.json');
-    const signedAt = (offsetInSeconds: number) => signedHeaders(body, { at: new Date(receivedAt.getTime() + offsetInSeconds * 1000) });
+    const signedAt = (offsetInSeconds: number) =>
+      signedHeaders(body, { at: new Date(receivedAt.getTime() + offsetInSeconds * 1000) });
 
     it.each([-300, 300])('accepts a delivery signed %i s from receipt', (offset) => {
       expect(deliver(body, signedAt(offset))).toMatchObject({ kind: 'accepted' });
     });
 
     it('refuses a delivery signed more than 5 minutes before receipt (a replay)', () => {
-      expect(deliver(body, signedAt(-301))).toEqual({ kind: 'unauthorized', reason: 'webhook timestamp is older than the 5-minute tolerance' });
+      expect(deliver(body, signedAt(-301))).toEqual({
+        kind: 'unauthorized',
+        reason: 'webhook timestamp is older than the 5-minute tolerance',
+      });
     });
 
     it('refuses a delivery signed more than 5 minutes after receipt', () => {
-      expect(deliver(body, signedAt(301))).toEqual({ kind: 'unauthorized', reason: 'webhook timestamp is newer than the 5-minute tolerance' });
+      expect(deliver(body, signedAt(301))).toEqual({
+        kind: 'unauthorized',
+        reason: 'webhook timestamp is newer than the 5-minute tolerance',
+      });
     });
   });
 
@@ -143,7 +183,14 @@ describe('handleStandardWebhook', () => {
       const body = fixture('standard/generic-user-deleted.json');
       expect(deliver(body, signedHeaders(body))).toMatchObject({
         kind: 'accepted',
-        events: [{ issuer: 'https://clerk.contoso.com', userId: 'auth0|65f1c0ffee1234567890abcd', action: 'delete', occurredAt: '2026-08-20T09:16:00.000Z' }],
+        events: [
+          {
+            issuer: 'https://clerk.contoso.com',
+            userId: 'auth0|65f1c0ffee1234567890abcd',
+            action: 'delete',
+            occurredAt: '2026-08-20T09:16:00.000Z',
+          },
+        ],
       });
     });
 
@@ -168,24 +215,38 @@ describe('handleStandardWebhook', () => {
     });
 
     it("refuses an event naming an issuer these secrets are not bound to (one provider's secret cannot reach another's users)", () => {
-      const body = JSON.stringify({ type: 'user.deleted', data: { userId: 'victim', issuer: 'https://login.microsoftonline.com/other/v2.0' } });
+      const body = JSON.stringify({
+        type: 'user.deleted',
+        data: { userId: 'victim', issuer: 'https://login.microsoftonline.com/other/v2.0' },
+      });
       expect(deliver(body, signedHeaders(body))).toEqual({
         kind: 'accepted',
         events: [],
         ignored: 0,
         rejected: 1,
-        notes: ['warning: a user.deleted event names issuer https://login.microsoftonline.com/other/v2.0, which this webhook\'s secrets may not act on'],
+        notes: [
+          "warning: a user.deleted event names issuer https://login.microsoftonline.com/other/v2.0, which this webhook's secrets may not act on",
+        ],
       });
     });
 
     it('is invalid when a revoking type has no user id', () => {
       const body = JSON.stringify({ type: 'user.disabled', data: { user: 'u-42' } });
-      expect(deliver(body, signedHeaders(body))).toEqual({ kind: 'invalid', reason: 'payload of a user.disabled event has no user id or no issuer' });
+      expect(deliver(body, signedHeaders(body))).toEqual({
+        kind: 'invalid',
+        reason: 'payload of a user.disabled event has no user id or no issuer',
+      });
     });
 
     it('ignores the spec example (contact.created)', () => {
       const body = fixture('standard/spec-example.official.json');
-      expect(deliver(body, signedHeaders(body))).toEqual({ kind: 'accepted', events: [], ignored: 1, rejected: 0, notes: [] });
+      expect(deliver(body, signedHeaders(body))).toEqual({
+        kind: 'accepted',
+        events: [],
+        ignored: 1,
+        rejected: 0,
+        notes: [],
+      });
     });
   });
 
@@ -213,14 +274,24 @@ describe('handleStandardWebhook', () => {
       });
     });
 
-    it.each(['session.revoked', 'session.ended', 'session.removed'])('turns %s into a revoke of the session user', (type) => {
-      const payload = fixtureJson<{ type: string }>('standard/clerk-session-revoked.json');
-      const body = JSON.stringify({ ...payload, type });
-      expect(deliver(body, svix(body))).toMatchObject({
-        kind: 'accepted',
-        events: [{ action: 'revoke', userId: 'user_29w83sxmDNGwOuEthce5gg56FcC', occurredAt: '2022-05-31T16:00:00.123Z', type }],
-      });
-    });
+    it.each(['session.revoked', 'session.ended', 'session.removed'])(
+      'turns %s into a revoke of the session user',
+      (type) => {
+        const payload = fixtureJson<{ type: string }>('standard/clerk-session-revoked.json');
+        const body = JSON.stringify({ ...payload, type });
+        expect(deliver(body, svix(body))).toMatchObject({
+          kind: 'accepted',
+          events: [
+            {
+              action: 'revoke',
+              userId: 'user_29w83sxmDNGwOuEthce5gg56FcC',
+              occurredAt: '2022-05-31T16:00:00.123Z',
+              type,
+            },
+          ],
+        });
+      },
+    );
 
     it('ignores the documented user.created example', () => {
       const body = fixture('standard/clerk-user-created.official.json');
@@ -232,17 +303,24 @@ describe('handleStandardWebhook', () => {
     const secret = 'whsec_' + randomBytes(32).toString('base64');
     const library = new Webhook(secret);
     for (let round = 0; round < 200; round += 1) {
-      const body = JSON.stringify({ type: 'user.tokens_revoked', data: { userId: randomBytes(8).toString('hex'), note: randomBytes(12).toString('latin1') } });
+      const body = JSON.stringify({
+        type: 'user.tokens_revoked',
+        data: { userId: randomBytes(8).toString('hex'), note: randomBytes(12).toString('latin1') },
+      });
       const now = new Date();
       const headers = signedHeaders(body, { secrets: [secret], at: now, id: `msg_${round}` });
-      const delivered = round % 3 === 0 ? body.slice(0, -2) + '}}' + ' ' : round % 3 === 1 ? body.replace('"data"', '"Data"') : body;
+      const delivered =
+        round % 3 === 0 ? body.slice(0, -2) + '}}' + ' ' : round % 3 === 1 ? body.replace('"data"', '"Data"') : body;
       let libraryAccepts = true;
       try {
         library.verify(delivered, headers);
       } catch {
         libraryAccepts = false;
       }
-      const outcome = deliver(delivered, headers, { at: now, cfg: { secrets: [secret], defaultIssuer: 'https://idp.example', allowedIssuers: ['https://idp.example'] } });
+      const outcome = deliver(delivered, headers, {
+        at: now,
+        cfg: { secrets: [secret], defaultIssuer: 'https://idp.example', allowedIssuers: ['https://idp.example'] },
+      });
       expect({ round, accepted: outcome.kind !== 'unauthorized' }).toEqual({ round, accepted: libraryAccepts });
     }
   });
@@ -252,10 +330,13 @@ describe('handleStandardWebhook', () => {
     const headers = signedHeaders(body, { secrets: [stranger] });
     const outcome = JSON.stringify(deliver(body, headers));
     expect(outcome).not.toContain(current.slice('whsec_'.length));
-    expect(outcome).not.toContain(headers['webhook-signature']!.slice('v1,'.length));
+    expect(outcome).not.toContain(headers['webhook-signature'].slice('v1,'.length));
   });
 
   it('is invalid for methods other than POST', () => {
-    expect(handleStandardWebhook(webhookRequest({ method: 'GET' }), config)).toEqual({ kind: 'invalid', reason: 'Standard Webhooks are POSTed' });
+    expect(handleStandardWebhook(webhookRequest({ method: 'GET' }), config)).toEqual({
+      kind: 'invalid',
+      reason: 'Standard Webhooks are POSTed',
+    });
   });
 });
