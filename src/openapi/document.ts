@@ -2,20 +2,18 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@aste
 import { z } from 'zod';
 
 import { version } from '../app/version';
+import { revocationJobRequestSchema, teamsTokenRequestSchema, tokenRequestSchema } from '../http/schemas';
 import {
   adminUserResponseSchema,
   auditResponseSchema,
   healthResponseSchema,
   identityResponseSchema,
   problemSchema,
-  revocationJobRequestSchema,
   revocationJobSchema,
-  teamsTokenRequestSchema,
   teamsTokenResponseSchema,
-  tokenRequestSchema,
   tokenResponseSchema,
   webhookAcceptedSchema,
-} from '../http/schemas';
+} from './responses';
 
 type Status = 200 | 201 | 202 | 204 | 400 | 401 | 403 | 404 | 409 | 413 | 415 | 502 | 503;
 

@@ -89,6 +89,21 @@ describe('deploy artifact', () => {
     expect(stack.output()).toMatch(/Capability WorkerOpenTelemetryEnabled set to true/);
   });
 
+  it("answers bad input with zod's English messages, the only zod locale in the bundle", async () => {
+    const bearer = await stack.token('artifact-bob');
+    const response = await stack.api('/api/tokens', {
+      method: 'POST',
+      token: bearer,
+      body: JSON.stringify({ scopes: ['chat'], expiresInMinutes: 5 }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/^expiresInMinutes: Too small: expected/);
+    // The German locale's word for a credit card number: in zod's package, not in what is deployed.
+    expect(readFileSync(require.resolve('zod/v4/locales/de.cjs'), 'utf8')).toContain('Kreditkartennummer');
+    expect(readFileSync(join(deployed, 'dist', 'main.js'), 'utf8')).not.toContain('Kreditkartennummer');
+  });
+
   it('walks first token -> refresh -> revoke -> delete', async () => {
     const bearer = await stack.token('artifact-alice');
     const first = await stack.api('/api/tokens', { method: 'POST', token: bearer });
