@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 
 import { writeZip } from './zip';
 
@@ -126,6 +126,17 @@ const common = {
 } as const;
 
 /**
+ * Packages resolved to their ES module builds, so that esbuild drops what nothing imports: the OpenTelemetry and
+ * Azure Monitor packages' CommonJS builds pull in whole tables (e.g. all of `@opentelemetry/semantic-conventions`);
+ * their ES module builds halve telemetry.js (0.66 -> 0.36 MB) and its load time. Only for bundles that share no
+ * state with main.js but through OpenTelemetry's globals: zod stays CommonJS in main.js, one instance.
+ */
+const treeShaken: Pick<BuildOptions, 'mainFields' | 'conditions'> = {
+  mainFields: ['module', 'main'],
+  conditions: ['import', 'module'],
+};
+
+/**
  * Builds the deployable function app from src/ into `outDir` (default `artifact/`): `app/` holds host.json, a
  * package.json whose `main` is the bundle, and the bundles with every production dependency inside (no
  * node_modules); `app.zip` is the same. Bundles tsc's output: run `npm run build` first.
@@ -172,6 +183,7 @@ export async function buildArtifact(outDir = join(repositoryRoot, 'artifact')): 
   });
   await build({
     ...common,
+    ...treeShaken,
     entryPoints: [join(repositoryRoot, 'dist', 'src', 'telemetry', 'setup.js')],
     outfile: join(folder, telemetryBundle),
     external: ['@azure/functions-core'],

@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 
 import { Webhook } from 'standardwebhooks';
@@ -90,7 +95,7 @@ describe('deploy artifact', () => {
   });
 
   it("answers bad input with zod's English messages, the only zod locale in the bundle", async () => {
-    const bearer = await stack.token('artifact-bob');
+    const bearer = await stack.token('artifact-carol');
     const response = await stack.api('/api/tokens', {
       method: 'POST',
       token: bearer,
@@ -102,6 +107,56 @@ describe('deploy artifact', () => {
     // The German locale's word for a credit card number: in zod's package, not in what is deployed.
     expect(readFileSync(require.resolve('zod/v4/locales/de.cjs'), 'utf8')).toContain('Kreditkartennummer');
     expect(readFileSync(join(deployed, 'dist', 'main.js'), 'utf8')).not.toContain('Kreditkartennummer');
+  });
+
+  it('exports spans and metrics through its own telemetry bundle to the ingestion endpoint', async () => {
+    // A stand-in for Application Insights ingestion, over HTTPS (the exporter upgrades every ingestion URL to https),
+    // with a test certificate the child trusts; the bundle runs in a process of its own, as in the worker.
+    const tls = join(repositoryRoot, 'test', 'fixtures', 'tls');
+    const received: string[] = [];
+    const tlsOptions = {
+      key: readFileSync(join(tls, 'localhost-key.pem')),
+      cert: readFileSync(join(tls, 'localhost-cert.pem')),
+    };
+    const ingestion = createServer(tlsOptions, (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks);
+        received.push(
+          `${request.method} ${request.url} ${(request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8')}`,
+        );
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ itemsReceived: 1, itemsAccepted: 1, errors: [] }));
+      });
+    });
+    await new Promise<void>((resolve) => ingestion.listen(0, '127.0.0.1', resolve));
+    try {
+      const script = `
+        const { startTelemetry } = require(process.env.TELEMETRY_BUNDLE);
+        const api = require(process.env.OTEL_API);
+        const running = startTelemetry({ connectionString: process.env.CONNECTION_STRING });
+        api.trace.getTracer('artifact-test').startSpan('bundle-span').end();
+        api.metrics.getMeter('artifact-test').createCounter('bundle.counter').add(3);
+        running.forceFlush().then(() => running.shutdown()).then(() => process.exit(0), (error) => { console.error(error); process.exit(1); });`;
+      await promisify(execFile)(process.execPath, ['-e', script], {
+        cwd: deployed,
+        timeout: 20_000,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          TELEMETRY_BUNDLE: join(deployed, 'dist', 'telemetry.js'),
+          OTEL_API: require.resolve('@opentelemetry/api'),
+          NODE_EXTRA_CA_CERTS: join(tls, 'localhost-cert.pem'),
+          CONNECTION_STRING: `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:${(ingestion.address() as AddressInfo).port}/`,
+          APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: 'true',
+        },
+      });
+    } finally {
+      await new Promise((resolve) => ingestion.close(resolve));
+    }
+    const tracked = received.filter((line) => line.startsWith('POST /v2.1/track ')).join('\n');
+    expect(tracked).toContain('"bundle-span"');
+    expect(tracked).toMatch(/"bundle\.counter"[^]*"value":3/);
   });
 
   it('walks first token -> refresh -> revoke -> delete', async () => {
