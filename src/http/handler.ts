@@ -29,15 +29,16 @@ export function handle(
     });
 }
 
+/** A handler body that runs once the caller is known. */
+type CallerHandler = (
+  request: HttpRequest,
+  context: InvocationContext,
+  services: Services,
+  principal: Principal,
+) => Promise<HttpResponseInit>;
+
 /** As {@link handle}, for endpoints that need an authenticated caller. */
-export function authenticated(
-  run: (
-    request: HttpRequest,
-    context: InvocationContext,
-    services: Services,
-    principal: Principal,
-  ) => Promise<HttpResponseInit>,
-): ServiceHandler {
+export function authenticated(run: CallerHandler): ServiceHandler {
   return handle(async (request, context, services) => {
     const principal = await services.authenticator.authenticate(request.headers);
     await services.ready();
@@ -46,14 +47,7 @@ export function authenticated(
 }
 
 /** As {@link authenticated}, for operators: the caller must carry the configured admin role. */
-export function adminOnly(
-  run: (
-    request: HttpRequest,
-    context: InvocationContext,
-    services: Services,
-    principal: Principal,
-  ) => Promise<HttpResponseInit>,
-): ServiceHandler {
+export function adminOnly(run: CallerHandler): ServiceHandler {
   return authenticated(async (request, context, services, principal) => {
     if (!principal.roles.includes(services.config.auth.adminRole))
       throw forbidden('admin_role_required', `This operation requires the ${services.config.auth.adminRole} role.`);
