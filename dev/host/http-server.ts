@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { RegisteredFunction } from './core-api';
 import { isPreflightRequest, preflightHeaders, responseHeaders, type CorsPolicy } from './cors';
 import { describeWithStack, type HostLog, type InvocationInput, type InvocationOutcome } from './invoker';
+import { decodeRequestTarget, parseQueryString } from './request-target';
 import type { RouteTable } from './routing';
 import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse } from './rpc';
 
@@ -75,7 +76,13 @@ async function closeServer(server: Server): Promise<void> {
 
 async function handleRequest(options: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
-  const path = pathOf(req);
+  // The path as Kestrel decodes it, which is what the real host routes and hands the worker.
+  const target = decodeRequestTarget(req.url ?? '/');
+  if (target === undefined) {
+    writeBody(res, 400, {}, undefined);
+    return;
+  }
+  const path = target.path;
   const origin = header(req, 'origin');
 
   const host = header(req, 'host');
@@ -121,7 +128,7 @@ async function handleRequest(options: HttpServerOptions, req: IncomingMessage, r
       writeBody(res, 400, {}, undefined);
       return;
     }
-    const outcome = await options.invokeByName(decodeURIComponent(adminFunction[1]), input);
+    const outcome = await options.invokeByName(adminFunction[1], input);
     writeBody(res, outcome === undefined ? 404 : outcome.succeeded ? 202 : 500, {}, undefined);
     return;
   }
@@ -156,9 +163,10 @@ async function handleRequest(options: HttpServerOptions, req: IncomingMessage, r
   const fn = match.target;
   const request: RpcHttpData = {
     method,
-    url: `http://${header(req, 'host') ?? options.host}${req.url ?? '/'}`,
+    // RpcHttp.url as GrpcMessageConversionExtensions builds it: scheme, Host, Path (re-escaped), raw query.
+    url: `http://${header(req, 'host') ?? options.host}${target.urlPath}${target.queryString}`,
     headers: requestHeaders(req),
-    query: queryRecord(req),
+    query: parseQueryString(target.queryString),
     params: match.params,
     body: body.length > 0 ? { bytes: body } : null,
   };
@@ -295,16 +303,6 @@ function requestHeaders(req: IncomingMessage): Record<string, string> {
   if (remote !== undefined)
     headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${remote}` : remote;
   return headers;
-}
-
-/** Query values by name; repeated names joined with `,` as the host's StringValues are. */
-function queryRecord(req: IncomingMessage): Record<string, string> {
-  const search = new URL(req.url ?? '/', 'http://localhost').searchParams;
-  const query: Record<string, string> = {};
-  for (const name of new Set(search.keys())) {
-    query[name] = search.getAll(name).join(',');
-  }
-  return query;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -43,9 +43,10 @@ export function parseRouteTemplate(template: string): RouteTemplate {
 }
 
 /**
- * Matches a request path (without query) against a template.
+ * Matches a request path against a template. The path is the one Kestrel decoded (`decodeRequestTarget`):
+ * route values are its segments as they are, as TemplateMatcher takes them, so an escaped `/` stays `%2F`.
  *
- * @returns the route parameters (URL-decoded), or undefined when the path does not match.
+ * @returns the route parameters, or undefined when the path does not match.
  */
 export function matchRouteTemplate(route: RouteTemplate, path: string): Record<string, string> | undefined {
   const pathSegments = splitPath(path);
@@ -53,7 +54,7 @@ export function matchRouteTemplate(route: RouteTemplate, path: string): Record<s
   for (const [index, segment] of route.segments.entries()) {
     const only = segment.length === 1 ? segment[0] : undefined;
     if (only?.kind === 'parameter' && only.catchAll) {
-      const rest = pathSegments.slice(index).map(decodeSegment).join('/');
+      const rest = pathSegments.slice(index).join('/');
       return assignParameter(only, rest, values) ? values : undefined;
     }
     const pathSegment = pathSegments[index];
@@ -66,7 +67,7 @@ export function matchRouteTemplate(route: RouteTemplate, path: string): Record<s
       }
       return undefined;
     }
-    if (!matchSegment(segment, decodeSegment(pathSegment), values)) {
+    if (!matchSegment(segment, pathSegment, values)) {
       return undefined;
     }
   }
@@ -114,14 +115,6 @@ export class RouteTable<T> {
 function splitPath(path: string): string[] {
   const trimmed = path.replace(/^\/+/, '').replace(/\/$/, '');
   return trimmed === '' ? [] : trimmed.split('/');
-}
-
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 function matchSegment(segment: RoutePart[], text: string, values: Record<string, string>): boolean {

@@ -6,33 +6,39 @@ import { parseJsonBody } from '../http/body';
 import { adminOnly, json } from '../http/handler';
 import { emptyRequestSchema } from '../http/schemas';
 
+/** The path segment that says "the user id is in the `userId` query parameter". */
+export const USER_ID_IN_QUERY = '-';
+
 /**
- * Operators act on users of their own issuer; the user id is one percent-encoded path segment. The host's route
- * value is decoded except for `%2F` (ASP.NET Core keeps it), so `%2F` and `%252F` would look alike there: the
- * segment is taken from the raw request URL instead and decoded exactly once.
+ * Operators act on users of their own issuer, named by the `{userId}` route value or, with `-` in its place, by
+ * the `userId` query parameter. In Azure the host decodes the path before the app sees it (every escape but %2F),
+ * so `a%2Fb` and `a%252Fb` arrive as the same route value `a%2Fb` and no second decode can tell them apart (nor
+ * `%C3%A9` from `%25C3%25A9`): a route value holding `%` is refused, and ids with `/` or `%` travel in the query,
+ * which the host decodes exactly once. The URL itself is never parsed here for the same reason.
  */
 export function targetUser(request: HttpRequest, admin: Principal): AppUser {
-  const userId = rawUserIdSegment(request.url);
-  if (userId === undefined || userId.length === 0 || userId.length > 1024) {
+  const segment = request.params['userId'] ?? '';
+  const fromQuery = request.query.get('userId');
+  let userId: string;
+  if (segment === USER_ID_IN_QUERY && fromQuery !== null) {
+    userId = fromQuery;
+  } else if (fromQuery !== null) {
     throw badRequest(
       'invalid_user_id',
-      'The user id must be 1 to 1024 characters, percent-encoded as one path segment.',
+      `Name the user either in the path or, with '${USER_ID_IN_QUERY}' as the path segment, in the userId query parameter; not both.`,
     );
+  } else if (segment.includes('%')) {
+    throw badRequest(
+      'user_id_needs_query',
+      `A user id with '/' or '%' cannot travel in the path unchanged: put '${USER_ID_IN_QUERY}' in its place and the id, percent-encoded, in the userId query parameter (/api/users/${USER_ID_IN_QUERY}?userId=...).`,
+    );
+  } else {
+    userId = segment;
+  }
+  if (userId.length === 0 || userId.length > 1024) {
+    throw badRequest('invalid_user_id', 'The user id must be 1 to 1024 characters.');
   }
   return { issuer: admin.issuer, userId };
-}
-
-/** The decoded `{userId}` segment after `/users/` in the raw URL; undefined when it is not valid percent-encoding. */
-function rawUserIdSegment(url: string): string | undefined {
-  // No URL parser here: it would resolve `.`/`..` (also as %2E) and so change which user is meant.
-  const path = url.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split(/[?#]/, 1)[0] ?? '';
-  const match = /\/users\/([^/]*)(?:\/(?:revoke|audit|enable))?\/?$/.exec(path);
-  if (!match) return undefined;
-  try {
-    return decodeURIComponent(match[1]);
-  } catch {
-    return undefined;
-  }
 }
 
 const adminCause = (admin: Principal) => ({ kind: 'admin' as const, actor: admin.userId });

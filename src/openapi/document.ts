@@ -42,7 +42,18 @@ const upstreamErrors = {
 } satisfies Partial<Record<Status, ResponseConfig>>;
 const tokenBody = { body: { required: false, content: { 'application/json': { schema: tokenRequestSchema } } } };
 const userIdParam = z.object({
-  userId: z.string().min(1).max(1024).meta({ description: "The app user's id at the admin's issuer (URL-encoded)." }),
+  userId: z.string().min(1).max(1024).meta({
+    description:
+      "The app user's id at the admin's issuer, percent-encoded; `-` to give it in the `userId` query parameter instead, which ids holding `/` or `%` must (the Functions host decodes the path before the app sees it).",
+  }),
+});
+const userIdQuery = z.object({
+  userId: z
+    .string()
+    .min(1)
+    .max(1024)
+    .optional()
+    .meta({ description: 'The user id, when the path segment is `-`. Carries any id unchanged.' }),
 });
 const bearer = [{ bearerAuth: [] }];
 
@@ -192,11 +203,13 @@ export function buildRegistry(): OpenAPIRegistry {
     path: '/api/users/{userId}',
     tags: ['Admin'],
     security: bearer,
-    request: { params: userIdParam },
+    request: { params: userIdParam, query: userIdQuery },
     summary: "A user's mapping (admin role).",
     responses: {
       200: jsonBody('The mapping.', adminUserResponseSchema),
-      400: problem('Invalid user id.'),
+      400: problem(
+        'Invalid user id (`invalid_user_id`), or one that must travel in the query (`user_id_needs_query`).',
+      ),
       404: problem('The user has no identity.'),
       ...adminErrors,
     },
@@ -207,7 +220,7 @@ export function buildRegistry(): OpenAPIRegistry {
     path: '/api/users/{userId}/revoke',
     tags: ['Admin'],
     security: bearer,
-    request: { params: userIdParam },
+    request: { params: userIdParam, query: userIdQuery },
     summary: "Revokes a user's tokens (admin role).",
     responses: {
       204: empty('Revoked.'),
@@ -223,7 +236,7 @@ export function buildRegistry(): OpenAPIRegistry {
     path: '/api/users/{userId}/enable',
     tags: ['Admin'],
     security: bearer,
-    request: { params: userIdParam },
+    request: { params: userIdParam, query: userIdQuery },
     summary: "Lifts an identity provider's disable or delete decision for a user (admin role).",
     responses: { 204: empty('Tokens issued before the decision are accepted again.'), ...bodyErrors, ...adminErrors },
   });
@@ -233,11 +246,13 @@ export function buildRegistry(): OpenAPIRegistry {
     path: '/api/users/{userId}',
     tags: ['Admin'],
     security: bearer,
-    request: { params: userIdParam },
+    request: { params: userIdParam, query: userIdQuery },
     summary: "Deletes a user's ACS identity and mapping (admin role). Idempotent.",
     responses: {
       204: empty('Deleted, or there was nothing to delete.'),
-      400: problem('Invalid user id.'),
+      400: problem(
+        'Invalid user id (`invalid_user_id`), or one that must travel in the query (`user_id_needs_query`).',
+      ),
       ...adminErrors,
     },
   });
@@ -247,11 +262,13 @@ export function buildRegistry(): OpenAPIRegistry {
     path: '/api/users/{userId}/audit',
     tags: ['Admin'],
     security: bearer,
-    request: { params: userIdParam },
+    request: { params: userIdParam, query: userIdQuery },
     summary: "A user's audit trail, newest first (admin role).",
     responses: {
       200: jsonBody('The audit trail.', auditResponseSchema),
-      400: problem('Invalid user id.'),
+      400: problem(
+        'Invalid user id (`invalid_user_id`), or one that must travel in the query (`user_id_needs_query`).',
+      ),
       ...adminErrors,
     },
   });

@@ -204,3 +204,14 @@ export async function kill(child: ChildProcessWithoutNullStreams): Promise<void>
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * The admin path for `userId`, as a client should build it: the id in the path when it survives the host's
+ * decoding unchanged, else `-` in the path and the id in the `userId` query parameter (README, "The API").
+ */
+export function adminUserPath(userId: string, suffix = ''): string {
+  const fitsPath = !/[/%]/.test(userId) && userId !== '.' && userId !== '..';
+  return fitsPath
+    ? `/api/users/${encodeURIComponent(userId)}${suffix}`
+    : `/api/users/-${suffix}?userId=${encodeURIComponent(userId)}`;
+}

@@ -1,4 +1,4 @@
-import { startTestStack, type TestStack } from '../helpers/stack';
+import { adminUserPath as userPath, startTestStack, type TestStack } from '../helpers/stack';
 
 /** Operators with the admin role look up, revoke and delete any user of their issuer; every change is audited. */
 describe('admin operations and audit trail', () => {
@@ -11,8 +11,6 @@ describe('admin operations and audit trail', () => {
   afterAll(async () => {
     await stack?.stop();
   });
-
-  const userPath = (userId: string, suffix = '') => `/api/users/${encodeURIComponent(userId)}${suffix}`;
 
   it('refuses callers without the admin role with 403, and anonymous callers with 401', async () => {
     const user = await stack.token('plain-user');

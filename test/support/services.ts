@@ -1,5 +1,7 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 
+import { decodeRequestTarget, parseQueryString } from '../../dev/host/request-target';
+import { RouteTable } from '../../dev/host/routing';
 import type { Services } from '../../src/app/services';
 import { loadConfig } from '../../src/config/config';
 import type { IdentityEvent } from '../../src/domain/events';
@@ -113,7 +115,13 @@ export function testServices(settings: Record<string, string> = {}) {
 export function request(
   method: string,
   path: string,
-  options: { token?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {},
+  options: {
+    token?: string;
+    json?: unknown;
+    body?: string;
+    headers?: Record<string, string>;
+    params?: Record<string, string>;
+  } = {},
 ): HttpRequest {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers['authorization'] = `Bearer ${options.token}`;
@@ -126,6 +134,7 @@ export function request(
     method,
     url: `https://app.example.com${path}`,
     headers,
+    ...(options.params ? { params: options.params } : {}),
     ...(body !== undefined ? { body: { string: body } } : {}),
   });
 }
@@ -145,4 +154,30 @@ export function context(): InvocationContext & { lines: string[] } {
 export function bodyOf(response: { jsonBody?: unknown; body?: unknown }): Record<string, unknown> {
   if (response.jsonBody !== undefined) return response.jsonBody as Record<string, unknown>;
   return JSON.parse(String(response.body)) as Record<string, unknown>;
+}
+
+/**
+ * A request as the real Functions host hands it to the app for `target` sent on the wire to the function with
+ * route `template` (under the `api` prefix): the path decoded as Kestrel decodes it, route values from that path, the URL re-escaped and
+ * the query decoded once (dev/host/request-target, pinned against a real Kestrel).
+ */
+export function routedRequest(
+  method: string,
+  template: string,
+  target: string,
+  options: { token?: string; json?: unknown } = {},
+): HttpRequest {
+  const decoded = decodeRequestTarget(target);
+  if (decoded === undefined) throw new Error(`The host answers 400 to ${target}.`);
+  const match = new RouteTable([{ template: `api/${template}`, target: template }]).match(method, decoded.path);
+  if (match === undefined) throw new Error(`The host routes ${target} to no function with route ${template}.`);
+  const routed = request(method, `${decoded.urlPath}${decoded.queryString}`, { ...options, params: match.params });
+  return new HttpRequest({
+    method,
+    url: routed.url,
+    headers: Object.fromEntries(routed.headers),
+    params: match.params,
+    query: parseQueryString(decoded.queryString),
+    ...(options.json !== undefined ? { body: { string: JSON.stringify(options.json) } } : {}),
+  });
 }

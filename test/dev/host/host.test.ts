@@ -105,7 +105,17 @@ describe('local functions host (black box, fixture app in a child process)', () 
       const parameter = await fetch(url('/fixture/items/a%2Fb%20c'));
 
       expect(await literal.text()).toBe('literal');
-      expect(await parameter.text()).toBe('item a/b c');
+      // As the real host: Kestrel decodes every escape but %2F, and the route value is that decoded segment.
+      expect(await parameter.text()).toBe('item a%2Fb c');
+    });
+
+    it('hands the function the URL and route values the real host would (decoded once, %2F kept, re-escaped)', async () => {
+      const response = await fetch(url('/fixture/arrived/a%252Fb%C3%A9%3F%23?x=a%252F+b'));
+      const arrived = (await response.json()) as { url: string; params: Record<string, string>; query: unknown };
+      expect(new URL(arrived.url).pathname).toBe('/fixture/arrived/a%2Fb%C3%A9%3F%23');
+      expect(new URL(arrived.url).search).toBe('?x=a%252F+b');
+      expect(arrived.params).toEqual({ id: 'a%2Fbé?#' });
+      expect(arrived.query).toEqual({ x: 'a%2F b' });
     });
 
     it('answers 500 with an empty body when the handler throws, and logs the error', async () => {

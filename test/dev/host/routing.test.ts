@@ -10,8 +10,8 @@ describe('route templates', () => {
     expect(match('api/identities/me', '/api/identities')).toBeUndefined();
   });
 
-  it('captures parameters and URL-decodes them', () => {
-    expect(match('api/users/{userId}/audit', '/api/users/a%40b%2Fc/audit')).toEqual({ userId: 'a@b/c' });
+  it('captures parameters from the decoded path as they are (an escaped / stays %2F, as in TemplateMatcher)', () => {
+    expect(match('api/users/{userId}/audit', '/api/users/a@b%2Fc/audit')).toEqual({ userId: 'a@b%2Fc' });
   });
 
   it('treats an optional parameter as absent and a default as its value', () => {
@@ -21,7 +21,7 @@ describe('route templates', () => {
   });
 
   it('captures the rest of the path with a catch-all', () => {
-    expect(match('files/{*path}', '/files/a/b%20c/d.txt')).toEqual({ path: 'a/b c/d.txt' });
+    expect(match('files/{*path}', '/files/a/b c/d.txt')).toEqual({ path: 'a/b c/d.txt' });
     expect(match('files/{*path}', '/files')).toEqual({});
   });
 
