@@ -4,6 +4,8 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+import layers from './tools/eslint/layers.cjs';
+
 export default tseslint.config(
   { ignores: ['dist/**', 'artifact/**', 'node_modules/**', 'coverage/**', '.azurite/**', 'test-results/**'] },
   js.configs.recommended,
@@ -26,6 +28,12 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
       ],
     },
+  },
+  {
+    // Arrows only point down (tools/eslint/layers.cjs).
+    files: ['src/**/*.ts'],
+    plugins: { layers },
+    rules: { 'layers/only-down': 'error' },
   },
   {
     // Jest fakes implement async ports synchronously, `expect(fake.method)` reads a method without calling it,

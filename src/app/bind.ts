@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
-import type { Handler, ServiceHandler } from '../http/handler';
+import type { Handler, ServiceHandler } from '../handlers/handler';
 import { errorToResponse } from '../http/problem';
 import { getServices, type Services } from './services';
 

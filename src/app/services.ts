@@ -1,28 +1,13 @@
 import type { TokenCredential } from '@azure/core-auth';
 
-import type { Authenticator } from '../auth/principal';
+import type { Authenticator } from '../domain/ports';
 import { type Config, type Connection, loadConfig } from '../config/config';
-import type { IdentityEventQueue, IdentityGateway, MappingStore, ProcessedEventStore } from '../domain/ports';
-import type { EventProcessor } from '../events/event-processor';
-import type { IdentityService } from '../identity/identity-service';
-import type { RevocationJobs } from '../jobs/revocation-jobs';
+import type { Services } from '../handlers/services';
+
+export type { Services };
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the SDK clients load on first use, not at cold start (bench/cold-start.ts) */
 
-export interface Services {
-  config: Config;
-  authenticator: Authenticator;
-  identities: IdentityService;
-  mappings: MappingStore;
-  acs: IdentityGateway;
-  eventQueue: IdentityEventQueue;
-  events: EventProcessor;
-  processedEvents: ProcessedEventStore;
-  /** Revoke-all jobs. */
-  revocations: RevocationJobs;
-  /** Resolves once the tables and the queues exist (created on first use per process; a failure is retried). */
-  ready(): Promise<void>;
-}
 
 /**
  * One credential per managed identity per process, so that ACS and Storage share its token cache. Loaded lazily so
@@ -50,7 +35,7 @@ type Clients = Omit<Services, 'config' | 'authenticator'>;
 function createClients(config: Config): Clients {
   const { acsEndpointOf, AcsIdentityGateway, createIdentityClient, resourceOf } =
     require('../acs/identity-client') as typeof import('../acs/identity-client');
-  const { ResourceRouter } = require('../acs/router') as typeof import('../acs/router');
+  const { ResourceRouter } = require('../identity/resource-router') as typeof import('../identity/resource-router');
   const { EventProcessor } = require('../events/event-processor') as typeof import('../events/event-processor');
   const { IdentityService } = require('../identity/identity-service') as typeof import('../identity/identity-service');
   const { Quotas } = require('../identity/quotas') as typeof import('../identity/quotas');

@@ -1,6 +1,7 @@
 import type { AuthConfig } from '../config/config';
 import { forbidden, unauthenticated } from '../domain/errors';
-import type { Authenticator, Principal } from './principal';
+import type { Principal } from '../domain/model';
+import type { Authenticator } from '../domain/ports';
 
 interface ClientPrincipal {
   auth_typ?: string;

@@ -4,7 +4,8 @@ import { createRemoteJWKSet, decodeJwt, errors as joseErrors, type JWTPayload, j
 
 import type { AuthConfig } from '../config/config';
 import { forbidden, unauthenticated, UpstreamError } from '../domain/errors';
-import type { Authenticator, Principal } from './principal';
+import type { Principal } from '../domain/model';
+import type { Authenticator } from '../domain/ports';
 
 type KeySet = ReturnType<typeof createRemoteJWKSet>;
 

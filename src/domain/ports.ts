@@ -6,10 +6,17 @@ import type {
   AuditEntry,
   IdentityMapping,
   Intent,
+  Principal,
   RevocationJob,
   TokenScope,
   UserRecord,
 } from './model';
+
+/** Who calls: verifies the caller's credentials (a JWT, or App Service's headers) in `src/auth`. */
+export interface Authenticator {
+  /** Resolves the caller or throws an `unauthenticated` ServiceError. */
+  authenticate(headers: { get(name: string): string | null }): Promise<Principal>;
+}
 
 /** What a new mapping records besides the user. */
 export interface NewMapping {

@@ -1,9 +1,9 @@
 import type { HttpRequest } from '@azure/functions';
 
-import type { AppUser, Principal } from '../auth/principal';
+import type { AppUser, Principal } from '../domain/model';
 import { badRequest, notFound } from '../domain/errors';
 import { parseJsonBody } from '../http/body';
-import { adminOnly, json } from '../http/handler';
+import { adminOnly, json } from './handler';
 import { emptyRequestSchema } from '../http/schemas';
 
 /** The path segment that says "the user id is in the `userId` query parameter". */

@@ -1,4 +1,4 @@
-import { handle, json } from '../http/handler';
+import { handle, json } from './handler';
 
 /**
  * Proves that the app's own identity may use ACS: creates a throwaway identity and deletes it again, with the same

@@ -1,6 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 
-import type { Services } from '../app/services';
+import type { Services } from './services';
 import { identityEventSchema } from '../domain/events';
 import { describeError } from '../domain/errors';
 import { queueDelivery } from './queue-delivery';

@@ -1,5 +1,5 @@
-import type { ServiceHandler } from '../http/handler';
-import { version } from '../app/version';
+import type { ServiceHandler } from './handler';
+import { version } from '../config/version';
 
 /** Anonymous liveness probe; touches no dependency so that probes cost nothing. */
 export const health: ServiceHandler = () => () =>

@@ -1,5 +1,5 @@
 import { parseJsonBody } from '../http/body';
-import { authenticated, clientIpOf, json } from '../http/handler';
+import { authenticated, clientIpOf, json } from './handler';
 import { emptyRequestSchema } from '../http/schemas';
 
 const asUser = (principal: { issuer: string; userId: string }) => ({

@@ -1,6 +1,6 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 
-import type { Services } from '../app/services';
+import type { Services } from './services';
 import { describeError } from '../domain/errors';
 
 /** Processed-event records are kept this long for deduplication; providers redeliver for hours (Graph: 4 h). */

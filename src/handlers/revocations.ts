@@ -1,12 +1,12 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 
-import type { Services } from '../app/services';
+import type { Services } from './services';
 import { describeError } from '../domain/errors';
 import { queueDelivery } from './queue-delivery';
 import type { RevocationJob } from '../domain/model';
 import { parseJsonBody } from '../http/body';
-import { adminOnly, json } from '../http/handler';
+import { adminOnly, json } from './handler';
 import { revocationJobRequestSchema } from '../http/schemas';
 
 /** The host's maxDequeueCount (host.json): the last delivery of a step that fails marks its job failed. */

@@ -1,5 +1,5 @@
 import { parseJsonBody } from '../http/body';
-import { authenticated, clientIpOf, json } from '../http/handler';
+import { authenticated, clientIpOf, json } from './handler';
 import { notFound } from '../domain/errors';
 import { teamsTokenRequestSchema, tokenRequestSchema } from '../http/schemas';
 import type { IssuedToken } from '../identity/identity-service';

@@ -1,10 +1,10 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
-import type { Services } from '../app/services';
+import type { Services } from './services';
 import type { WebhookConfig } from '../config/config';
 import { badRequest, notFound, ServiceError } from '../domain/errors';
 import { readBody } from '../http/body';
-import { handle, json } from '../http/handler';
+import { handle, json } from './handler';
 import { recordWebhookEvents } from '../telemetry';
 import type { WebhookOutcome, WebhookRequest } from '../webhooks/types';
 

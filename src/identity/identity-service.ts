@@ -2,7 +2,7 @@ import type { TokenScope } from '@azure/communication-identity';
 
 import { AcsUnauthorizedError } from '../domain/errors';
 import type { IdentityGateway, IdentityGateways } from '../domain/ports';
-import { ResourceRouter } from '../acs/router';
+import { ResourceRouter } from './resource-router';
 import {
   type AccessDecision,
   type AppUser,

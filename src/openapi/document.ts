@@ -1,7 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 
-import { version } from '../app/version';
+import { version } from '../config/version';
 import { revocationJobRequestSchema, teamsTokenRequestSchema, tokenRequestSchema } from '../http/schemas';
 import {
   adminUserResponseSchema,

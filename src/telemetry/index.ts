@@ -2,7 +2,7 @@ import type { Attributes, Counter, Histogram, Tracer } from '@opentelemetry/api'
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 
-import { version } from '../app/version';
+import { version } from '../config/version';
 import { UpstreamError } from '../domain/errors';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- telemetry loads only when it is turned on */

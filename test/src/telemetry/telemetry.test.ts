@@ -14,7 +14,7 @@ import {
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 import { AcsIdentityGateway } from '../../../src/acs/identity-client';
-import { handle } from '../../../src/http/handler';
+import { handle } from '../../../src/handlers/handler';
 import {
   defaultMaxDequeueCount,
   disableTelemetry,

@@ -1,4 +1,4 @@
-import { ResourceRouter } from '../../../src/acs/router';
+import { ResourceRouter } from '../../../src/identity/resource-router';
 import type { IdentityGateway } from '../../../src/domain/ports';
 
 const gateway = (resource: string) => ({ resource }) as IdentityGateway;

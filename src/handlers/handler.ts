@@ -1,10 +1,10 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 
-import type { Services } from '../app/services';
-import type { Principal } from '../auth/principal';
+import { errorToResponse } from '../http/problem';
+import type { Principal } from '../domain/model';
 import { forbidden } from '../domain/errors';
 import { traceInvocation } from '../telemetry';
-import { errorToResponse } from './problem';
+import type { Services } from './services';
 
 /** An HTTP handler as the Functions runtime calls it. */
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;

@@ -1,0 +1,27 @@
+import type { Config } from '../config/config';
+import type {
+  Authenticator,
+  IdentityEventQueue,
+  IdentityGateway,
+  MappingStore,
+  ProcessedEventStore,
+} from '../domain/ports';
+import type { EventProcessor } from '../events/event-processor';
+import type { IdentityService } from '../identity/identity-service';
+import type { RevocationJobs } from '../jobs/revocation-jobs';
+
+/** What the handlers are given: built once per process by the composition root (src/app), by tests with fakes. */
+export interface Services {
+  config: Config;
+  authenticator: Authenticator;
+  identities: IdentityService;
+  mappings: MappingStore;
+  acs: IdentityGateway;
+  eventQueue: IdentityEventQueue;
+  events: EventProcessor;
+  processedEvents: ProcessedEventStore;
+  /** Revoke-all jobs. */
+  revocations: RevocationJobs;
+  /** Resolves once the tables and the queues exist (created on first use per process; a failure is retried). */
+  ready(): Promise<void>;
+}
