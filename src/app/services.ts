@@ -8,7 +8,6 @@ export type { Services };
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the SDK clients load on first use, not at cold start (bench/cold-start.ts) */
 
-
 /**
  * One credential per managed identity per process, so that ACS and Storage share its token cache. Loaded lazily so
  * that `@azure/identity` (about 100 ms to import) costs nothing when connection strings are used.
