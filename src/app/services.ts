@@ -1,10 +1,39 @@
 import type { TokenCredential } from '@azure/core-auth';
 
-import type { Authenticator } from '../domain/ports';
 import { type Config, type Connection, loadConfig } from '../config/config';
+import type {
+  Authenticator,
+  IdentityEventQueue,
+  IdentityGateway,
+  IdentityGateways,
+  IntentStore,
+  MappingStore,
+  ProcessedEventStore,
+  QuotaStore,
+  RevocationJobStore,
+  RevocationStepQueue,
+} from '../domain/ports';
 import type { Services } from '../handlers/services';
 
 export type { Services };
+
+/** What the use cases are built on: the SDK clients behind the ports in production, fakes in tests. */
+export interface Adapters {
+  authenticator: Authenticator;
+  mappings: MappingStore;
+  intents: IntentStore;
+  /** The primary ACS resource. */
+  acs: IdentityGateway;
+  /** Every ACS resource, routing new identities (defaults to the primary alone). */
+  gateways: IdentityGateways;
+  quotaStore: QuotaStore;
+  processedEvents: ProcessedEventStore;
+  eventQueue: IdentityEventQueue;
+  revocationJobs: RevocationJobStore;
+  revocationSteps: RevocationStepQueue;
+  /** Resolves once the tables and the queues exist. */
+  ready(): Promise<void>;
+}
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the SDK clients load on first use, not at cold start (bench/cold-start.ts) */
 
@@ -28,22 +57,19 @@ function credentials(): (connection: Connection) => () => TokenCredential {
   };
 }
 
-type Clients = Omit<Services, 'config' | 'authenticator'>;
+type StorageAdapters = Omit<Adapters, 'authenticator'>;
 
-/** Builds the SDK clients and what uses them; required here so that no SDK loads before it is needed. */
-function createClients(config: Config): Clients {
+/** Builds the SDK clients behind the ports; required here so that no SDK loads before it is needed. */
+function createStorageAdapters(config: Config): StorageAdapters {
   const { acsEndpointOf, AcsIdentityGateway, createIdentityClient, resourceOf } =
     require('../acs/identity-client') as typeof import('../acs/identity-client');
   const { ResourceRouter } = require('../identity/resource-router') as typeof import('../identity/resource-router');
-  const { EventProcessor } = require('../events/event-processor') as typeof import('../events/event-processor');
-  const { IdentityService } = require('../identity/identity-service') as typeof import('../identity/identity-service');
-  const { Quotas } = require('../identity/quotas') as typeof import('../identity/quotas');
-  const { RevocationJobs } = require('../jobs/revocation-jobs') as typeof import('../jobs/revocation-jobs');
   const { CachedMappingStore } =
     require('../storage/cached-mapping-store') as typeof import('../storage/cached-mapping-store');
   const { createQueueClient, createTableClient } = require('../storage/clients') as typeof import('../storage/clients');
   const { storageCall } = require('../storage/errors') as typeof import('../storage/errors');
   const { EventQueue } = require('../storage/event-queue') as typeof import('../storage/event-queue');
+  const { IntentRepository } = require('../storage/intent-repository') as typeof import('../storage/intent-repository');
   const { MappingRepository } =
     require('../storage/mapping-repository') as typeof import('../storage/mapping-repository');
   const { ProcessedEventRepository } =
@@ -55,21 +81,14 @@ function createClients(config: Config): Clients {
 
   const storageTimeoutInMs = Math.min(config.upstreamTimeoutInMs, 5000);
   const credentialFactory = credentials();
-  const mappingTable = createTableClient(
-    config.storage.table,
-    config.tables.mapping,
-    credentialFactory(config.storage.table),
-  );
-  const eventsTable = createTableClient(
-    config.storage.table,
-    config.tables.events,
-    credentialFactory(config.storage.table),
-  );
-  const queueClient = createQueueClient(
-    config.storage.queue,
-    config.eventsQueue,
-    credentialFactory(config.storage.queue),
-  );
+  const table = (name: string) =>
+    createTableClient(config.storage.table, name, credentialFactory(config.storage.table));
+  const queue = (name: string) =>
+    createQueueClient(config.storage.queue, name, credentialFactory(config.storage.queue));
+  const mappingTable = table(config.tables.mapping);
+  const eventsTable = table(config.tables.events);
+  const eventsQueue = queue(config.eventsQueue);
+  const jobsQueue = queue(config.jobsQueue);
   const gatewayFor = (connection: Connection) =>
     new AcsIdentityGateway(
       createIdentityClient(connection, credentialFactory(connection)),
@@ -77,33 +96,7 @@ function createClients(config: Config): Clients {
       resourceOf(acsEndpointOf(connection)),
     );
   const acs = gatewayFor(config.acs);
-  const router = new ResourceRouter(
-    acs,
-    config.acsResources.map((resource) => ({ ...resource, gateway: gatewayFor(resource.connection) })),
-  );
   const mappings = new MappingRepository(mappingTable, storageTimeoutInMs);
-  const cached = config.mappingCache.maxAgeInMs > 0 ? new CachedMappingStore(mappings, config.mappingCache) : mappings;
-  const quotas = new Quotas(new TableQuotaStore(mappingTable, storageTimeoutInMs), config.quotas);
-  const identities = new IdentityService(cached, router, {
-    idempotentCreate: config.idempotentCreate,
-    reconcileAfterInMs: config.reconcileAfterInMs,
-    quotas,
-  });
-  const processedEvents = new ProcessedEventRepository(eventsTable, storageTimeoutInMs);
-  const jobsQueueClient = createQueueClient(
-    config.storage.queue,
-    config.jobsQueue,
-    credentialFactory(config.storage.queue),
-  );
-  const revocations = new RevocationJobs(
-    new RevocationJobRepository(mappingTable, storageTimeoutInMs),
-    new StepQueue(jobsQueueClient, storageTimeoutInMs),
-    identities,
-    {
-      ratePerSecond: config.revokeAllRatePerSecond,
-      ...(config.auth.adminGlobalRole ? { globalRole: config.auth.adminGlobalRole } : {}),
-    },
-  );
 
   let readiness: Promise<void> | undefined;
   const ready = () => {
@@ -111,8 +104,8 @@ function createClients(config: Config): Clients {
       await Promise.all([
         mappingTable.createTable({ abortSignal }),
         eventsTable.createTable({ abortSignal }),
-        queueClient.createIfNotExists({ abortSignal }),
-        jobsQueueClient.createIfNotExists({ abortSignal }),
+        eventsQueue.createIfNotExists({ abortSignal }),
+        jobsQueue.createIfNotExists({ abortSignal }),
       ]);
     }).catch((error: unknown) => {
       readiness = undefined;
@@ -122,60 +115,109 @@ function createClients(config: Config): Clients {
   };
 
   return {
-    identities,
-    mappings,
+    mappings: config.mappingCache.maxAgeInMs > 0 ? new CachedMappingStore(mappings, config.mappingCache) : mappings,
+    intents: new IntentRepository(mappingTable, storageTimeoutInMs),
     acs,
-    eventQueue: new EventQueue(queueClient, storageTimeoutInMs),
-    events: new EventProcessor(identities, processedEvents),
-    processedEvents,
-    revocations,
+    gateways: new ResourceRouter(
+      acs,
+      config.acsResources.map((resource) => ({ ...resource, gateway: gatewayFor(resource.connection) })),
+    ),
+    quotaStore: new TableQuotaStore(mappingTable, storageTimeoutInMs),
+    processedEvents: new ProcessedEventRepository(eventsTable, storageTimeoutInMs),
+    eventQueue: new EventQueue(eventsQueue, storageTimeoutInMs),
+    revocationJobs: new RevocationJobRepository(mappingTable, storageTimeoutInMs),
+    revocationSteps: new StepQueue(jobsQueue, storageTimeoutInMs),
     ready,
   };
+}
+
+function createAuthenticator(config: Config): Authenticator {
+  return config.auth.mode === 'appservice'
+    ? new (
+        require('../auth/appservice-authenticator') as typeof import('../auth/appservice-authenticator')
+      ).AppServiceAuthenticator(config.auth)
+    : new (require('../auth/jwt-authenticator') as typeof import('../auth/jwt-authenticator')).JwtAuthenticator(
+        config.auth,
+      );
+}
+
+type UseCases = Pick<Services, 'identities' | 'reconciler' | 'events' | 'revocations'>;
+
+/** The use cases over the adapters: the one wiring, for production and for tests alike. */
+function composeUseCases(config: Config, adapter: <K extends keyof Adapters>(key: K) => Adapters[K]): UseCases {
+  const { createIdentityUseCases } =
+    require('../identity/identity-service') as typeof import('../identity/identity-service');
+  const { Quotas } = require('../identity/quotas') as typeof import('../identity/quotas');
+  const { EventProcessor } = require('../events/event-processor') as typeof import('../events/event-processor');
+  const { RevocationJobs } = require('../jobs/revocation-jobs') as typeof import('../jobs/revocation-jobs');
+
+  const anyQuota = Object.values(config.quotas).some((limit) => limit !== undefined);
+  const { identities, reconciler } = createIdentityUseCases({
+    mappings: adapter('mappings'),
+    intents: adapter('intents'),
+    acs: adapter('gateways'),
+    tokens: config.tokens,
+    idempotentCreate: config.idempotentCreate,
+    reconcileAfterInMs: config.reconcileAfterInMs,
+    ...(anyQuota ? { quotas: new Quotas(adapter('quotaStore'), config.quotas) } : {}),
+  });
+  const revocations = new RevocationJobs(adapter('revocationJobs'), adapter('revocationSteps'), identities, {
+    ratePerSecond: config.revokeAllRatePerSecond,
+    ...(config.auth.adminGlobalRole ? { globalRole: config.auth.adminGlobalRole } : {}),
+  });
+  return { identities, reconciler, events: new EventProcessor(identities, adapter('processedEvents')), revocations };
 }
 
 /**
  * The composition root: validated configuration now, every client once per process on first use. The SDKs (and
  * `@azure/identity` with managed identity) are not loaded at cold start; the first request that needs them does.
+ * Tests pass their own adapters as `overrides` (an adapter not overridden is the real one).
  */
-export function createServices(config: Config): Services {
-  let clients: Clients | undefined;
+export function createServices(config: Config, overrides: Partial<Adapters> = {}): Services {
+  let storage: StorageAdapters | undefined;
   let authenticator: Authenticator | undefined;
-  const built = () => (clients ??= createClients(config));
+  let useCases: UseCases | undefined;
+  const adapter = <K extends keyof Adapters>(key: K): Adapters[K] => {
+    const given = overrides[key];
+    if (given !== undefined) return given;
+    if (key === 'authenticator') return (authenticator ??= createAuthenticator(config)) as Adapters[K];
+    // A test that brings its own ACS gateway and no router routes every user to that gateway.
+    if (key === 'gateways' && overrides.acs !== undefined) {
+      const { ResourceRouter } = require('../identity/resource-router') as typeof import('../identity/resource-router');
+      const router: IdentityGateways = new ResourceRouter(overrides.acs);
+      return router as Adapters[K];
+    }
+    const built: Partial<Adapters> = (storage ??= createStorageAdapters(config));
+    return built[key] as Adapters[K];
+  };
+  const useCasesBuilt = () => (useCases ??= composeUseCases(config, adapter));
   return {
     config,
     get authenticator() {
-      authenticator ??=
-        config.auth.mode === 'appservice'
-          ? new (
-              require('../auth/appservice-authenticator') as typeof import('../auth/appservice-authenticator')
-            ).AppServiceAuthenticator(config.auth)
-          : new (require('../auth/jwt-authenticator') as typeof import('../auth/jwt-authenticator')).JwtAuthenticator(
-              config.auth,
-            );
-      return authenticator;
+      return adapter('authenticator');
     },
     get identities() {
-      return built().identities;
+      return useCasesBuilt().identities;
     },
-    get mappings() {
-      return built().mappings;
+    get reconciler() {
+      return useCasesBuilt().reconciler;
     },
     get acs() {
-      return built().acs;
+      return adapter('acs');
     },
     get eventQueue() {
-      return built().eventQueue;
+      return adapter('eventQueue');
     },
     get events() {
-      return built().events;
+      return useCasesBuilt().events;
     },
     get processedEvents() {
-      return built().processedEvents;
+      return adapter('processedEvents');
     },
     get revocations() {
-      return built().revocations;
+      return useCasesBuilt().revocations;
     },
-    ready: () => built().ready(),
+    ready: () => adapter('ready')(),
   };
 }
 

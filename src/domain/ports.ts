@@ -26,14 +26,17 @@ export interface NewMapping {
 }
 
 /**
- * Where mappings, decisions, intents and the audit trail are kept (Table Storage in `src/storage`). Every change
- * is conditional on what was read; a failed condition throws `ConcurrentChangeError` unless documented otherwise.
+ * Where mappings, decisions and the audit trail are kept (Table Storage in `src/storage`). Every change is
+ * conditional on what was read; a failed condition throws `ConcurrentChangeError` unless documented otherwise.
  */
 export interface MappingStore {
-  /** The mapping, or undefined (also for a deleted one). */
+  /** The mapping, or undefined (also for a deleted one); always the stored row. */
   get(user: AppUser): Promise<IdentityMapping | undefined>;
-  /** The mapping and the access decision in one round trip. */
-  read(user: AppUser): Promise<UserRecord>;
+  /**
+   * The mapping and the access decision in one round trip. A store may answer from a bounded cache of its own;
+   * `fresh` asks for the stored rows (after ACS said the mapped identity is unknown, say).
+   */
+  read(user: AppUser, options?: { fresh?: boolean }): Promise<UserRecord>;
   /** Create-only with its `created` audit record; false when the user already has a mapping. */
   create(user: AppUser, identity: NewMapping, cause: AuditCause, now?: Date): Promise<boolean>;
   markDeleting(mapping: IdentityMapping, now?: Date): Promise<IdentityMapping>;
@@ -48,6 +51,14 @@ export interface MappingStore {
     cause: AuditCause,
     now?: Date,
   ): Promise<boolean>;
+  listAudit(user: AppUser, limit?: number): Promise<AuditEntry[]>;
+}
+
+/**
+ * The multi-step changes in progress (a partition of their own in `src/storage`): written before a change's first
+ * external step, deleted when it is finished or undone, and listed by the reconciler when a crash left one behind.
+ */
+export interface IntentStore {
   putIntent(
     kind: Intent['kind'],
     user: AppUser,
@@ -55,12 +66,12 @@ export interface MappingStore {
     now?: Date,
     resource?: string,
   ): Promise<Intent>;
+  /** Remembers which ACS identity an intent produced, so that the reconciler can delete it if nothing else does. */
   recordIntentIdentity(intent: Intent, communicationUserId: string): Promise<void>;
+  /** Already gone is fine. */
   deleteIntent(intent: Pick<Intent, 'id'>): Promise<void>;
+  /** Intents created before `cutoff`, oldest first, at most `limit`. */
   listIntentsBefore(cutoff: Date, limit?: number): Promise<Intent[]>;
-  listAudit(user: AppUser, limit?: number): Promise<AuditEntry[]>;
-  /** Stores that cache `read` drop the user's entry (after ACS said the mapped identity is unknown). */
-  forget?(user: AppUser): void;
 }
 
 export interface AccessToken {

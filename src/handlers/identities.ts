@@ -2,10 +2,6 @@ import { parseJsonBody } from '../http/body';
 import { authenticated, clientIpOf, json } from './handler';
 import { emptyRequestSchema } from '../http/schemas';
 
-const asUser = (principal: { issuer: string; userId: string }) => ({
-  issuer: principal.issuer,
-  userId: principal.userId,
-});
 const caller = { kind: 'caller' } as const;
 
 export const createIdentity = authenticated(async (request, context, { identities }, principal) => {
@@ -21,17 +17,17 @@ export const createIdentity = authenticated(async (request, context, { identitie
 });
 
 export const getIdentity = authenticated(async (_request, _context, { identities }, principal) => {
-  const identity = await identities.getIdentity(asUser(principal));
+  const identity = await identities.getIdentity(principal);
   return json(200, { communicationUserId: identity.communicationUserId, createdOn: identity.createdOn.toISOString() });
 });
 
 export const revokeTokens = authenticated(async (request, context, { identities }, principal) => {
   await parseJsonBody(request, emptyRequestSchema);
-  await identities.revokeTokens(asUser(principal), { cause: caller, log: context });
+  await identities.revokeTokens(principal, { cause: caller, log: context });
   return { status: 204 };
 });
 
 export const deleteIdentity = authenticated(async (_request, context, { identities }, principal) => {
-  await identities.deleteIdentity(asUser(principal), { cause: caller, log: context });
+  await identities.deleteIdentity(principal, { cause: caller, log: context });
   return { status: 204 };
 });

@@ -1,13 +1,8 @@
 import type { Config } from '../config/config';
-import type {
-  Authenticator,
-  IdentityEventQueue,
-  IdentityGateway,
-  MappingStore,
-  ProcessedEventStore,
-} from '../domain/ports';
+import type { Authenticator, IdentityEventQueue, IdentityGateway, ProcessedEventStore } from '../domain/ports';
 import type { EventProcessor } from '../events/event-processor';
 import type { IdentityService } from '../identity/identity-service';
+import type { Reconciler } from '../identity/reconciler';
 import type { RevocationJobs } from '../jobs/revocation-jobs';
 
 /** What the handlers are given: built once per process by the composition root (src/app), by tests with fakes. */
@@ -15,7 +10,8 @@ export interface Services {
   config: Config;
   authenticator: Authenticator;
   identities: IdentityService;
-  mappings: MappingStore;
+  /** Finishes or undoes what a crash left unfinished (the reconcileIdentities timer). */
+  reconciler: Reconciler;
   acs: IdentityGateway;
   eventQueue: IdentityEventQueue;
   events: EventProcessor;

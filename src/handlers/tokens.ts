@@ -3,8 +3,6 @@ import { authenticated, clientIpOf, json } from './handler';
 import { notFound } from '../domain/errors';
 import { teamsTokenRequestSchema, tokenRequestSchema } from '../http/schemas';
 import type { IssuedToken } from '../identity/identity-service';
-import { resolveTokenRequest } from '../identity/token-policy';
-import { recordTokenIssued } from '../telemetry';
 
 const tokenBody = (token: IssuedToken) => ({
   communicationUserId: token.communicationUserId,
@@ -13,23 +11,21 @@ const tokenBody = (token: IssuedToken) => ({
   scopes: token.scopes,
 });
 
-export const issueToken = authenticated(async (request, context, { identities, config }, principal) => {
-  const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
-  const token = await identities.issueToken({ ...principal, clientIp: clientIpOf(request) }, tokenRequest, {
+export const issueToken = authenticated(async (request, context, { identities }, principal) => {
+  const body = await parseJsonBody(request, tokenRequestSchema);
+  const token = await identities.issueToken({ ...principal, clientIp: clientIpOf(request) }, body, {
     cause: { kind: 'caller' },
     log: context,
   });
-  recordTokenIssued(token.created ? 'created' : 'existing', token.scopes);
   return json(token.created ? 201 : 200, tokenBody(token));
 });
 
-export const refreshToken = authenticated(async (request, context, { identities, config }, principal) => {
-  const tokenRequest = resolveTokenRequest(await parseJsonBody(request, tokenRequestSchema), config.tokens);
-  const token = await identities.refreshToken({ ...principal, clientIp: clientIpOf(request) }, tokenRequest, {
+export const refreshToken = authenticated(async (request, context, { identities }, principal) => {
+  const body = await parseJsonBody(request, tokenRequestSchema);
+  const token = await identities.refreshToken({ ...principal, clientIp: clientIpOf(request) }, body, {
     cause: { kind: 'caller' },
     log: context,
   });
-  recordTokenIssued('refresh', token.scopes);
   return json(200, tokenBody(token));
 });
 

@@ -1,11 +1,11 @@
 import type { TokenScope } from '@azure/communication-identity';
 
 import { forbidden } from '../domain/errors';
-import type { TokenRequest } from './identity-service';
+import type { TokenRequest, TokenRequestInput } from './types';
 
 /** Applies the configured scope policy: defaults when none are asked for, 403 for a known scope not allowed here. */
 export function resolveTokenRequest(
-  body: { scopes?: TokenScope[] | undefined; expiresInMinutes?: number | undefined },
+  body: TokenRequestInput,
   policy: { allowedScopes: readonly TokenScope[]; defaultScopes: readonly TokenScope[] },
 ): TokenRequest {
   const scopes = body.scopes ?? [...policy.defaultScopes];

@@ -1,4 +1,4 @@
-import type { AccessDecision, AppUser, AuditCause, IdentityMapping, Intent, UserRecord } from '../domain/model';
+import type { AccessDecision, AppUser, AuditCause, IdentityMapping, UserRecord } from '../domain/model';
 import type { MappingStore, NewMapping } from '../domain/ports';
 
 export interface MappingCacheOptions {
@@ -12,8 +12,8 @@ export interface MappingCacheOptions {
 /**
  * Keeps each user's record (mapping and access decision) in the instance for a bounded time, so that a
  * steady-state token refresh reads no Table row. Every write through this store drops the user's entry; writes on
- * other instances are seen after at most `maxAgeInMs` (or at once, when ACS answers 401 and the caller calls
- * {@link forget}). Bounded in size (LRU) and age.
+ * other instances are seen after at most `maxAgeInMs` (or at once, when the caller asks for a `fresh` read, as it
+ * does when ACS answers 401). Bounded in size (LRU) and age.
  */
 export class CachedMappingStore implements MappingStore {
   private readonly entries = new Map<string, { record: UserRecord; readAt: number }>();
@@ -26,9 +26,10 @@ export class CachedMappingStore implements MappingStore {
     this.now = options.now ?? Date.now;
   }
 
-  /** Reads through the cache. */
-  async read(user: AppUser): Promise<UserRecord> {
+  /** Reads through the cache; `fresh` drops the user's entry first and reads the table. */
+  async read(user: AppUser, options: { fresh?: boolean } = {}): Promise<UserRecord> {
     const key = keyOf(user);
+    if (options.fresh) this.entries.delete(key);
     const cached = this.entries.get(key);
     if (cached && this.now() - cached.readAt < this.options.maxAgeInMs) {
       this.entries.delete(key); // re-insert: Map order is the LRU order
@@ -44,11 +45,6 @@ export class CachedMappingStore implements MappingStore {
         this.entries.delete(this.entries.keys().next().value as string);
     }
     return record;
-  }
-
-  /** Drops the user's entry: the next read goes to the table. */
-  forget(user: AppUser): void {
-    this.entries.delete(keyOf(user));
   }
 
   get size(): number {
@@ -86,33 +82,17 @@ export class CachedMappingStore implements MappingStore {
     return this.writing(user, () => this.inner.recordDecision(user, decision, current, cause, now));
   }
 
-  putIntent(kind: Intent['kind'], user: AppUser, communicationUserId?: string, now?: Date, resource?: string) {
-    return this.inner.putIntent(kind, user, communicationUserId, now, resource);
-  }
-
-  recordIntentIdentity(intent: Intent, communicationUserId: string) {
-    return this.inner.recordIntentIdentity(intent, communicationUserId);
-  }
-
-  deleteIntent(intent: Pick<Intent, 'id'>) {
-    return this.inner.deleteIntent(intent);
-  }
-
-  listIntentsBefore(cutoff: Date, limit?: number) {
-    return this.inner.listIntentsBefore(cutoff, limit);
-  }
-
   listAudit(user: AppUser, limit?: number) {
     return this.inner.listAudit(user, limit);
   }
 
   /** Drops the entry before and after the write, whatever its outcome (a failed condition means it was stale). */
   private async writing<T>(user: AppUser, write: () => Promise<T>): Promise<T> {
-    this.forget(user);
+    this.entries.delete(keyOf(user));
     try {
       return await write();
     } finally {
-      this.forget(user);
+      this.entries.delete(keyOf(user));
     }
   }
 }

@@ -3,85 +3,33 @@ import type { TableClient, TransactionAction } from '@azure/data-tables';
 import {
   type AccessDecision,
   type AppUser,
-  type AuditAction,
   type AuditCause,
   type AuditEntry,
   ConcurrentChangeError,
   type IdentityMapping,
-  type Intent,
-  type MappingState,
   type UserRecord,
 } from '../domain/model';
 import type { MappingStore, NewMapping } from '../domain/ports';
 import { isStorageStatus, storageCall } from './errors';
+import { auditRowPrefix, decisionRowKey, mappingRowKey, userPartitionKey } from './keys';
 import {
-  auditRowKey,
-  auditRowPrefix,
-  decisionRowKey,
-  intentPartitionKey,
-  intentRowKey,
-  intentRowKeyLowerBound,
-  mappingRowKey,
-  userPartitionKey,
-} from './keys';
+  auditEntity,
+  type AuditEntity,
+  type DecisionEntity,
+  type MappingEntity,
+  toAuditEntry,
+  toDecision,
+  toMapping,
+} from './mapping-entities';
 
 export type { AuditAction, AuditCause, AuditEntry, IdentityMapping, MappingState } from '../domain/model';
-
-export type MappingEntity = {
-  partitionKey: string;
-  rowKey: string;
-  issuer: string;
-  userId: string;
-  communicationUserId: string;
-  resource?: string;
-  createdOn: Date;
-  /** `deleted`: a tombstone (the row stays so that every later change of it can carry an ETag condition). */
-  state: MappingState | 'deleted';
-  revokedAt?: Date;
-  intentId?: string;
-  updatedOn: Date;
-};
-
-type DecisionEntity = {
-  partitionKey: string;
-  rowKey: string;
-  kind: AccessDecision['kind'];
-  at: Date;
-  source: string;
-  eventId: string;
-  eventType?: string;
-};
-
-type IntentEntity = {
-  partitionKey: string;
-  rowKey: string;
-  kind: Intent['kind'];
-  issuer: string;
-  userId: string;
-  createdAt: Date;
-  communicationUserId?: string;
-  resource?: string;
-};
-
-type AuditEntity = {
-  partitionKey: string;
-  rowKey: string;
-  action: AuditAction;
-  cause: AuditCause['kind'];
-  actor?: string;
-  jobId?: string;
-  source?: string;
-  eventId?: string;
-  eventType?: string;
-  communicationUserId: string;
-  at: Date;
-};
+export { type MappingEntity, toMapping } from './mapping-entities';
 
 /**
  * One table holds, per app user, the mapping row, the identity provider's decision (if any) and that user's audit
  * rows in the same partition, so every lifecycle change and its audit record commit together in one entity-group
  * transaction. Every write that can race carries a condition: create-only for new rows, the ETag read for changes.
- * Partition `intents` lists the multi-step changes in progress for the reconciler.
+ * (Partition `intents` of the same table belongs to {@link IntentRepository}.)
  */
 export class MappingRepository implements MappingStore {
   constructor(
@@ -104,7 +52,7 @@ export class MappingRepository implements MappingStore {
   }
 
   /** The mapping and the provider's decision in one range query (their row keys are adjacent). */
-  async read(user: AppUser): Promise<UserRecord> {
+  async read(user: AppUser, _options?: { fresh?: boolean }): Promise<UserRecord> {
     const partitionKey = userPartitionKey(user);
     const filter = `PartitionKey eq '${partitionKey}' and RowKey ge '${mappingRowKey}' and RowKey le '${decisionRowKey}'`;
     return storageCall(this.timeoutInMs, async (abortSignal) => {
@@ -284,64 +232,6 @@ export class MappingRepository implements MappingStore {
     return true;
   }
 
-  /** Writes an intent before the first external step of a multi-step change. */
-  async putIntent(
-    kind: Intent['kind'],
-    user: AppUser,
-    communicationUserId?: string,
-    now = new Date(),
-    resource?: string,
-  ): Promise<Intent> {
-    const entity: IntentEntity = {
-      ...(resource ? { resource } : {}),
-      partitionKey: intentPartitionKey,
-      rowKey: intentRowKey(now),
-      kind,
-      issuer: user.issuer,
-      userId: user.userId,
-      createdAt: now,
-      ...(communicationUserId ? { communicationUserId } : {}),
-    };
-    return storageCall(this.timeoutInMs, async (abortSignal) => {
-      const result = await this.table.createEntity(entity, { abortSignal });
-      return toIntent({ ...entity, etag: result.etag ?? '*' });
-    });
-  }
-
-  /** Remembers which ACS identity an intent produced (so that the reconciler can delete it if nothing else does). */
-  async recordIntentIdentity(intent: Intent, communicationUserId: string): Promise<void> {
-    await storageCall(this.timeoutInMs, (abortSignal) =>
-      this.table.updateEntity({ partitionKey: intentPartitionKey, rowKey: intent.id, communicationUserId }, 'Merge', {
-        etag: '*',
-        abortSignal,
-      }),
-    );
-  }
-
-  /** The change is finished (or undone): forget its intent. Already gone is fine. */
-  async deleteIntent(intent: Pick<Intent, 'id'>): Promise<void> {
-    await storageCall(this.timeoutInMs, async (abortSignal) => {
-      try {
-        await this.table.deleteEntity(intentPartitionKey, intent.id, { abortSignal });
-      } catch (error) {
-        if (!isStorageStatus(error, 404)) throw error;
-      }
-    });
-  }
-
-  /** Intents created before `cutoff`, oldest first, at most `limit`. */
-  async listIntentsBefore(cutoff: Date, limit = 500): Promise<Intent[]> {
-    const filter = `PartitionKey eq '${intentPartitionKey}' and RowKey lt '${intentRowKeyLowerBound(cutoff)}'`;
-    return storageCall(this.timeoutInMs * 3, async (abortSignal) => {
-      const intents: Intent[] = [];
-      for await (const entity of this.table.listEntities<IntentEntity>({ queryOptions: { filter }, abortSignal })) {
-        intents.push(toIntent(entity));
-        if (intents.length >= limit) break;
-      }
-      return intents;
-    });
-  }
-
   /** The user's audit trail, newest first. */
   async listAudit(user: AppUser, limit = 100): Promise<AuditEntry[]> {
     const partitionKey = userPartitionKey(user);
@@ -367,80 +257,4 @@ export class MappingRepository implements MappingStore {
       }
     });
   }
-}
-
-function auditEntity(
-  partitionKey: string,
-  action: AuditAction,
-  cause: AuditCause,
-  communicationUserId: string,
-  at: Date,
-): AuditEntity {
-  return {
-    partitionKey,
-    rowKey: auditRowKey(at),
-    action,
-    cause: cause.kind,
-    ...(cause.kind === 'admin' ? { actor: cause.actor, ...(cause.jobId ? { jobId: cause.jobId } : {}) } : {}),
-    ...(cause.kind === 'webhook'
-      ? { source: cause.source, eventId: cause.eventId, ...(cause.eventType ? { eventType: cause.eventType } : {}) }
-      : {}),
-    communicationUserId,
-    at,
-  };
-}
-
-/** A tombstone reads as no mapping. */
-export function toMapping(entity: MappingEntity & { etag: string }): IdentityMapping | undefined {
-  if (entity.state === 'deleted') return undefined;
-  return {
-    user: { issuer: entity.issuer, userId: entity.userId },
-    communicationUserId: entity.communicationUserId,
-    ...(entity.resource ? { resource: entity.resource } : {}),
-    createdOn: new Date(entity.createdOn),
-    state: entity.state,
-    ...(entity.revokedAt ? { revokedAt: new Date(entity.revokedAt) } : {}),
-    ...(entity.intentId ? { intentId: entity.intentId } : {}),
-    etag: entity.etag,
-  };
-}
-
-function toDecision(entity: DecisionEntity & { etag: string }): AccessDecision {
-  return {
-    kind: entity.kind,
-    at: new Date(entity.at),
-    source: entity.source,
-    eventId: entity.eventId,
-    ...(entity.eventType ? { eventType: entity.eventType } : {}),
-    etag: entity.etag,
-  };
-}
-
-function toIntent(entity: IntentEntity & { etag: string }): Intent {
-  return {
-    id: entity.rowKey,
-    kind: entity.kind,
-    user: { issuer: entity.issuer, userId: entity.userId },
-    createdAt: new Date(entity.createdAt),
-    ...(entity.communicationUserId ? { communicationUserId: entity.communicationUserId } : {}),
-    ...(entity.resource ? { resource: entity.resource } : {}),
-    etag: entity.etag,
-  };
-}
-
-function toAuditEntry(entity: AuditEntity): AuditEntry {
-  const cause: AuditCause =
-    entity.cause === 'admin'
-      ? { kind: 'admin', actor: entity.actor ?? '', ...(entity.jobId ? { jobId: entity.jobId } : {}) }
-      : entity.cause === 'webhook'
-        ? {
-            kind: 'webhook',
-            source: entity.source ?? '',
-            eventId: entity.eventId ?? '',
-            ...(entity.eventType ? { eventType: entity.eventType } : {}),
-          }
-        : entity.cause === 'reconciler'
-          ? { kind: 'reconciler' }
-          : { kind: 'caller' };
-  return { action: entity.action, cause, communicationUserId: entity.communicationUserId, at: new Date(entity.at) };
 }

@@ -4,7 +4,7 @@ import { ConcurrentChangeError, type IdentityMapping, type RevocationJob } from 
 import type { MappingPage, NewRevocationJob, RevocationJobStore } from '../domain/ports';
 import { isStorageStatus, storageCall } from './errors';
 import { jobPartitionKey, jobRowKey, mappingRowKey } from './keys';
-import { type MappingEntity, toMapping } from './mapping-repository';
+import { type MappingEntity, toMapping } from './mapping-entities';
 
 type JobEntity = {
   partitionKey: string;

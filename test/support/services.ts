@@ -2,15 +2,12 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 
 import { decodeRequestTarget, parseQueryString } from '../../dev/host/request-target';
 import { RouteTable } from '../../dev/host/routing';
-import type { Services } from '../../src/app/services';
+import { type Adapters, createServices, type Services } from '../../src/app/services';
 import { loadConfig } from '../../src/config/config';
 import type { IdentityEvent } from '../../src/domain/events';
 import { unauthenticated } from '../../src/domain/errors';
 import type { Principal } from '../../src/domain/model';
-import type { Claim, ProcessedEventStore } from '../../src/domain/ports';
-import { EventProcessor } from '../../src/events/event-processor';
-import { IdentityService } from '../../src/identity/identity-service';
-import { RevocationJobs } from '../../src/jobs/revocation-jobs';
+import type { Claim, ProcessedEventStore, QuotaDecision, QuotaStore } from '../../src/domain/ports';
 import { fakeIdentityGateway } from './fake-identity-gateway';
 import { InMemoryJobStore, InMemoryStepQueue } from './in-memory-job-store';
 import { InMemoryMappingStore } from './in-memory-mapping-store';
@@ -82,33 +79,46 @@ export class InMemoryProcessedEvents implements ProcessedEventStore {
   }
 }
 
-/** Services for in-process handler tests: in-memory store and queue, scripted ACS, a fake authenticator. */
-export function testServices(settings: Record<string, string> = {}) {
+/**
+ * Services for in-process handler tests, composed by the production factory (createServices) over in-memory
+ * adapters: store and queues in memory, scripted ACS, a fake authenticator.
+ */
+export function testServices(settings: Record<string, string> = {}, overrides: Partial<Adapters> = {}) {
   const config = loadConfig({ ...testSettings, ...settings });
   const { acs, live } = fakeIdentityGateway();
   const mappings = new InMemoryMappingStore();
-  const identities = new IdentityService(mappings, acs, { idempotentCreate: false, reconcileAfterInMs: 600_000 });
   const queued: IdentityEvent[] = [];
   const processedEvents = new InMemoryProcessedEvents();
   const jobs = new InMemoryJobStore(mappings);
   const steps = new InMemoryStepQueue();
-  const revocations = new RevocationJobs(jobs, steps, identities, {
-    ratePerSecond: config.revokeAllRatePerSecond,
-    ...(config.auth.adminGlobalRole ? { globalRole: config.auth.adminGlobalRole } : {}),
-  });
-  const services: Services = {
-    config,
+  const services: Services = createServices(config, {
     authenticator: fakeAuthenticator,
-    identities,
     mappings,
+    intents: mappings,
     acs,
-    eventQueue: { enqueue: async (events) => void queued.push(...events) },
-    events: new EventProcessor(identities, processedEvents),
+    quotaStore: new InMemoryQuotaStore(),
     processedEvents,
-    revocations,
+    eventQueue: { enqueue: async (events) => void queued.push(...events) },
+    revocationJobs: jobs,
+    revocationSteps: steps,
     ready: async () => undefined,
-  };
+    ...overrides,
+  });
   return { services, acs, live, mappings, queued, jobs, steps };
+}
+
+/** Fixed-window counters in memory, as the Table adapter counts them. */
+export class InMemoryQuotaStore implements QuotaStore {
+  readonly counts = new Map<string, { windowStart: number; used: number }>();
+  async consume(key: string, limit: number, windowInMs: number, now = Date.now()): Promise<QuotaDecision> {
+    const windowStart = Math.floor(now / windowInMs) * windowInMs;
+    const current = this.counts.get(key);
+    const used = current?.windowStart === windowStart ? current.used : 0;
+    const resetInSeconds = Math.ceil((windowStart + windowInMs - now) / 1000);
+    if (used >= limit) return { allowed: false, remaining: 0, resetInSeconds };
+    this.counts.set(key, { windowStart, used: used + 1 });
+    return { allowed: true, remaining: limit - used - 1, resetInSeconds };
+  }
 }
 
 /** A real `HttpRequest` as the Functions library builds it. */

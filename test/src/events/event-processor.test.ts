@@ -1,8 +1,6 @@
 import type { IdentityEvent } from '../../../src/domain/events';
 import { EventBusyError, EventProcessor } from '../../../src/events/event-processor';
-import { IdentityService } from '../../../src/identity/identity-service';
-import { fakeIdentityGateway } from '../../support/fake-identity-gateway';
-import { InMemoryMappingStore } from '../../support/in-memory-mapping-store';
+import { identityUseCases } from '../../support/identity-use-cases';
 import { InMemoryProcessedEvents } from '../../support/services';
 
 const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
@@ -21,9 +19,7 @@ const event = (overrides: Partial<IdentityEvent> = {}): IdentityEvent => ({
 
 /** The processor over the real use cases, an in-memory store and a scripted ACS. */
 async function setup(identityCreatedOn?: Date) {
-  const { acs, live } = fakeIdentityGateway();
-  const store = new InMemoryMappingStore();
-  const identities = new IdentityService(store, acs, { idempotentCreate: false, reconcileAfterInMs: 600_000 });
+  const { acs, live, store, identities } = identityUseCases();
   const processed = new InMemoryProcessedEvents();
   if (identityCreatedOn) {
     live.add('8:acs:x');

@@ -81,9 +81,11 @@ describe('webhook handlers (in process)', () => {
   });
 
   it('answers 503 with Retry-After when the events cannot be queued', async () => {
-    const { services } = testServices();
     const { UpstreamError } = await import('../../../src/domain/errors');
-    services.eventQueue = { enqueue: async () => Promise.reject(new UpstreamError('queue', 'unavailable')) };
+    const { services } = testServices(
+      {},
+      { eventQueue: { enqueue: async () => Promise.reject(new UpstreamError('queue', 'unavailable')) } },
+    );
     const notification = {
       value: [
         {

@@ -1,8 +1,7 @@
 import { AcsUnauthorizedError } from '../../../src/acs/identity-client';
 import { UpstreamError } from '../../../src/domain/errors';
-import { IdentityService } from '../../../src/identity/identity-service';
-import { fakeIdentityGateway, fakeResource as resource } from '../../support/fake-identity-gateway';
-import { InMemoryMappingStore } from '../../support/in-memory-mapping-store';
+import { fakeResource as resource } from '../../support/fake-identity-gateway';
+import { identityUseCases } from '../../support/identity-use-cases';
 
 // The use-case logic over an in-memory store with the adapter's conditions and a scripted ACS gateway; the real
 // adapters are exercised against Azurite and the ACS emulator in test/src/storage and test/integration.
@@ -11,13 +10,8 @@ const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 const caller = { cause: { kind: 'caller' as const }, log };
 
 function setup(options: { idempotentCreate?: boolean } = {}) {
-  const { acs, live } = fakeIdentityGateway();
-  const store = new InMemoryMappingStore();
-  const service = new IdentityService(store, acs, {
-    idempotentCreate: options.idempotentCreate ?? false,
-    reconcileAfterInMs: 600_000,
-  });
-  return { acs, store, service, live };
+  const { acs, store, identities: service, reconciler, live } = identityUseCases(options);
+  return { acs, store, service, reconciler, live };
 }
 
 beforeEach(() => jest.clearAllMocks());
@@ -238,42 +232,5 @@ describe('IdentityService.deleteIdentity', () => {
     const fresh = await service.issueToken(user, { scopes: ['chat'] }, caller);
     await service.deleteMapped(stale, caller);
     expect(await store.get(user)).toMatchObject({ communicationUserId: fresh.communicationUserId, state: 'active' });
-  });
-});
-
-describe('IdentityService.reconcile', () => {
-  it('deletes the identity of a create that never saved its mapping (found again through its customId)', async () => {
-    const { acs, store, service, live } = setup({ idempotentCreate: true });
-    store.beforeCall = (method) => {
-      if (method === 'create') throw new Error('host crashed');
-    };
-    acs.createUserAndToken.mockImplementationOnce(async () => {
-      throw new UpstreamError('acs', 'timeout');
-    });
-    await expect(service.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toBeInstanceOf(UpstreamError);
-    store.beforeCall = () => undefined;
-    const [intent] = await store.listIntentsBefore(new Date(Date.now() + 1));
-    expect(await service.reconcile(intent, log)).toBe('orphan_deleted');
-    expect(acs.createUser).toHaveBeenCalledWith({ customId: intent.id });
-    expect(live.size).toBe(0);
-    expect(store.intents.size).toBe(0);
-  });
-
-  it('only forgets the intent of a create that completed', async () => {
-    const { acs, store, service } = setup();
-    const intent = await store.putIntent('create', user);
-    await store.create(user, { communicationUserId: '8:acs:done', resource, intentId: intent.id }, caller.cause);
-    expect(await service.reconcile(intent, log)).toBe('completed');
-    expect(acs.deleteUser).not.toHaveBeenCalled();
-  });
-
-  it('finishes a delete stuck in deleting', async () => {
-    const { store, service, live } = setup();
-    const { communicationUserId } = await service.issueToken(user, { scopes: ['chat'] }, caller);
-    const intent = await store.putIntent('delete', user, communicationUserId);
-    await store.markDeleting((await store.get(user))!);
-    expect(await service.reconcile(intent, log)).toBe('delete_finished');
-    expect(await store.get(user)).toBeUndefined();
-    expect(live.has(communicationUserId)).toBe(false);
   });
 });

@@ -1,10 +1,8 @@
 import { UpstreamError } from '../../../src/domain/errors';
 import type { Principal } from '../../../src/domain/model';
-import { IdentityService } from '../../../src/identity/identity-service';
 import { abandonedAfterInMs, claimDurationInMs, RevocationJobs } from '../../../src/jobs/revocation-jobs';
-import { fakeIdentityGateway } from '../../support/fake-identity-gateway';
 import { InMemoryJobStore, InMemoryStepQueue } from '../../support/in-memory-job-store';
-import { InMemoryMappingStore } from '../../support/in-memory-mapping-store';
+import { identityUseCases } from '../../support/identity-use-cases';
 import { context } from '../../support/services';
 
 const issuer = 'https://issuer.example.com';
@@ -13,9 +11,7 @@ const admin: Principal = { issuer, userId: 'ops', roles: ['Identity.Admin'], sco
 const globalAdmin: Principal = { ...admin, roles: ['Identity.Admin', 'Identity.GlobalAdmin'] };
 
 async function setup(options: { users?: number; otherUsers?: number; ratePerSecond?: number } = {}) {
-  const { acs, live } = fakeIdentityGateway();
-  const mappings = new InMemoryMappingStore();
-  const identities = new IdentityService(mappings, acs, { idempotentCreate: false, reconcileAfterInMs: 600_000 });
+  const { acs, live, store: mappings, identities } = identityUseCases();
   const store = new InMemoryJobStore(mappings);
   const steps = new InMemoryStepQueue();
   const jobs = new RevocationJobs(store, steps, identities, {

@@ -2,6 +2,7 @@ import { TableClient } from '@azure/data-tables';
 
 import { startAzurite, type RunningAzurite } from '../../../dev/azurite';
 import { ConcurrentChangeError } from '../../../src/domain/model';
+import { IntentRepository } from '../../../src/storage/intent-repository';
 import { MappingRepository } from '../../../src/storage/mapping-repository';
 import { RevocationJobRepository } from '../../../src/storage/revocation-jobs';
 
@@ -35,7 +36,7 @@ describe('RevocationJobRepository', () => {
     // A tombstone, an intent and audit rows share the table: the scan reads mapping rows only.
     const gone = (await mappings.get({ issuer, userId: 'user-6' }))!;
     await mappings.remove(gone, caller);
-    await mappings.putIntent('create', { issuer, userId: 'user-x' });
+    await new IntentRepository(table, 5000).putIntent('create', { issuer, userId: 'user-x' });
   });
   afterAll(async () => {
     await azurite?.stop();

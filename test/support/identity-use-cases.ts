@@ -1,0 +1,25 @@
+import { tokenScopes } from '../../src/domain/model';
+import { createIdentityUseCases } from '../../src/identity/identity-service';
+import { fakeIdentityGateway } from './fake-identity-gateway';
+import { InMemoryMappingStore } from './in-memory-mapping-store';
+
+/** Every scope allowed, `chat` and `voip` by default: the settings' defaults. */
+export const openTokenPolicy = { allowedScopes: tokenScopes, defaultScopes: ['chat', 'voip'] as const };
+
+/**
+ * The identity use cases as the composition root wires them (createIdentityUseCases), over an in-memory store with
+ * the Table adapter's conditions (it holds the intents too) and a scripted ACS gateway.
+ */
+export function identityUseCases(options: { idempotentCreate?: boolean } = {}) {
+  const { acs, live } = fakeIdentityGateway();
+  const store = new InMemoryMappingStore();
+  const { identities, reconciler } = createIdentityUseCases({
+    mappings: store,
+    intents: store,
+    acs,
+    tokens: openTokenPolicy,
+    idempotentCreate: options.idempotentCreate ?? false,
+    reconcileAfterInMs: 600_000,
+  });
+  return { acs, live, store, identities, reconciler };
+}
