@@ -1,4 +1,3 @@
-import { AcsUnauthorizedError } from '../../../src/acs/identity-client';
 import { UpstreamError } from '../../../src/domain/errors';
 import { fakeResource as resource } from '../../support/fake-identity-gateway';
 import { identityUseCases } from '../../support/identity-use-cases';
