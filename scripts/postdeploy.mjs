@@ -11,12 +11,16 @@
 // (Azure/azure-cli#33580, #33516), so when it gives nothing the script asks ARM itself, `POST .../host/default/listkeys`
 // (the action that command wraps) through `az rest`. Both are retried with the rest: a new app may have no key yet.
 //
+// Health 500: the app refuses to start while a Key Vault reference is unresolved (src/config), which right after the
+// first provisioning is usually its Key Vault Secrets User assignment still applying. The script then reads the
+// references' status (GET .../config/configreferences/appsettings) and says which one, and what to do.
+//
 // Environment (azd passes its environment's values, the Bicep outputs among them):
 //   FUNCTION_APP_URL                 the app's base URL (or SMOKE_BASE_URL to point the check elsewhere)
 //   AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME   where to read the function key
 //   AZURE_SUBSCRIPTION_ID            the app's subscription (azd sets it; else az's current subscription)
 //   SMOKE_FUNCTION_KEY               the key itself (then `az` is not called); not needed for a loopback URL
-//   ACS_RESOURCE_NAME, API_IDENTITY_PRINCIPAL_ID     used in the failure message
+//   ACS_RESOURCE_NAME, API_IDENTITY_PRINCIPAL_ID, KEY_VAULT_NAME   used in the failure messages
 //   SMOKE_TIMEOUT_SECONDS (300), SMOKE_INTERVAL_SECONDS (10), SMOKE_SKIP=true to skip
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -151,6 +155,99 @@ async function readFunctionKey() {
   return { missing: 'the app has no default host key yet (az functionapp keys list and host/default/listkeys)' };
 }
 
+/**
+ * The app settings whose Key Vault reference the platform has not resolved, as ARM reports them: `{ unresolved }`, or
+ * `{ error }` when az could not read them. Names, statuses and platform details only: the endpoint returns no values.
+ */
+async function readKeyVaultReferences() {
+  try {
+    const output = await az([
+      'rest',
+      '--method',
+      'get',
+      '--url',
+      `${siteId()}/config/configreferences/appsettings?api-version=${webApiVersion}`,
+      '-o',
+      'json',
+    ]);
+    // ApiKVReferenceCollection: { value: [{ id: .../appsettings/<setting>, name, properties: { reference, status,
+    // vaultName, secretName, secretVersion, identityType, details, source, activeVersion } }], nextLink }.
+    const references = JSON.parse(output || '{}').value ?? [];
+    return {
+      unresolved: references
+        .filter((reference) => reference.properties?.status !== 'Resolved')
+        .map(({ id, name, properties = {} }) => ({
+          setting: (name || id || '?').split('/').pop(),
+          status: properties.status ?? 'unknown',
+          secretName: properties.secretName,
+          vaultName: properties.vaultName,
+          details: properties.details,
+        })),
+    };
+  } catch (error) {
+    if (error instanceof AzError) return { error: error.message, permanent: error.permanent };
+    if (error instanceof SyntaxError) return { error: `az printed no JSON (${error.message})` };
+    throw error;
+  }
+}
+
+const describeReference = ({ setting, status, secretName, vaultName }) =>
+  `${setting}${secretName ? ` (secret ${secretName}${vaultName ? ` in ${vaultName}` : ''})` : ''}: ${status}`;
+
+const accessDenied = ['AccessToKeyVaultDenied', 'UnauthorizedClient'];
+
+/** One line per unresolved reference: the setting, its secret and vault, the status and the platform's details. */
+const referenceLines = (unresolved) =>
+  unresolved.map((r) => `  ${describeReference(r)}${r.details ? `: ${r.details.slice(0, 200)}` : ''}`);
+
+/** What to do about each kind of unresolved reference, once per kind. */
+function referenceAdvice(unresolved) {
+  const principal = env.API_IDENTITY_PRINCIPAL_ID || '<API_IDENTITY_PRINCIPAL_ID>';
+  const group = env.AZURE_RESOURCE_GROUP || '<resource group>';
+  const app = env.AZURE_FUNCTION_APP_NAME || '<app>';
+  const vault = unresolved.find((r) => r.vaultName)?.vaultName || env.KEY_VAULT_NAME || '<KEY_VAULT_NAME>';
+  const vaultId = `"$(az keyvault show -g ${group} -n ${vault} --query id -o tsv)"`;
+  const statuses = new Set(unresolved.map((r) => r.status));
+  const has = (...names) => names.some((name) => statuses.has(name));
+  const secrets = [...new Set(unresolved.map((r) => r.secretName).filter(Boolean))].join(', ') || '<secret>';
+  const advice = [];
+  if (has(...accessDenied))
+    advice.push(
+      "  The app's identity cannot read the vault yet. Right after the first provisioning its Key Vault Secrets User",
+      '  assignment (infra/app/rbac.bicep) can take a few minutes to apply: wait a few minutes, restart the app so that',
+      '  it resolves the reference again, and run this check again:',
+      `    az functionapp restart -g ${group} -n ${app}`,
+      '    azd hooks run postdeploy',
+      '  If it stays, check the role assignment of the app\'s identity (this should print "Key Vault Secrets User"):',
+      `    az role assignment list --assignee ${principal} --scope ${vaultId} --query "[].roleDefinitionName" -o tsv`,
+      '  and assign the role if it is missing:',
+      `    az role assignment create --assignee-object-id ${principal} --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope ${vaultId}`,
+    );
+  if (has('MSINotEnabled'))
+    advice.push(
+      "  The platform has no identity to read the vault with: the app's keyVaultReferenceIdentity must be its",
+      '  user-assigned identity (infra/app/api.bicep); run `azd provision` again.',
+    );
+  if (has('SecretNotFound', 'SecretVersionNotFound'))
+    advice.push(
+      `  Check the secret's name: ${secrets} must exist in ${vault}. Provisioning writes one secret per webhook secret`,
+      '  you set (docs/deploy.md, Parameters); the portal lists them under Key Vault > Objects > Secrets.',
+    );
+  if (has('VaultNotFound'))
+    advice.push(`  The vault ${vault} was not found: it was deleted, or the reference names another vault.`);
+  if (has('InvalidSyntax'))
+    advice.push('  The reference text is malformed: the app settings come from infra/app/api.bicep.');
+  if (has('Initialized', 'FetchTimedOut', 'OtherReasons', 'unknown'))
+    advice.push(
+      '  The platform has not resolved the reference yet, or could not reach the vault: wait a few minutes and run',
+      '  `azd hooks run postdeploy` again. The portal shows each status under Function App > Settings > Environment variables.',
+    );
+  return advice;
+}
+
+const refusesToStart =
+  'the app refuses to start while a Key Vault reference is unresolved (every request answers 500):';
+
 async function attempt(url, init) {
   try {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
@@ -218,13 +315,50 @@ async function main() {
     );
   const deadline = Date.now() + timeoutInMs;
 
+  // A 500 from health is the app refusing its settings at start. In Azure (the resource is known), ask ARM whether a
+  // Key Vault reference is the cause, and say so whenever what ARM reports changes.
+  let canAskArm = !isLoopback(baseUrl) && Boolean(env.AZURE_RESOURCE_GROUP && env.AZURE_FUNCTION_APP_NAME);
+  let reported;
   const health = await until(
     deadline,
     intervalInMs,
-    () => attempt(`${baseUrl}/api/health`),
+    async () => {
+      const result = await attempt(`${baseUrl}/api/health`);
+      if (result.status !== 500 || !canAskArm) return result;
+      const references = await readKeyVaultReferences();
+      if (references.permanent) canAskArm = false; // az is missing or logged out: asking again cannot help
+      const report = references.error
+        ? [`health: 500, and the Key Vault reference status could not be read: ${references.error}`]
+        : references.unresolved.length > 0
+          ? [
+              `health: 500: ${refusesToStart}`,
+              ...referenceLines(references.unresolved),
+              `  Waiting up to ${timeoutInMs / 1000} s for the platform to resolve it${references.unresolved.some((r) => accessDenied.includes(r.status)) ? ' (a new Key Vault Secrets User assignment can take a few minutes to apply)' : ''}.`,
+            ]
+          : [];
+      const text = report.join('\n');
+      if (text && text !== reported) log(text);
+      reported = text;
+      return { ...result, references };
+    },
     (r) => r.status === 200,
-    (r) => `health: ${outcome(r)}`,
+    (r) =>
+      `health: ${outcome(r)}${r.references?.unresolved?.length ? ` (Key Vault reference ${r.references.unresolved.map(describeReference).join(', ')})` : ''}`,
   );
+  if (health.references?.unresolved?.length)
+    throw new SmokeFailure(
+      [
+        `GET ${baseUrl}/api/health: ${outcome(health)} after ${timeoutInMs / 1000} s: ${refusesToStart}`,
+        ...referenceLines(health.references.unresolved),
+        'What to do:',
+        ...referenceAdvice(health.references.unresolved),
+      ].join('\n'),
+    );
+  // internal_error: the app's own generic 500 (src/http/problem.ts), which is what a refused configuration gives.
+  if (health.status === 500 && health.body?.code === 'internal_error')
+    throw new SmokeFailure(
+      `GET ${baseUrl}/api/health: ${outcome(health)} after ${timeoutInMs / 1000} s: the app refused its settings at start${health.references?.unresolved ? ' (every Key Vault reference is resolved)' : ''}. Its log names the setting: Application Insights, Logs: traces | where message has "Invalid configuration" (docs/deploy.md).`,
+    );
   if (health.status !== 200)
     throw new SmokeFailure(
       `GET ${baseUrl}/api/health: ${outcome(health)} after ${timeoutInMs / 1000} s. Check the app's log stream and Application Insights (docs/deploy.md).`,

@@ -106,7 +106,7 @@ function runHook(scenario: Scenario, env: Record<string, string>): Promise<Run> 
           AZURE_RESOURCE_GROUP: site.group,
           AZURE_FUNCTION_APP_NAME: site.name,
           SMOKE_INTERVAL_SECONDS: '0.05',
-          SMOKE_TIMEOUT_SECONDS: '5',
+          SMOKE_TIMEOUT_SECONDS: '10',
           ...env,
         },
         timeout: 20_000,
@@ -122,7 +122,31 @@ function runHook(scenario: Scenario, env: Record<string, string>): Promise<Run> 
   });
 }
 
+const principal = '11111111-2222-3333-4444-555555555555';
+const vault = 'kv-smoke';
+
+/** One entry of ARM's ApiKVReferenceCollection, as GET .../config/configreferences/appsettings returns it. */
+function reference(setting: string, secretName: string, status: string, details?: string) {
+  return {
+    id: `/subscriptions/${site.subscription}/resourceGroups/${site.group}/providers/Microsoft.Web/sites/${site.name}/config/configreferences/appsettings/${setting}`,
+    name: setting,
+    type: 'Microsoft.Web/sites/config/configreferences',
+    properties: {
+      reference: `@Microsoft.KeyVault(SecretUri=https://${vault}.vault.azure.net/secrets/${secretName}/)`,
+      status,
+      vaultName: vault,
+      secretName,
+      identityType: 'UserAssigned',
+      ...(details ? { details } : {}),
+      source: 'KeyVault',
+    },
+  };
+}
+const denied =
+  "Key Vault reference was not able to be resolved because site was denied access to Key Vault reference's vault.";
+
 const listKeysUrl = `/subscriptions/${site.subscription}/resourceGroups/${site.group}/providers/Microsoft.Web/sites/${site.name}/host/default/listkeys?api-version=2024-11-01`;
+const referencesUrl = `/subscriptions/${site.subscription}/resourceGroups/${site.group}/providers/Microsoft.Web/sites/${site.name}/config/configreferences/appsettings?api-version=2024-11-01`;
 const isListKeys = (call: string[]) => call[0] === 'rest' && call.includes(listKeysUrl);
 const isKeysList = (call: string[]) => call.slice(0, 3).join(' ') === 'functionapp keys list';
 
@@ -264,6 +288,117 @@ describe('scripts/postdeploy.mjs with the Azure CLI', () => {
       expect(output).toContain(
         "host/default/listkeys: ERROR: (ResourceNotFound) The Resource 'Microsoft.Web/sites/func-api-other' under resource group 'rg-smoke' was not found.",
       );
+    });
+  });
+
+  describe('a health 500 right after provisioning', () => {
+    const env = () => ({
+      FUNCTION_APP_URL: app.url,
+      API_IDENTITY_PRINCIPAL_ID: principal,
+      KEY_VAULT_NAME: vault,
+      SMOKE_TIMEOUT_SECONDS: '0.5',
+    });
+
+    it('names the unresolved Key Vault reference and the role assignment to check when access is denied', async () => {
+      app = await startApp(() => 500);
+      const configReferences = {
+        value: [
+          reference('GRAPH_CLIENT_STATE', 'graph-client-state', 'Resolved'),
+          reference('OKTA_WEBHOOK_SECRET', 'okta-webhook-secret', 'AccessToKeyVaultDenied', denied),
+        ],
+      };
+
+      const { code, output, azCalls } = await runHook({ site, cli: 'keys', hostKeys, configReferences }, env());
+
+      expect(code).toBe(1);
+      const failure = output.slice(output.indexOf('postdeploy: FAILED:'));
+      expect(failure).toContain(
+        `postdeploy: FAILED: GET ${app.url}/api/health: 500 internal_error after 0.5 s: the app refuses to start while a Key Vault reference is unresolved`,
+      );
+      expect(failure).toContain(
+        `  OKTA_WEBHOOK_SECRET (secret okta-webhook-secret in ${vault}): AccessToKeyVaultDenied: ${denied}`,
+      );
+      expect(failure).toContain('Key Vault Secrets User');
+      expect(failure).toContain('wait a few minutes');
+      expect(failure).toContain(`az functionapp restart -g ${site.group} -n ${site.name}`);
+      expect(failure).toContain(
+        `az role assignment list --assignee ${principal} --scope "$(az keyvault show -g ${site.group} -n ${vault} --query id -o tsv)"`,
+      );
+      expect(failure).not.toContain('GRAPH_CLIENT_STATE');
+      expect(azCalls.filter((call) => call.includes(referencesUrl)).length).toBeGreaterThan(0);
+      expect(azCalls.filter((call) => !call.includes(referencesUrl))).toEqual([]);
+    });
+
+    it("names the missing secret and says to check the secret's name", async () => {
+      app = await startApp(() => 500);
+      const configReferences = {
+        value: [reference('STANDARD_WEBHOOK_SECRETS', 'standard-webhook-secrets', 'SecretNotFound')],
+      };
+
+      const { code, output } = await runHook({ site, cli: 'keys', hostKeys, configReferences }, env());
+
+      expect(code).toBe(1);
+      expect(output).toContain(
+        `  STANDARD_WEBHOOK_SECRETS (secret standard-webhook-secrets in ${vault}): SecretNotFound`,
+      );
+      expect(output).toContain(`Check the secret's name: standard-webhook-secrets must exist in ${vault}`);
+      expect(output).not.toContain('Key Vault Secrets User');
+    });
+
+    it('passes once the reference resolves and the app starts', async () => {
+      app = await startApp((call) => (call <= 3 ? 500 : 200));
+      const configReferences = {
+        value: [reference('OKTA_WEBHOOK_SECRET', 'okta-webhook-secret', 'AccessToKeyVaultDenied', denied)],
+      };
+
+      const { code, output } = await runHook(
+        { site, cli: 'keys', hostKeys, configReferences },
+        { ...env(), SMOKE_TIMEOUT_SECONDS: '10' },
+      );
+
+      expect(code).toBe(0);
+      // While it waits: what ARM reports once (it does not change), the reference on every retry line.
+      expect(
+        output.match(/health: 500: the app refuses to start while a Key Vault reference is unresolved/g),
+      ).toHaveLength(1);
+      expect(output).toContain('Waiting up to 10 s for the platform to resolve it');
+      expect(
+        output.match(
+          /health: 500 internal_error \(Key Vault reference OKTA_WEBHOOK_SECRET \(secret okta-webhook-secret in kv-smoke\): AccessToKeyVaultDenied\); retrying in 0\.05 s/g,
+        ),
+      ).toHaveLength(3);
+      expect(output).toContain('health: 200 (version 0.1.0)');
+      expect(output).toContain("ACS check: the app's identity created and deleted a throwaway ACS identity");
+    });
+
+    it('points at the app log when every reference is resolved', async () => {
+      app = await startApp(() => 500);
+      const configReferences = { value: [reference('OKTA_WEBHOOK_SECRET', 'okta-webhook-secret', 'Resolved')] };
+
+      const { code, output } = await runHook({ site, cli: 'keys', hostKeys, configReferences }, env());
+
+      expect(code).toBe(1);
+      expect(output).toContain(
+        `postdeploy: FAILED: GET ${app.url}/api/health: 500 internal_error after 0.5 s: the app refused its settings at start (every Key Vault reference is resolved). Its log names the setting: Application Insights, Logs: traces | where message has "Invalid configuration"`,
+      );
+    });
+
+    it('says so when the reference status cannot be read, and still fails on the 500', async () => {
+      app = await startApp(() => 500);
+
+      const { code, output, azCalls } = await runHook(
+        { site, cli: 'keys', hostKeys, loggedOut: true },
+        { ...env(), SMOKE_TIMEOUT_SECONDS: '1' },
+      );
+
+      expect(code).toBe(1);
+      expect(output).toContain(
+        "health: 500, and the Key Vault reference status could not be read: ERROR: Please run 'az login' to setup account.",
+      );
+      expect(output).toContain(
+        `postdeploy: FAILED: GET ${app.url}/api/health: 500 internal_error after 1 s: the app refused its settings at start.`,
+      );
+      expect(azCalls).toHaveLength(1); // a logged-out az is not asked again
     });
   });
 });
