@@ -354,10 +354,10 @@ async function main() {
         ...referenceAdvice(health.references.unresolved),
       ].join('\n'),
     );
-  // internal_error: the app's own generic 500 (src/http/problem.ts), which is what a refused configuration gives.
-  if (health.status === 500 && health.body?.code === 'internal_error')
+  // What the app answers while it refuses its settings at start; with every reference resolved, another setting.
+  if (health.status === 500)
     throw new SmokeFailure(
-      `GET ${baseUrl}/api/health: ${outcome(health)} after ${timeoutInMs / 1000} s: the app refused its settings at start${health.references?.unresolved ? ' (every Key Vault reference is resolved)' : ''}. Its log names the setting: Application Insights, Logs: traces | where message has "Invalid configuration" (docs/deploy.md).`,
+      `GET ${baseUrl}/api/health: ${outcome(health)} after ${timeoutInMs / 1000} s, as when the app refuses its settings at start${health.references?.unresolved ? ' (every Key Vault reference is resolved)' : ''}. Its log names the setting: Application Insights, Logs: traces | where message has "Invalid configuration" (docs/deploy.md).`,
     );
   if (health.status !== 200)
     throw new SmokeFailure(

@@ -379,7 +379,7 @@ describe('scripts/postdeploy.mjs with the Azure CLI', () => {
 
       expect(code).toBe(1);
       expect(output).toContain(
-        `postdeploy: FAILED: GET ${app.url}/api/health: 500 internal_error after 0.5 s: the app refused its settings at start (every Key Vault reference is resolved). Its log names the setting: Application Insights, Logs: traces | where message has "Invalid configuration"`,
+        `postdeploy: FAILED: GET ${app.url}/api/health: 500 internal_error after 0.5 s, as when the app refuses its settings at start (every Key Vault reference is resolved). Its log names the setting: Application Insights, Logs: traces | where message has "Invalid configuration"`,
       );
     });
 
@@ -396,7 +396,7 @@ describe('scripts/postdeploy.mjs with the Azure CLI', () => {
         "health: 500, and the Key Vault reference status could not be read: ERROR: Please run 'az login' to setup account.",
       );
       expect(output).toContain(
-        `postdeploy: FAILED: GET ${app.url}/api/health: 500 internal_error after 1 s: the app refused its settings at start.`,
+        `postdeploy: FAILED: GET ${app.url}/api/health: 500 internal_error after 1 s, as when the app refuses its settings at start.`,
       );
       expect(azCalls).toHaveLength(1); // a logged-out az is not asked again
     });
