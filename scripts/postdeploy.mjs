@@ -245,8 +245,7 @@ function referenceAdvice(unresolved) {
   return advice;
 }
 
-const refusesToStart =
-  'the app refuses to start while a Key Vault reference is unresolved (every request answers 500):';
+const refusesToStart = 'the app refuses to start while a Key Vault reference is unresolved:';
 
 async function attempt(url, init) {
   try {
@@ -315,8 +314,9 @@ async function main() {
     );
   const deadline = Date.now() + timeoutInMs;
 
-  // A 500 from health is the app refusing its settings at start. In Azure (the resource is known), ask ARM whether a
-  // Key Vault reference is the cause, and say so whenever what ARM reports changes.
+  // A 500 from health is the app refusing its settings at start (or the host answering for a worker that would not
+  // start: then it may be a 503). In Azure (the resource is known), ask ARM whether a Key Vault reference is the
+  // cause, and say so whenever what ARM reports changes.
   let canAskArm = !isLoopback(baseUrl) && Boolean(env.AZURE_RESOURCE_GROUP && env.AZURE_FUNCTION_APP_NAME);
   let reported;
   const health = await until(
@@ -324,14 +324,14 @@ async function main() {
     intervalInMs,
     async () => {
       const result = await attempt(`${baseUrl}/api/health`);
-      if (result.status !== 500 || !canAskArm) return result;
+      if (result.status < 500 || !canAskArm) return result;
       const references = await readKeyVaultReferences();
       if (references.permanent) canAskArm = false; // az is missing or logged out: asking again cannot help
       const report = references.error
-        ? [`health: 500, and the Key Vault reference status could not be read: ${references.error}`]
+        ? [`health: ${result.status}, and the Key Vault reference status could not be read: ${references.error}`]
         : references.unresolved.length > 0
           ? [
-              `health: 500: ${refusesToStart}`,
+              `health: ${result.status}: ${refusesToStart}`,
               ...referenceLines(references.unresolved),
               `  Waiting up to ${timeoutInMs / 1000} s for the platform to resolve it${references.unresolved.some((r) => accessDenied.includes(r.status)) ? ' (a new Key Vault Secrets User assignment can take a few minutes to apply)' : ''}.`,
             ]

@@ -47,7 +47,8 @@ async function startApp(healthStatus: (call: number) => number = () => 200): Pro
       const status = healthStatus(++healthCalls);
       // What the app answers when src/config refuses its settings: a generic 500 problem.
       if (status === 500) json(500, { status: 500, code: 'internal_error', title: 'Internal server error' });
-      else json(status, { status: 'ok', version: '0.1.0' });
+      else if (status === 200) json(200, { status: 'ok', version: '0.1.0' });
+      else response.writeHead(status).end();
     } else if (request.method === 'POST' && request.url === '/api/diagnostics/acs') {
       const accepted = request.headers['x-functions-key'] === hostKeys.functionKeys.default;
       diagnostics.push(accepted ? 'accepted' : 'refused');
@@ -329,8 +330,8 @@ describe('scripts/postdeploy.mjs with the Azure CLI', () => {
       expect(azCalls.filter((call) => !call.includes(referencesUrl))).toEqual([]);
     });
 
-    it("names the missing secret and says to check the secret's name", async () => {
-      app = await startApp(() => 500);
+    it("names the missing secret and says to check the secret's name (also when the host answers 503)", async () => {
+      app = await startApp(() => 503);
       const configReferences = {
         value: [reference('STANDARD_WEBHOOK_SECRETS', 'standard-webhook-secrets', 'SecretNotFound')],
       };
