@@ -64,18 +64,28 @@ describe('local functions host (black box, fixture app in a child process)', () 
     it.each([
       ['constrainedRoute', "Route 'fixture/constrained/{id:int}': a route constraint ('{id:int}')"],
       ['catchAllRoute', "Route 'fixture/files/{*path}': a catch-all parameter ('{*path}')"],
+      ['queueOutput', "a queue output binding ('queueOutput"],
+      ['blobInput', "a blob input binding ('blobInput"],
+      ['eventHub', "the trigger 'eventHubTrigger'"],
     ])('refuses %s at start, naming the function and what it uses', (name, reason) => {
-      expect(host.output()).toContain(
-        `The '${name}' function is in error: ${reason} is not supported by the local host.`,
-      );
+      const line = host
+        .output()
+        .split('\n')
+        .find((text) => text.includes(`The '${name}' function is in error: `));
+      expect(line).toContain(`function is in error: ${reason}`);
+      expect(line).toMatch(/ is not supported by the local host\.$/);
     });
 
     it('serves none of the refused functions', async () => {
-      const statuses = await Promise.all([fetch(url('/fixture/constrained/1')), fetch(url('/fixture/files/a/b'))]).then(
-        (responses) => responses.map((r) => r.status),
-      );
+      const statuses = await Promise.all([
+        fetch(url('/fixture/constrained/1')),
+        fetch(url('/fixture/files/a/b')),
+        fetch(url('/fixture/queueOutput'), { method: 'POST' }),
+        fetch(url('/fixture/blobInput')),
+        fetch(url('/admin/functions/eventHub'), { method: 'POST' }),
+      ]).then((responses) => responses.map((r) => r.status));
 
-      expect(statuses).toEqual([404, 404]);
+      expect(statuses).toEqual([404, 404, 404, 404, 404]);
     });
   });
 
@@ -309,18 +319,6 @@ describe('local functions host (black box, fixture app in a child process)', () 
       expect(attempts.map((m) => m.dequeueCount)).toEqual([1, 2]);
       expect(fromBase64(poisoned.messageText)).toBe('{"kind":"poison","n":1}');
       expect((await queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems).toEqual([]);
-    });
-  });
-
-  describe('queue output bindings', () => {
-    it('sends each array element as a message, encoded per messageEncoding', async () => {
-      const response = await fetch(url('/fixture/outbox'), { method: 'POST' });
-      expect(response.status).toBe(202);
-
-      const outbox = queues.getQueueClient('fixture-outbox');
-      const { receivedMessageItems } = await outbox.receiveMessages({ numberOfMessages: 32 });
-
-      expect(receivedMessageItems.map((m) => fromBase64(m.messageText))).toEqual(['{"n":1}', 'two']);
     });
   });
 
