@@ -6,7 +6,7 @@ import { isPreflightRequest, preflightHeaders, responseHeaders, type CorsPolicy 
 import { describeWithStack, type HostLog, type InvocationInput, type InvocationOutcome } from './invoker';
 import { decodeRequestTarget, parseQueryString } from './request-target';
 import type { RouteTable } from './routing';
-import type { RpcHttpCookie, RpcHttpData, RpcInvocationResponse } from './rpc';
+import type { RpcHttpData, RpcInvocationResponse } from './rpc';
 
 /** The real host's default request body limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT): 100 MB. */
 export const MAX_REQUEST_BODY_SIZE_IN_BYTES = 100 * 1024 * 1024;
@@ -187,6 +187,11 @@ function httpOutput(fn: RegisteredFunction, response: RpcInvocationResponse): Rp
   for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
     if (binding.direction === 'out' && binding.type.toLowerCase() === 'http') {
       const data = name === '$return' ? response.returnValue : response.outputData?.find((o) => o.name === name)?.data;
+      if (data?.http?.cookies?.length) {
+        throw new Error(
+          `Function '${fn.metadata.name}' set cookies on its response: the local host does not support them.`,
+        );
+      }
       return data?.http ?? undefined;
     }
   }
@@ -203,19 +208,14 @@ function writeHttpResponse(res: ServerResponse, method: string, http: RpcHttpDat
   if (!Number.isInteger(status) || status < 100 || status > 999) {
     throw new Error(`The function returned the invalid HTTP status '${http.statusCode ?? ''}'.`);
   }
-  const headers: Record<string, string | string[]> = { ...(http.headers ?? {}) };
-  const cookies = (http.cookies ?? []).map(serializeCookie);
-  if (cookies.length > 0) {
-    const existing = Object.keys(headers).find((name) => name.toLowerCase() === 'set-cookie');
-    const current = existing === undefined ? [] : [headers[existing] as string];
-    if (existing !== undefined) {
-      delete headers[existing];
-    }
-    headers['Set-Cookie'] = [...current, ...cookies];
-  }
   const bytes = http.body?.bytes ?? (typeof http.body?.string === 'string' ? Buffer.from(http.body.string) : undefined);
   const noBody = method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
-  writeBody(res, status, headers, noBody || bytes === undefined || bytes === null ? undefined : Buffer.from(bytes));
+  writeBody(
+    res,
+    status,
+    http.headers ?? {},
+    noBody || bytes === undefined || bytes === null ? undefined : Buffer.from(bytes),
+  );
 }
 
 function writeBody(
@@ -232,36 +232,6 @@ function writeBody(
     res.setHeader('Content-Length', '0');
   }
   res.end(body);
-}
-
-const SAME_SITE: Record<string, string | undefined> = { lax: 'lax', strict: 'strict', explicitNone: 'none' };
-
-/** `Set-Cookie` as ASP.NET Core writes the host's response cookies. */
-export function serializeCookie(cookie: RpcHttpCookie): string {
-  const parts = [`${cookie.name ?? ''}=${encodeURIComponent(cookie.value ?? '')}`];
-  const expiresInSeconds = cookie.expires?.value?.seconds;
-  if (typeof expiresInSeconds === 'number') {
-    parts.push(`expires=${new Date(expiresInSeconds * 1000).toUTCString()}`);
-  }
-  if (typeof cookie.maxAge?.value === 'number') {
-    parts.push(`max-age=${Math.trunc(cookie.maxAge.value)}`);
-  }
-  if (cookie.domain?.value) {
-    parts.push(`domain=${cookie.domain.value}`);
-  }
-  parts.push(`path=${cookie.path?.value || '/'}`);
-  if (cookie.secure?.value === true) {
-    parts.push('secure');
-  }
-  // RPC `none` means "not set"; an explicit SameSite=None arrives as `explicitNone`.
-  const sameSite = SAME_SITE[cookie.sameSite ?? 'none'];
-  if (sameSite !== undefined) {
-    parts.push(`samesite=${sameSite}`);
-  }
-  if (cookie.httpOnly?.value === true) {
-    parts.push('httponly');
-  }
-  return parts.join('; ');
 }
 
 /**

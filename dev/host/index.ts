@@ -21,7 +21,6 @@ import {
   type InvocationOutcome,
 } from './invoker';
 import { QueueListener } from './queue-listener';
-import { createQueueOutputSink } from './queue-output';
 import { parseRouteTemplate, RouteTable } from './routing';
 import type { RpcBindingInfo } from './rpc';
 import { applySettings, readLocalSettings } from './settings';
@@ -118,21 +117,11 @@ export async function startFunctionsHost(options: StartFunctionsHostOptions): Pr
   });
 
   const clients = new QueueClients();
-  const invoker = new FunctionInvoker(registry, log, createQueueOutputSink(clients, config.queues));
+  const invoker = new FunctionInvoker(registry, log);
   const entries = registry.functions.map((fn) => ({ fn, info: describeFunction(fn, config) }));
   for (const { info } of entries) {
     if (info.error !== undefined) {
       log('error', `The '${info.name}' function is in error: ${info.error}`);
-    }
-    for (const [name, binding] of Object.entries(info.bindings)) {
-      const supported =
-        binding.direction === 'out' ? SUPPORTED_OUTPUTS.has(binding.type.toLowerCase()) : binding.type === info.trigger;
-      if (!supported) {
-        log(
-          'warning',
-          `Function '${info.name}': the ${binding.direction} binding '${name}' (${binding.type}) is not supported by the local host and is ignored.`,
-        );
-      }
     }
   }
   const runnable = entries.filter(({ info }) => info.error === undefined);
@@ -276,15 +265,22 @@ async function runHooks(registry: FunctionRegistry, name: HookName, context: Rec
 }
 
 const SUPPORTED_TRIGGERS = new Set(['httpTrigger', 'queueTrigger', 'timerTrigger']);
-const SUPPORTED_OUTPUTS = new Set(['http', 'queue']);
 
 function describeFunction(fn: RegisteredFunction, config: HostConfig): RegisteredFunctionInfo {
   const { name, bindings } = fn.metadata;
-  const { binding } = triggerBinding(fn);
+  const { name: triggerName, binding } = triggerBinding(fn);
   const info: RegisteredFunctionInfo = { name, trigger: binding.type, bindings };
   try {
     if (!SUPPORTED_TRIGGERS.has(binding.type)) {
       throw new Error(`the trigger '${binding.type}' is not supported by the local host.`);
+    }
+    // Besides its trigger, a function may only have the HTTP response of an HTTP trigger.
+    for (const [bindingName, other] of Object.entries(bindings)) {
+      const isHttpResponse = binding.type === 'httpTrigger' && other.direction === 'out' && other.type === 'http';
+      if (bindingName !== triggerName && !isHttpResponse) {
+        const kind = other.direction === 'out' ? 'output' : 'input';
+        throw new Error(`a ${other.type} ${kind} binding ('${bindingName}') is not supported by the local host.`);
+      }
     }
     if (binding.type === 'httpTrigger') {
       const route = (binding.route ?? name).replace(/^\/+|\/+$/g, '');

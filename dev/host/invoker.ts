@@ -25,9 +25,6 @@ export type InvocationOutcome =
   | { succeeded: true; invocationId: string; response: RpcInvocationResponse }
   | { succeeded: false; invocationId: string; error: unknown };
 
-/** Delivers output binding values (e.g. queue messages); a throw fails the invocation. */
-export type OutputSink = (fn: RegisteredFunction, response: RpcInvocationResponse) => Promise<void>;
-
 /** The trigger binding of a function: its name (the key in `bindings`) and info. */
 export function triggerBinding(fn: RegisteredFunction): { name: string; binding: RpcBindingInfo } {
   for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
@@ -47,12 +44,10 @@ export function triggerBinding(fn: RegisteredFunction): { name: string; binding:
 export class FunctionInvoker {
   readonly #registry: FunctionRegistry;
   readonly #log: HostLog;
-  readonly #outputSink: OutputSink | undefined;
 
-  constructor(registry: FunctionRegistry, log: HostLog, outputSink?: OutputSink) {
+  constructor(registry: FunctionRegistry, log: HostLog) {
     this.#registry = registry;
     this.#log = log;
-    this.#outputSink = outputSink;
   }
 
   async invoke(fn: RegisteredFunction, input: InvocationInput): Promise<InvocationOutcome> {
@@ -62,7 +57,6 @@ export class FunctionInvoker {
     this.#log('information', `Executing 'Functions.${name}' (Reason='${input.reason}', Id=${invocationId})`);
     try {
       const response = await this.#run(fn, invocationId, input);
-      await this.#outputSink?.(fn, response);
       this.#log(
         'information',
         `Executed 'Functions.${name}' (Succeeded, Id=${invocationId}, Duration=${elapsedInMs(started)}ms)`,

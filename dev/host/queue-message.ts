@@ -24,10 +24,6 @@ export function decodeMessageText(text: string, encoding: MessageEncoding): stri
   return Buffer.from(compact, 'base64').toString('utf8');
 }
 
-export function encodeMessageText(text: string, encoding: MessageEncoding): string {
-  return encoding === 'none' ? text : Buffer.from(text, 'utf8').toString('base64');
-}
-
 export interface ReceivedMessage {
   messageId: string;
   popReceipt: string;
@@ -58,32 +54,4 @@ export function queueTriggerMetadata(
     PopReceipt: { string: message.popReceipt },
     sys: json({ MethodName: functionName, UtcNow: new Date().toISOString(), RandGuid: randomUUID() }),
   };
-}
-
-/**
- * Messages for a queue output binding: one per array element when the value is an array
- * (as the host's collector does), strings as they are, anything else as JSON.
- */
-export function outputMessages(data: RpcTypedData | null | undefined): string[] {
-  if (data === null || data === undefined) {
-    return [];
-  }
-  const toText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
-  if (typeof data.string === 'string') {
-    return [data.string];
-  }
-  if (typeof data.json === 'string') {
-    const value = JSON.parse(data.json) as unknown;
-    return Array.isArray(value) ? value.map(toText) : [toText(value)];
-  }
-  if (data.bytes !== null && data.bytes !== undefined) {
-    return [Buffer.from(data.bytes).toString('utf8')];
-  }
-  if (typeof data.int === 'number') {
-    return [String(data.int)];
-  }
-  if (typeof data.double === 'number') {
-    return [String(data.double)];
-  }
-  return [];
 }

@@ -13,18 +13,6 @@ export interface RpcTypedData {
   http?: RpcHttpData | null;
 }
 
-export interface RpcHttpCookie {
-  name?: string | null;
-  value?: string | null;
-  domain?: { value?: string | null } | null;
-  path?: { value?: string | null } | null;
-  expires?: { value?: { seconds?: number | null; nanos?: number | null } | null } | null;
-  secure?: { value?: boolean | null } | null;
-  httpOnly?: { value?: boolean | null } | null;
-  sameSite?: 'none' | 'lax' | 'strict' | 'explicitNone' | null;
-  maxAge?: { value?: number | null } | null;
-}
-
 export interface RpcHttpData {
   method?: string | null;
   url?: string | null;
@@ -33,7 +21,8 @@ export interface RpcHttpData {
   params?: Record<string, string> | null;
   query?: Record<string, string> | null;
   statusCode?: string | null;
-  cookies?: RpcHttpCookie[] | null;
+  /** Response cookies, which the local host refuses. */
+  cookies?: unknown[] | null;
 }
 
 export interface RpcParameterBinding {

