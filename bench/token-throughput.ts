@@ -9,9 +9,18 @@ import { heading, line, ms, printEnvironment, ratio } from './support/stats';
  * Token issuance under load, with autocannon: `POST /api/tokens/refresh` for existing identities (the hot path) for
  * about `seconds` at `connections`, then `POST /api/tokens` for users who have no identity yet (first tokens). Checks
  * the cost rule from the emulator's call counts and the host's outgoing requests: a refresh is one table read and
- * one ACS call (`getToken`); a first token is one ACS call (`createUserAndToken`) plus the mapping writes.
+ * one ACS call (`getToken`); a first token is one ACS call (`createUserAndToken`) plus the mapping writes. Last, a
+ * burst: `burstSize` concurrent first requests for each of `burstUsers` users, as a client app's components ask at
+ * once on a first sign-in; claim first, create once means 1.00 create and 0 deletes per user.
  */
-const options = integerOptions({ connections: 20, seconds: 10, users: 100, firstTokens: 1000 });
+const options = integerOptions({
+  connections: 20,
+  seconds: 10,
+  users: 100,
+  firstTokens: 1000,
+  burstUsers: 50,
+  burstSize: 10,
+});
 
 interface Measured extends LoadResult {
   host: { before: ProcessSample; after: ProcessSample };
@@ -60,6 +69,8 @@ async function main(): Promise<void> {
       'createUserAndToken',
     );
 
+    await burst(stack);
+
     heading('First token vs refresh');
     line('throughput, first / refresh', ratio(first.requestsPerSecond / refresh.requestsPerSecond));
     line('p50 latency, first / refresh', ratio(first.result.latency.p50 / refresh.result.latency.p50));
@@ -87,6 +98,47 @@ async function measure(stack: BenchStack, amount: number, path: string, bearers:
   const hostAfter = await stack.host.sample();
   const acsAfter = await acsStats(stack.acsUrl);
   return { ...load, host: { before: hostBefore, after: hostAfter }, acs: { before: acsBefore, after: acsAfter } };
+}
+
+/** `burstSize` concurrent first requests for each of `burstUsers` new users, all at once. */
+async function burst(stack: BenchStack): Promise<void> {
+  const userIds = Array.from({ length: options.burstUsers }, (_, index) => `burst-user-${index}`);
+  const bearers = await mintBearers(stack.issuerUrl, userIds);
+  const before = await acsStats(stack.acsUrl);
+  const started = performance.now();
+  const statuses = await Promise.all(
+    bearers.flatMap((bearer) =>
+      Array.from({ length: options.burstSize }, async () => {
+        const response = await fetch(`${stack.functionsUrl}/api/tokens`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${bearer}` },
+        });
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await settled(stack);
+  const after = await acsStats(stack.acsUrl);
+  const delta = (operation: string) => (after[operation] ?? 0) - (before[operation] ?? 0);
+  const counts = statuses.reduce<Record<number, number>>(
+    (all, status) => ({ ...all, [status]: (all[status] ?? 0) + 1 }),
+    {},
+  );
+  heading(
+    `POST /api/tokens burst: ${options.burstSize} concurrent first requests for each of ${options.burstUsers} users`,
+  );
+  line('statuses', `${JSON.stringify(counts)} in ${seconds.toFixed(2)} s`);
+  line(
+    'ACS createUserAndToken per user',
+    `${(delta('createUserAndToken') / options.burstUsers).toFixed(2)} (target 1.00)`,
+  );
+  line('ACS deleteUser per user', `${(delta('deleteUser') / options.burstUsers).toFixed(2)} (target 0.00)`);
+  line(
+    'ACS getToken per request',
+    `${(delta('getToken') / statuses.length).toFixed(3)} (the ${options.burstSize - 1} waiters of each user)`,
+  );
 }
 
 /** Resolves once the emulator's call counts stopped moving for 300 ms. */

@@ -159,6 +159,7 @@ function composeUseCases(config: Config, adapter: <K extends keyof Adapters>(key
     tokens: config.tokens,
     idempotentCreate: config.idempotentCreate,
     reconcileAfterInMs: config.reconcileAfterInMs,
+    claimLeaseInMs: config.upstreamTimeoutInMs,
     ...(anyQuota ? { quotas: new Quotas(adapter('quotaStore'), config.quotas) } : {}),
   });
   const revocations = new RevocationJobs(adapter('revocationJobs'), adapter('revocationSteps'), identities, {

@@ -139,7 +139,8 @@ export const settingsSchema = z
     /** Per-caller quotas as `<count>/<seconds>` (a fixed window), or `off`. Admin and webhook paths are not limited. */
     QUOTA_TOKENS_PER_USER: limit.default('60/3600'),
     QUOTA_IDENTITIES_PER_USER: limit.default('10/86400'),
-    QUOTA_IDENTITIES_PER_CLIENT_IP: limit.default('100/3600'),
+    // Off unless set: behind one NAT address a whole organisation shares an IP (README, "Quotas per caller").
+    QUOTA_IDENTITIES_PER_CLIENT_IP: limit.default('off'),
     /** The reconciler finishes or undoes a change left unfinished this long (well past functionTimeout). */
     RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(5).max(86400).default(600),
 

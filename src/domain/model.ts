@@ -55,10 +55,22 @@ export interface AccessDecision {
   etag: string;
 }
 
+/**
+ * The right to create a user's identity, held by one request at a time (create-only), so that concurrent first
+ * requests make one ACS create between them. A claim whose lease has run out (its holder crashed or hangs) may be
+ * taken over on its ETag.
+ */
+export interface CreationClaim {
+  leaseUntil: Date;
+  etag: string;
+}
+
 /** Everything the token path needs about one user, read in one storage round trip. */
 export interface UserRecord {
   mapping?: IdentityMapping;
   decision?: AccessDecision;
+  /** Present while a request is creating the user's identity. */
+  claim?: CreationClaim;
 }
 
 /**

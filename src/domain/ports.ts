@@ -5,6 +5,7 @@ import type {
   AuditCause,
   AuditEntry,
   IdentityMapping,
+  CreationClaim,
   Intent,
   Principal,
   RevocationJob,
@@ -52,6 +53,13 @@ export interface MappingStore {
     now?: Date,
   ): Promise<boolean>;
   listAudit(user: AppUser, limit?: number): Promise<AuditEntry[]>;
+  /**
+   * Claims the right to create the user's identity until `leaseUntil`: create-only, or over `expired` (a claim
+   * whose lease ran out) on its ETag. Undefined when another request holds a claim (read it to learn its lease).
+   */
+  claimCreation(user: AppUser, leaseUntil: Date, expired?: CreationClaim): Promise<CreationClaim | undefined>;
+  /** Gives a claim up, on its ETag: one taken over meanwhile is left to its new holder. */
+  releaseClaim(user: AppUser, claim: CreationClaim): Promise<void>;
 }
 
 /**
@@ -139,6 +147,8 @@ export interface QuotaDecision {
 /** Counters shared by every instance (Table Storage in `src/storage`), one per key and fixed window. */
 export interface QuotaStore {
   consume(key: string, limit: number, windowInMs: number, now?: number): Promise<QuotaDecision>;
+  /** Gives back a unit taken in the window of `takenAt` (an attempt that created nothing); best effort. */
+  refund(key: string, windowInMs: number, takenAt: number): Promise<void>;
 }
 
 /**

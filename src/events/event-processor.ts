@@ -38,6 +38,8 @@ export const deleteClockToleranceInMs = 5 * 60_000;
  * - disable: records the decision (tokens issued before it are refused) and revokes.
  * - delete: records the decision and deletes the identity, unless the identity was created clearly after the event
  *   (beyond {@link deleteClockToleranceInMs}: a later user of the same id).
+ * - disable or delete older than the decision already recorded: nothing is done to an identity created after
+ *   that decision.
  * - enable: records a restoring decision, unless a later decision is recorded (a late enable undoes nothing newer).
  */
 export class EventProcessor {
@@ -70,16 +72,21 @@ export class EventProcessor {
 
     if (event.action === 'enable')
       return (await this.identities.decide(user, { kind: 'restored', ...decision }, cause)) ? 'enabled' : 'stale';
+    // An event older than the decision already recorded speaks for a time before it: an identity created after
+    // that decision (the user signed in again once enabled) is none of its business.
+    let newerDecisionAt: Date | undefined;
     if (event.action === 'disable' || event.action === 'delete') {
-      await this.identities.decide(
+      const recorded = await this.identities.decide(
         user,
         { kind: event.action === 'delete' ? 'deleted' : 'disabled', ...decision },
         cause,
       );
+      if (!recorded) newerDecisionAt = (await this.identities.findUser(user)).decision?.at;
     }
 
     const mapping = await this.identities.findMapping(user);
     if (!mapping) return event.action === 'revoke' ? 'no_mapping' : 'blocked';
+    if (newerDecisionAt && mapping.createdOn.getTime() > newerDecisionAt.getTime()) return 'kept_newer_identity';
     if (event.action === 'delete') {
       if (mapping.createdOn.getTime() > occurredAt.getTime() + deleteClockToleranceInMs) return 'kept_newer_identity';
       await this.identities.deleteMapped(mapping, caller);

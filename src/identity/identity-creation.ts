@@ -1,6 +1,7 @@
-import { describeError, UpstreamError } from '../domain/errors';
-import type { AppUser, IdentityMapping, Intent } from '../domain/model';
+import { conflict, describeError, UpstreamError } from '../domain/errors';
+import type { AppUser, CreationClaim, IdentityMapping, Intent } from '../domain/model';
 import type { IdentityGateways, IntentStore, Logger, MappingStore } from '../domain/ports';
+import type { QuotaReceipt } from './quotas';
 import { appUser, type Caller, type IssuedToken, type Requester, type TokenRequest } from './types';
 
 export interface CreationOptions {
@@ -8,6 +9,8 @@ export interface CreationOptions {
   idempotentCreate: boolean;
   /** The reconciler's bound; a create older than half of it no longer saves its mapping. */
   reconcileAfterInMs: number;
+  /** How long a creation claim holds: the deadline of the ACS create call. */
+  claimLeaseInMs: number;
 }
 
 export interface CreatedIdentity {
@@ -18,9 +21,13 @@ export interface CreatedIdentity {
 }
 
 /**
- * The create-under-intent protocol: an intent is written before ACS is called, the mapping is saved create-only,
- * and the intent is deleted once the mapping is there, so that a crash at any step leaves the reconciler enough
- * to delete what was created (the identity's id in the intent, or its customId).
+ * Claim first, create once: of the requests that find a user without an identity, the one whose create-only claim
+ * lands calls ACS; the others wait for its mapping (a fresh read every 25 to 200 ms) and then use that identity.
+ * A claim whose lease ran out (its holder crashed) is taken over on its ETag.
+ *
+ * The create itself runs under an intent: the intent is written before ACS is called, the mapping is saved
+ * create-only, and the intent is deleted once the mapping is there, so that a crash at any step leaves the
+ * reconciler enough to delete what was created (the identity's id in the intent, or its customId).
  */
 export class IdentityCreation {
   constructor(
@@ -31,10 +38,77 @@ export class IdentityCreation {
   ) {}
 
   /**
+   * Creates the user's identity (with a token when `request` is given) unless another request does: undefined
+   * means the user has an identity now that this request did not create (read it). `charge` takes the identity
+   * quota; only the request that calls ACS is charged, and it gets the unit back when it creates nothing.
+   */
+  async createOnce(
+    requester: Requester,
+    request: TokenRequest | undefined,
+    caller: Caller,
+    charge: () => Promise<QuotaReceipt>,
+  ): Promise<CreatedIdentity | undefined> {
+    const user = appUser(requester);
+    const deadline = Date.now() + 2 * this.options.claimLeaseInMs + 1000;
+    let expired: CreationClaim | undefined;
+    let delayInMs = 25;
+    for (;;) {
+      if (Date.now() > deadline) throw creationBusy();
+      const claim = await this.mappings.claimCreation(
+        user,
+        new Date(Date.now() + this.options.claimLeaseInMs),
+        expired,
+      );
+      if (claim) return this.createAsClaimant(requester, request, caller, claim, charge);
+      expired = undefined;
+      for (;;) {
+        const record = await this.mappings.read(user, { fresh: true });
+        if (record.mapping) return undefined;
+        if (!record.claim) break; // given up without an identity: claim again
+        if (record.claim.leaseUntil.getTime() <= Date.now()) {
+          expired = record.claim;
+          break;
+        }
+        if (Date.now() > deadline) throw creationBusy();
+        await pauseFor(delayInMs);
+        delayInMs = Math.min(delayInMs * 2, 200);
+      }
+    }
+  }
+
+  private async createAsClaimant(
+    requester: Requester,
+    request: TokenRequest | undefined,
+    caller: Caller,
+    claim: CreationClaim,
+    charge: () => Promise<QuotaReceipt>,
+  ): Promise<CreatedIdentity | undefined> {
+    const user = appUser(requester);
+    try {
+      // A request that held the claim before may have saved its mapping between our read and our claim.
+      if ((await this.mappings.read(user, { fresh: true })).mapping) return undefined;
+      const receipt = await charge();
+      let created: CreatedIdentity | undefined;
+      try {
+        created = await this.create(requester, request, caller);
+      } catch (error) {
+        await receipt.refund(caller.log);
+        throw error;
+      }
+      if (!created) await receipt.refund(caller.log);
+      return created;
+    } finally {
+      await this.mappings.releaseClaim(user, claim).catch((error: unknown) => {
+        caller.log.warn(`Could not release the creation claim (${describeError(error)}); its lease runs out.`);
+      });
+    }
+  }
+
+  /**
    * Creates a new identity (with a token when `request` is given) and saves its mapping create-only. Returns
    * undefined when another request saved a mapping first (this identity is then deleted again).
    */
-  async create(
+  private async create(
     requester: Requester,
     request: TokenRequest | undefined,
     caller: Caller,
@@ -159,6 +233,11 @@ export async function forgetIntent(intents: IntentStore, intent: Intent, log: Lo
     log.warn(`Could not delete intent ${intent.id} (${describeError(error)}); the reconciler will.`);
   });
 }
+
+const creationBusy = () =>
+  conflict('identity_being_created', "Another request is creating this user's identity; retry in a moment.", 1);
+
+const pauseFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** ACS refused the request itself (4xx other than throttling): nothing was created. */
 const isRefusal = (error: unknown) => error instanceof UpstreamError && error.kind === 'rejected';

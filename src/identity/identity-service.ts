@@ -14,7 +14,7 @@ import { recordTokenIssued } from '../telemetry';
 import { type CreationOptions, IdentityCreation } from './identity-creation';
 import { IdentityDeletion, raceLost } from './identity-deletion';
 import { CHANGED, LiveIdentity, STALE } from './live-identity';
-import type { Quotas } from './quotas';
+import { nothingTaken, type QuotaReceipt, type Quotas } from './quotas';
 import { Reconciler } from './reconciler';
 import { ResourceRouter } from './resource-router';
 import { resolveTokenRequest } from './token-policy';
@@ -121,7 +121,7 @@ export class IdentityService {
   /** Idempotent per user: `created` is false when the user already had an identity. */
   async createIdentity(requester: Requester, caller: Caller): Promise<Identity & { created: boolean }> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const record = await this.readAllowed(requester);
+      const record = await this.readAllowed(requester, attempt > 0);
       if (record.mapping) {
         const mapping = active(record.mapping);
         if (!this.live.ownedHere(mapping)) {
@@ -130,61 +130,82 @@ export class IdentityService {
         }
         return { communicationUserId: mapping.communicationUserId, createdOn: mapping.createdOn, created: false };
       }
-      await this.quotas?.identity(requester, caller.log);
-      const saved = await this.creation.create(requester, undefined, caller);
+      const saved = await this.creation.createOnce(
+        requester,
+        undefined,
+        caller,
+        this.identityCharge(requester, caller),
+      );
       if (saved) return { communicationUserId: saved.communicationUserId, createdOn: saved.createdOn, created: true };
     }
     throw raceLost();
   }
 
-  /** A token for the user's identity; the identity is created in the same ACS call when there is none. */
+  /**
+   * A token for the user's identity; the identity is created in the same ACS call when there is none (by one of
+   * several concurrent first requests, the others get a token for it). The token quota is charged once and given
+   * back when no token is handed out.
+   */
   async issueToken(
     requester: Requester,
     body: TokenRequestInput,
     caller: Caller,
   ): Promise<IssuedToken & { created: boolean }> {
     const request = resolveTokenRequest(body, this.tokens);
-    let counted = false;
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const { mapping } = await this.readAllowed(requester);
-      if (!counted) {
-        await this.quotas?.token(requester, caller.log);
-        counted = true;
-      }
-      if (mapping) {
-        const token = await this.tokenFor(active(mapping), request, caller);
-        if (token !== STALE && token !== CHANGED) {
-          recordTokenIssued('existing', token.scopes);
-          return { ...token, created: false };
+    let receipt: QuotaReceipt | undefined;
+    try {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const { mapping } = await this.readAllowed(requester, attempt > 0);
+        receipt ??= (await this.quotas?.token(requester, caller.log)) ?? nothingTaken;
+        if (mapping) {
+          const token = await this.tokenFor(active(mapping), request, caller);
+          if (token !== STALE && token !== CHANGED) {
+            recordTokenIssued('existing', token.scopes);
+            return { ...token, created: false };
+          }
+          continue; // changed meanwhile, or it pointed at an identity ACS no longer has (removed): read again
         }
-        continue; // changed meanwhile, or it pointed at an identity ACS no longer has (removed): read again
+        const saved = await this.creation.createOnce(
+          requester,
+          request,
+          caller,
+          this.identityCharge(requester, caller),
+        );
+        if (saved?.token) {
+          recordTokenIssued('created', saved.token.scopes);
+          return { ...saved.token, created: true };
+        }
+        // Another request created the identity meanwhile: read it again and get a token for it.
       }
-      await this.quotas?.identity(requester, caller.log);
-      const saved = await this.creation.create(requester, request, caller);
-      if (saved?.token) {
-        recordTokenIssued('created', saved.token.scopes);
-        return { ...saved.token, created: true };
-      }
+      throw raceLost();
+    } catch (error) {
+      await receipt?.refund(caller.log);
+      throw error;
     }
-    throw raceLost();
   }
 
   /** Re-issues a token for an existing identity; never creates one. */
   async refreshToken(requester: Requester, body: TokenRequestInput, caller: Caller): Promise<IssuedToken> {
     const request = resolveTokenRequest(body, this.tokens);
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const { mapping } = await this.readAllowed(requester);
-      if (!mapping) throw noIdentity('No ACS identity exists for this user; request POST /api/tokens first.');
-      if (attempt === 0) await this.quotas?.token(requester, caller.log);
-      const token = await this.tokenFor(active(mapping), request, caller);
-      if (token === STALE)
-        throw noIdentity('The ACS identity of this user no longer exists; request POST /api/tokens for a new one.');
-      if (token !== CHANGED) {
-        recordTokenIssued('refresh', token.scopes);
-        return token;
+    let receipt: QuotaReceipt | undefined;
+    try {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const { mapping } = await this.readAllowed(requester, attempt > 0);
+        if (!mapping) throw noIdentity('No ACS identity exists for this user; request POST /api/tokens first.');
+        receipt ??= (await this.quotas?.token(requester, caller.log)) ?? nothingTaken;
+        const token = await this.tokenFor(active(mapping), request, caller);
+        if (token === STALE)
+          throw noIdentity('The ACS identity of this user no longer exists; request POST /api/tokens for a new one.');
+        if (token !== CHANGED) {
+          recordTokenIssued('refresh', token.scopes);
+          return token;
+        }
       }
+      throw raceLost();
+    } catch (error) {
+      await receipt?.refund(caller.log);
+      throw error;
     }
-    throw raceLost();
   }
 
   /** Revokes every token issued so far for the user's identity. */
@@ -255,9 +276,17 @@ export class IdentityService {
     return this.mappings.read(appUser(user), { fresh: true });
   }
 
-  /** The user's record, refusing callers whose identity provider has since disabled or deleted them. */
-  private async readAllowed(requester: Requester): Promise<UserRecord> {
-    const record = await this.mappings.read(appUser(requester));
+  /** Takes the identity quota for a creation (charged only to the request that calls ACS). */
+  private identityCharge(requester: Requester, caller: Caller): () => Promise<QuotaReceipt> {
+    return async () => (await this.quotas?.identity(requester, caller.log)) ?? nothingTaken;
+  }
+
+  /**
+   * The user's record (`fresh` past the first attempt: the cache cannot know what other requests did meanwhile),
+   * refusing callers whose identity provider has since disabled or deleted them.
+   */
+  private async readAllowed(requester: Requester, fresh: boolean): Promise<UserRecord> {
+    const record = await this.mappings.read(appUser(requester), fresh ? { fresh } : undefined);
     const { decision } = record;
     if (decision && decision.kind !== 'restored') {
       // `iat` has whole seconds: a token issued within the decision's second counts as issued before it.

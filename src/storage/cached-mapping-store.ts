@@ -1,4 +1,4 @@
-import type { AccessDecision, AppUser, AuditCause, IdentityMapping, UserRecord } from '../domain/model';
+import type { AccessDecision, AppUser, AuditCause, CreationClaim, IdentityMapping, UserRecord } from '../domain/model';
 import type { MappingStore, NewMapping } from '../domain/ports';
 
 export interface MappingCacheOptions {
@@ -86,6 +86,14 @@ export class CachedMappingStore implements MappingStore {
     return this.inner.listAudit(user, limit);
   }
 
+  claimCreation(user: AppUser, leaseUntil: Date, expired?: CreationClaim) {
+    return this.writing(user, () => this.inner.claimCreation(user, leaseUntil, expired));
+  }
+
+  releaseClaim(user: AppUser, claim: CreationClaim) {
+    return this.writing(user, () => this.inner.releaseClaim(user, claim));
+  }
+
   /** Drops the entry before and after the write, whatever its outcome (a failed condition means it was stale). */
   private async writing<T>(user: AppUser, write: () => Promise<T>): Promise<T> {
     this.entries.delete(keyOf(user));
@@ -101,4 +109,5 @@ const keyOf = (user: AppUser) => `${user.issuer}\u0000${user.userId}`;
 const copy = (record: UserRecord): UserRecord => ({
   ...(record.mapping ? { mapping: { ...record.mapping, user: { ...record.mapping.user } } } : {}),
   ...(record.decision ? { decision: { ...record.decision } } : {}),
+  ...(record.claim ? { claim: { ...record.claim } } : {}),
 });

@@ -13,6 +13,8 @@ export const userPartitionKey = (user: AppUser) => `u-${digest(`${user.issuer}\u
 export const eventRowKey = (eventId: string) => digest(eventId);
 
 export const mappingRowKey = 'identity';
+/** Between the mapping and the decision rows, so that the same range query reads it. */
+export const claimRowKey = 'identity-claim';
 /** Sorts right after the mapping row, so that one range query reads both. */
 export const decisionRowKey = 'identity-decision';
 /** One partition lists the multi-step changes in progress, oldest first, for the reconciler. */

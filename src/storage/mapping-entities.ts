@@ -1,5 +1,6 @@
 import type {
   AccessDecision,
+  CreationClaim,
   AuditAction,
   AuditCause,
   AuditEntry,
@@ -111,4 +112,10 @@ export function toAuditEntry(entity: AuditEntity): AuditEntry {
           ? { kind: 'reconciler' }
           : { kind: 'caller' };
   return { action: entity.action, cause, communicationUserId: entity.communicationUserId, at: new Date(entity.at) };
+}
+
+export type ClaimEntity = { partitionKey: string; rowKey: string; leaseUntil: Date };
+
+export function toClaim(entity: ClaimEntity & { etag: string }): CreationClaim {
+  return { leaseUntil: new Date(entity.leaseUntil), etag: entity.etag };
 }

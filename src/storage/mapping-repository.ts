@@ -6,18 +6,21 @@ import {
   type AuditCause,
   type AuditEntry,
   ConcurrentChangeError,
+  type CreationClaim,
   type IdentityMapping,
   type UserRecord,
 } from '../domain/model';
 import type { MappingStore, NewMapping } from '../domain/ports';
 import { isStorageStatus, storageCall } from './errors';
-import { auditRowPrefix, decisionRowKey, mappingRowKey, userPartitionKey } from './keys';
+import { auditRowPrefix, claimRowKey, decisionRowKey, mappingRowKey, userPartitionKey } from './keys';
 import {
   auditEntity,
   type AuditEntity,
+  type ClaimEntity,
   type DecisionEntity,
   type MappingEntity,
   toAuditEntry,
+  toClaim,
   toDecision,
   toMapping,
 } from './mapping-entities';
@@ -51,7 +54,7 @@ export class MappingRepository implements MappingStore {
     });
   }
 
-  /** The mapping and the provider's decision in one range query (their row keys are adjacent). */
+  /** The mapping, a creation claim and the provider's decision in one range query (their row keys are adjacent). */
   async read(user: AppUser, _options?: { fresh?: boolean }): Promise<UserRecord> {
     const partitionKey = userPartitionKey(user);
     const filter = `PartitionKey eq '${partitionKey}' and RowKey ge '${mappingRowKey}' and RowKey le '${decisionRowKey}'`;
@@ -68,6 +71,7 @@ export class MappingRepository implements MappingStore {
         if (mapping) record.mapping = mapping;
         if (entity.rowKey === decisionRowKey)
           record.decision = toDecision(entity as unknown as DecisionEntity & { etag: string });
+        if (entity.rowKey === claimRowKey) record.claim = toClaim(entity as unknown as ClaimEntity & { etag: string });
       }
       return record;
     });
@@ -243,6 +247,33 @@ export class MappingRepository implements MappingStore {
         if (entries.length >= limit) break;
       }
       return entries;
+    });
+  }
+
+  /** Create-only, or over the expired claim on its ETag; undefined when another claim is there. */
+  async claimCreation(user: AppUser, leaseUntil: Date, expired?: CreationClaim): Promise<CreationClaim | undefined> {
+    const entity: ClaimEntity = { partitionKey: userPartitionKey(user), rowKey: claimRowKey, leaseUntil };
+    return storageCall(this.timeoutInMs, async (abortSignal) => {
+      try {
+        const result = expired
+          ? await this.table.updateEntity(entity, 'Replace', { etag: expired.etag, abortSignal })
+          : await this.table.createEntity(entity, { abortSignal });
+        return { leaseUntil, etag: result.etag ?? '*' };
+      } catch (error) {
+        if (isStorageStatus(error, 404, 409, 412)) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  /** Deletes the claim on its ETag; gone or taken over meanwhile is fine. */
+  async releaseClaim(user: AppUser, claim: CreationClaim): Promise<void> {
+    await storageCall(this.timeoutInMs, async (abortSignal) => {
+      try {
+        await this.table.deleteEntity(userPartitionKey(user), claimRowKey, { etag: claim.etag, abortSignal });
+      } catch (error) {
+        if (!isStorageStatus(error, 404, 412)) throw error;
+      }
     });
   }
 

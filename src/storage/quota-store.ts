@@ -8,6 +8,7 @@ import { isStorageStatus, storageCall } from './errors';
 type QuotaEntity = { partitionKey: string; rowKey: string; windowStart: number; count: number };
 
 const rowKey = 'quota';
+const partitionKeyOf = (key: string) => `q-${createHash('sha256').update(key).digest('base64url')}`;
 
 /**
  * Fixed-window counters in Table Storage, shared by every instance: one row per key, changed only on the ETag
@@ -27,7 +28,7 @@ export class TableQuotaStore implements QuotaStore {
   async consume(key: string, limit: number, windowInMs: number, now = Date.now()): Promise<QuotaDecision> {
     const windowStart = Math.floor(now / windowInMs) * windowInMs;
     const resetInSeconds = Math.max(1, Math.ceil((windowStart + windowInMs - now) / 1000));
-    const partitionKey = `q-${createHash('sha256').update(key).digest('base64url')}`;
+    const partitionKey = partitionKeyOf(key);
     let state = this.known.get(partitionKey);
     for (let attempt = 0; attempt < 6; attempt += 1) {
       if (state && state.windowStart === windowStart && state.count >= limit)
@@ -53,6 +54,29 @@ export class TableQuotaStore implements QuotaStore {
     }
     // Heavy contention on one key: refuse rather than count past the limit.
     return { allowed: false, remaining: 0, resetInSeconds };
+  }
+
+  /** Takes one unit off the count of `takenAt`'s window, on the ETag read; a later window is left alone. */
+  async refund(key: string, windowInMs: number, takenAt: number): Promise<void> {
+    const windowStart = Math.floor(takenAt / windowInMs) * windowInMs;
+    const partitionKey = partitionKeyOf(key);
+    for (let attempt = 0; attempt < 6; attempt += 1) {
+      const state = await this.read(partitionKey);
+      if (!state || state.windowStart !== windowStart || state.count <= 0) return;
+      const entity: QuotaEntity = { partitionKey, rowKey, windowStart, count: state.count - 1 };
+      const written = await storageCall(this.timeoutInMs, async (abortSignal) => {
+        try {
+          return (await this.table.updateEntity(entity, 'Replace', { etag: state.etag, abortSignal })).etag ?? '*';
+        } catch (error) {
+          if (isStorageStatus(error, 404, 412)) return undefined;
+          throw error;
+        }
+      });
+      if (written !== undefined) {
+        this.remember(partitionKey, { windowStart, count: entity.count, etag: written });
+        return;
+      }
+    }
   }
 
   private async read(partitionKey: string) {

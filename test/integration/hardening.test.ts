@@ -2,6 +2,7 @@ import { CommunicationIdentityClient } from '@azure/communication-identity';
 import { Webhook } from 'standardwebhooks';
 
 import { SplitStack } from '../helpers/split-stack';
+import { eventRowKey } from '../../src/storage/keys';
 import { adminUserPath } from '../helpers/stack';
 import { sleep, waitFor } from '../helpers/wait';
 
@@ -42,9 +43,15 @@ describe('hardening: races, crashes and revocation that holds', () => {
     return state;
   };
 
-  it('100 concurrent first requests for one user: one identity, one mapping, the losers cleaned up', async () => {
+  it('100 concurrent first requests for one user: one identity, one mapping, one ACS create and no delete', async () => {
     const bearer = await stack.token('race-100');
+    const before = await stack.acsControl<Record<string, number>>('stats');
     const responses = await Promise.all(Array.from({ length: 100 }, () => firstToken(bearer)));
+    const after = await stack.acsControl<Record<string, number>>('stats');
+    // Claim first, create once: the others wait for the claimant's mapping and get a token for that identity.
+    expect(after['createUserAndToken'] - before['createUserAndToken']).toBe(1);
+    expect((after['deleteUser'] ?? 0) - (before['deleteUser'] ?? 0)).toBe(0);
+    expect(after['getToken'] - before['getToken']).toBe(99);
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(1);
     expect(statuses.filter((status) => status === 200)).toHaveLength(99);
@@ -344,6 +351,81 @@ describe('hardening: races, crashes and revocation that holds', () => {
     for (const bearer of creators.slice(0, 3)) expect((await firstToken(bearer)).status).toBe(201);
     await settled();
   }, 90_000);
+
+  it('a claimant SIGKILLed during its ACS create: the next request waits out the lease and creates the identity; the reconciler removes the orphan', async () => {
+    const leaseInMs = 6000; // UPSTREAM_TIMEOUT_MS: the claim lasts as long as the ACS call may
+    await stack.killHost();
+    await stack.startHost({ ...fastQueue, UPSTREAM_TIMEOUT_MS: String(leaseInMs) });
+    const bearer = await stack.token('claim-crash');
+    const before = await stack.acsControl<Record<string, number>>('stats');
+    await stack.acsControl('faults', [{ operation: 'createUserAndToken', delayMs: 1500, count: 1 }]);
+    const claimedAt = Date.now();
+    const first = firstToken(bearer).catch(() => undefined);
+    await waitFor('the claimant to be in its ACS call', async () => {
+      const stats = await stack.acsControl<Record<string, number>>('stats');
+      return stats['createUserAndToken'] - before['createUserAndToken'] >= 1;
+    });
+    await stack.killHost();
+    await first;
+    await stack.startHost({ ...fastQueue, UPSTREAM_TIMEOUT_MS: String(leaseInMs) });
+
+    const next = await firstToken(bearer);
+    expect(next.status).toBe(201);
+    expect(Date.now() - claimedAt).toBeGreaterThanOrEqual(leaseInMs); // the claim held until its lease ran out
+    const { communicationUserId, token } = (await next.json()) as { communicationUserId: string; token: string };
+    expect((await stack.consistency()).orphans.length).toBe(1); // the crashed claimant's identity
+    await sleep(5200); // past RECONCILE_AFTER_SECONDS
+    expect(await stack.runFunction('reconcileIdentities')).toBe(202);
+    const state = await settled();
+    expect(state.orphans).toEqual([]);
+    expect(await stack.intents()).toBe(0);
+    expect((await (await stack.api('/api/identities/me', { token: bearer })).json()) as object).toMatchObject({
+      communicationUserId,
+    });
+    expect(await verify(token)).toBe(true);
+    const after = await stack.acsControl<Record<string, number>>('stats');
+    expect(after['createUserAndToken'] - before['createUserAndToken']).toBe(2);
+  }, 90_000);
+
+  it('a delete event older than the recorded delete leaves the identity created after it, and its token, alone', async () => {
+    const userId = 'late-delete';
+    const send = async (id: string, at: Date) => {
+      const body = JSON.stringify({ type: 'user.deleted', timestamp: at.toISOString(), data: { userId } });
+      const now = new Date();
+      const headers = {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': new Webhook(STANDARD_SECRET).sign(id, now, body),
+      };
+      expect((await stack.api('/api/webhooks/events', { method: 'POST', body, headers })).status).toBe(202);
+    };
+    const admin = await stack.token('ops', { admin: true });
+    const old = (await (await firstToken(await stack.token(userId))).json()) as { token: string };
+    const deletedAt = new Date();
+    await send(`msg_delete_${Date.now()}`, deletedAt);
+    await waitFor('the first identity to be deleted', async () => !(await verify(old.token)));
+
+    await sleep(1100); // a sign-in clearly after the decision (iat has whole seconds)
+    const again = await firstToken(await stack.token(userId));
+    expect(again.status).toBe(201);
+    const renewed = (await again.json()) as { communicationUserId: string; token: string };
+    const lateId = `msg_delete_late_${Date.now()}`;
+    await send(lateId, new Date(deletedAt.getTime() - 1000));
+    let outcome: unknown;
+    await waitFor('the late event to be processed', async () => {
+      const row = await stack
+        .table('ProcessedEvents')
+        .getEntity<{ state: string; outcome?: string }>('standard', eventRowKey(lateId))
+        .catch(() => undefined);
+      outcome = row?.outcome;
+      return row?.state === 'done';
+    });
+    expect(outcome).toBe('kept_newer_identity');
+    expect(await verify(renewed.token)).toBe(true);
+    const user = (await (await stack.api(`/api/users/${userId}`, { token: admin })).json()) as object;
+    expect(user).toMatchObject({ communicationUserId: renewed.communicationUserId, state: 'active' });
+  }, 30_000);
 
   it('never logs tokens, JWTs or keys', () => {
     const output = stack.host_output();

@@ -87,4 +87,27 @@ describe('per-caller quotas across instances', () => {
     for (let i = 0; i < 10; i += 1)
       expect((await stack.api('/api/users/quota-recreate/audit', { token: admin })).status).toBe(200);
   }, 30_000);
+
+  it('charges the identity quota for identities created, not attempts: 5 concurrent first requests under a quota of 3 all succeed', async () => {
+    const host = await stack.startAnotherHost({
+      ...quotas,
+      QUOTA_TOKENS_PER_USER: 'off',
+      QUOTA_IDENTITIES_PER_USER: '3/3600',
+    });
+    const bearer = await stack.token('quota-burst');
+    const first = await Promise.all(
+      Array.from({ length: 5 }, () => stack.apiAt(host, '/api/tokens', { method: 'POST', token: bearer })),
+    );
+    expect(first.map((response) => response.status).sort()).toEqual([200, 200, 200, 200, 201]);
+    const statuses: number[] = [];
+    let refusal: Response | undefined;
+    for (let i = 0; i < 3; i += 1) {
+      expect((await stack.apiAt(host, '/api/identities/me', { method: 'DELETE', token: bearer })).status).toBe(204);
+      const response = await stack.apiAt(host, '/api/tokens', { method: 'POST', token: bearer });
+      statuses.push(response.status);
+      if (response.status === 429) refusal = response;
+    }
+    expect(statuses).toEqual([201, 201, 429]);
+    expect(refusal?.headers.get('ratelimit-policy')).toBe('"identities";q=3;w=3600');
+  }, 30_000);
 });

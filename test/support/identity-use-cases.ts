@@ -20,6 +20,7 @@ export function identityUseCases(options: { idempotentCreate?: boolean } = {}) {
     tokens: openTokenPolicy,
     idempotentCreate: options.idempotentCreate ?? false,
     reconcileAfterInMs: 600_000,
+    claimLeaseInMs: 10_000,
   });
   return { acs, live, store, identities, reconciler };
 }

@@ -4,6 +4,7 @@ import {
   type AuditCause,
   type AuditEntry,
   ConcurrentChangeError,
+  type CreationClaim,
   type IdentityMapping,
   type Intent,
   type UserRecord,
@@ -18,6 +19,7 @@ export class InMemoryMappingStore implements MappingStore {
   readonly mappings = new Map<string, IdentityMapping>();
   readonly decisions = new Map<string, AccessDecision>();
   readonly intents = new Map<string, Intent>();
+  readonly claims = new Map<string, CreationClaim>();
   readonly audit: Array<AuditEntry & { user: string }> = [];
   private version = 0;
   /** Runs before each store call; a test can throw from it to simulate a storage outage. */
@@ -33,7 +35,12 @@ export class InMemoryMappingStore implements MappingStore {
     this.beforeCall('read');
     const mapping = this.mappings.get(key(user));
     const decision = this.decisions.get(key(user));
-    return { ...(mapping ? { mapping: { ...mapping } } : {}), ...(decision ? { decision: { ...decision } } : {}) };
+    const claim = this.claims.get(key(user));
+    return {
+      ...(mapping ? { mapping: { ...mapping } } : {}),
+      ...(decision ? { decision: { ...decision } } : {}),
+      ...(claim ? { claim: { ...claim } } : {}),
+    };
   }
 
   async create(user: AppUser, identity: NewMapping, cause: AuditCause, now = new Date()) {
@@ -128,6 +135,20 @@ export class InMemoryMappingStore implements MappingStore {
 
   async listAudit(user: AppUser) {
     return this.audit.filter((entry) => entry.user === key(user)).reverse();
+  }
+
+  async claimCreation(user: AppUser, leaseUntil: Date, expired?: CreationClaim) {
+    this.beforeCall('claimCreation');
+    const current = this.claims.get(key(user));
+    if (current ? current.etag !== expired?.etag : expired !== undefined) return undefined;
+    const claim = { leaseUntil, etag: this.etag() };
+    this.claims.set(key(user), claim);
+    return { ...claim };
+  }
+
+  async releaseClaim(user: AppUser, claim: CreationClaim) {
+    this.beforeCall('releaseClaim');
+    if (this.claims.get(key(user))?.etag === claim.etag) this.claims.delete(key(user));
   }
 
   private current(mapping: IdentityMapping): IdentityMapping {

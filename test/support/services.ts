@@ -119,6 +119,10 @@ export class InMemoryQuotaStore implements QuotaStore {
     this.counts.set(key, { windowStart, used: used + 1 });
     return { allowed: true, remaining: limit - used - 1, resetInSeconds };
   }
+  async refund(key: string, windowInMs: number, takenAt: number) {
+    const current = this.counts.get(key);
+    if (current?.windowStart === Math.floor(takenAt / windowInMs) * windowInMs && current.used > 0) current.used -= 1;
+  }
 }
 
 /** A real `HttpRequest` as the Functions library builds it. */

@@ -1,7 +1,7 @@
 import { AcsUnauthorizedError } from '../../../src/acs/identity-client';
 import { UpstreamError } from '../../../src/domain/errors';
 import { fakeResource as resource } from '../../support/fake-identity-gateway';
-import { identityUseCases } from '../../support/identity-use-cases';
+import { identityUseCases, openTokenPolicy } from '../../support/identity-use-cases';
 
 // The use-case logic over an in-memory store with the adapter's conditions and a scripted ACS gateway; the real
 // adapters are exercised against Azurite and the ACS emulator in test/src/storage and test/integration.
@@ -35,6 +35,63 @@ describe('IdentityService.issueToken', () => {
     expect(acs.getToken).toHaveBeenCalledTimes(1);
     expect(acs.getToken.mock.calls[0]?.slice(1)).toEqual([['voip'], 60]);
     expect(acs.createUserAndToken).not.toHaveBeenCalled();
+  });
+
+  it('of 5 concurrent first requests one creates (one ACS create, no delete), the others get tokens for it', async () => {
+    const { acs, store, service } = setup();
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => service.issueToken(user, { scopes: ['chat'] }, caller)),
+    );
+    expect(results.filter((result) => result.created)).toHaveLength(1);
+    expect(new Set(results.map((result) => result.communicationUserId)).size).toBe(1);
+    expect(acs.createUserAndToken).toHaveBeenCalledTimes(1);
+    expect(acs.getToken).toHaveBeenCalledTimes(4);
+    expect(acs.deleteUser).not.toHaveBeenCalled();
+    expect(store.claims.size).toBe(0);
+  });
+
+  it('takes over a claim whose lease ran out (its holder crashed), and waits for one that holds', async () => {
+    const { acs, store, service, live } = setup();
+    await store.claimCreation(user, new Date(Date.now() - 1));
+    expect((await service.issueToken(user, { scopes: ['chat'] }, caller)).created).toBe(true);
+    expect(acs.createUserAndToken).toHaveBeenCalledTimes(1);
+    expect(store.claims.size).toBe(0);
+
+    const other = { ...user, userId: 'u2' };
+    const held = (await store.claimCreation(other, new Date(Date.now() + 60_000)))!;
+    const waiting = service.issueToken(other, { scopes: ['chat'] }, caller);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(acs.createUserAndToken).toHaveBeenCalledTimes(1); // still waiting for the holder
+    live.add('8:acs:holder');
+    await store.create(other, { communicationUserId: '8:acs:holder', resource }, caller.cause);
+    await store.releaseClaim(other, held);
+    expect(await waiting).toMatchObject({ created: false, communicationUserId: '8:acs:holder' });
+  });
+
+  it('charges quotas for what happened: a failed first token gives its token and identity units back', async () => {
+    const { Quotas } = await import('../../../src/identity/quotas');
+    const { InMemoryQuotaStore } = await import('../../support/services');
+    const quotaStore = new InMemoryQuotaStore();
+    const { createIdentityUseCases } = await import('../../../src/identity/identity-service');
+    const { acs, store } = setup();
+    const { identities } = createIdentityUseCases({
+      mappings: store,
+      intents: store,
+      acs,
+      tokens: openTokenPolicy,
+      idempotentCreate: false,
+      reconcileAfterInMs: 600_000,
+      claimLeaseInMs: 10_000,
+      quotas: new Quotas(quotaStore, {
+        tokensPerUser: { count: 5, windowInSeconds: 3600 },
+        identitiesPerUser: { count: 1, windowInSeconds: 3600 },
+      }),
+    });
+    acs.createUserAndToken.mockRejectedValueOnce(new UpstreamError('acs', 'throttled'));
+    await expect(identities.issueToken(user, { scopes: ['chat'] }, caller)).rejects.toBeInstanceOf(UpstreamError);
+    expect([...quotaStore.counts.values()].map((count) => count.used)).toEqual([0, 0]);
+    expect((await identities.issueToken(user, { scopes: ['chat'] }, caller)).created).toBe(true);
+    expect([...quotaStore.counts.values()].map((count) => count.used)).toEqual([1, 1]);
   });
 
   it('when it loses the race, deletes its own identity and answers with the winner', async () => {

@@ -32,6 +32,17 @@ describe('TableQuotaStore', () => {
     ).toBe(true);
   });
 
+  it('gives a unit back in its own window, seen by another instance; a refund for a past window changes nothing', async () => {
+    const [first, second] = [new TableQuotaStore(table, 5000), new TableQuotaStore(table, 5000)];
+    const windowStart = Math.floor(Date.now() / 60_000) * 60_000;
+    expect((await first.consume('refund', 1, 60_000, windowStart + 1)).allowed).toBe(true);
+    expect((await second.consume('refund', 1, 60_000, windowStart + 2)).allowed).toBe(false);
+    await first.refund('refund', 60_000, windowStart + 1);
+    expect((await second.consume('refund', 1, 60_000, windowStart + 3)).allowed).toBe(true);
+    await first.refund('refund', 60_000, windowStart - 60_000);
+    expect((await first.consume('refund', 1, 60_000, windowStart + 4)).allowed).toBe(false);
+  });
+
   it('starts counting again in the next window', async () => {
     const store = new TableQuotaStore(table, 5000);
     const windowStart = Math.floor(Date.now() / 10_000) * 10_000;
