@@ -48,7 +48,7 @@ const csvOf = <T extends z.ZodType<unknown, string>>(item: T) =>
 /**
  * Every application setting the service reads, by name. Names follow the Azure Functions convention so that
  * `IdentityStorage` serves both the app's own Table/Queue clients and the queue trigger's connection.
- * Keep this list, local.settings.sample.json, infra/app/api.bicep and README's settings table in step: tests check them.
+ * Keep this list, local.settings.sample.json, infra/app/api.bicep and docs/settings.md in step: tests check them.
  */
 export const settingsSchema = z
   .object({

@@ -207,7 +207,7 @@ export async function kill(child: ChildProcessWithoutNullStreams): Promise<void>
 
 /**
  * The admin path for `userId`, as a client should build it: the id in the path when it survives the host's
- * decoding unchanged, else `-` in the path and the id in the `userId` query parameter (README, "The API").
+ * decoding unchanged, else `-` in the path and the id in the `userId` query parameter (docs/api.md, "Naming a user").
  */
 export function adminUserPath(userId: string, suffix = ''): string {
   const fitsPath = !/[/%]/.test(userId) && userId !== '.' && userId !== '..';
