@@ -1,5 +1,3 @@
-import type { TokenScope } from '@azure/communication-identity';
-
 import { conflict, forbidden, notFound } from '../domain/errors';
 import {
   type AppUser,
@@ -9,14 +7,12 @@ import {
   type IdentityMapping,
   type UserRecord,
 } from '../domain/model';
-import type { IdentityGateway, IdentityGateways, IntentStore, MappingStore } from '../domain/ports';
+import type { MappingStore } from '../domain/ports';
 import { recordTokenIssued } from '../telemetry';
-import { type CreationOptions, IdentityCreation } from './identity-creation';
-import { IdentityDeletion, raceLost } from './identity-deletion';
-import { CHANGED, LiveIdentity, STALE } from './live-identity';
+import type { IdentityCreation } from './identity-creation';
+import { type IdentityDeletion, raceLost } from './identity-deletion';
+import { CHANGED, type LiveIdentity, STALE } from './live-identity';
 import { nothingTaken, type QuotaReceipt, type Quotas } from './quotas';
-import { Reconciler } from './reconciler';
-import { ResourceRouter } from './resource-router';
 import { resolveTokenRequest } from './token-policy';
 import {
   appUser,
@@ -26,50 +22,13 @@ import {
   type IssuedToken,
   type Requester,
   type TokenRequest,
+  type TokenPolicy,
   type TokenRequestInput,
 } from './types';
 
 export type * from './types';
 export type { ReconcileOutcome } from './reconciler';
-
-/** Which scopes this deployment issues, and which a request without scopes gets (TOKEN_* settings). */
-export interface TokenPolicy {
-  allowedScopes: readonly TokenScope[];
-  defaultScopes: readonly TokenScope[];
-}
-
-export interface IdentityUseCaseOptions extends CreationOptions {
-  mappings: MappingStore;
-  intents: IntentStore;
-  /** One gateway, or the router over several ACS resources. */
-  acs: IdentityGateway | IdentityGateways;
-  tokens: TokenPolicy;
-  /** Per-caller quotas (none when absent). */
-  quotas?: Quotas;
-}
-
-/** The identity use cases and the reconciler, over the same steps (one composition for production and tests). */
-export function createIdentityUseCases(options: IdentityUseCaseOptions): {
-  identities: IdentityService;
-  reconciler: Reconciler;
-} {
-  const { mappings, intents } = options;
-  const gateways = 'forUser' in options.acs ? options.acs : new ResourceRouter(options.acs);
-  const live = new LiveIdentity(mappings, gateways);
-  const creation = new IdentityCreation(mappings, intents, gateways, options);
-  const deletion = new IdentityDeletion(mappings, intents, gateways, live);
-  return {
-    identities: new IdentityService({
-      mappings,
-      live,
-      creation,
-      deletion,
-      tokens: options.tokens,
-      quotas: options.quotas,
-    }),
-    reconciler: new Reconciler(mappings, intents, gateways, live, deletion, options),
-  };
-}
+export { createIdentityUseCases, type IdentityUseCaseOptions } from './use-cases';
 
 const deletionInProgress = () =>
   conflict('deletion_in_progress', 'This identity is being deleted; repeat DELETE to finish, then try again.', 1);

@@ -44,3 +44,9 @@ export interface Requester extends AppUser {
 export type Decision = Omit<AccessDecision, 'etag'>;
 
 export const appUser = (user: AppUser): AppUser => ({ issuer: user.issuer, userId: user.userId });
+
+/** Which scopes this deployment issues, and which a request without scopes gets (TOKEN_* settings). */
+export interface TokenPolicy {
+  allowedScopes: readonly TokenScope[];
+  defaultScopes: readonly TokenScope[];
+}

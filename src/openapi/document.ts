@@ -103,7 +103,9 @@ export function buildRegistry(): OpenAPIRegistry {
       200: jsonBody('The caller already had this identity.', identityResponseSchema),
       ...bodyErrors,
       403: problem('The identity provider disabled or deleted the user after this token was issued (`user_disabled`).'),
-      409: problem('The identity is being deleted.'),
+      409: problem(
+        'The identity is being deleted (`deletion_in_progress`), or another request is still creating it (`identity_being_created`); retry after `Retry-After`.',
+      ),
       ...upstreamErrors,
     },
   });
@@ -160,7 +162,9 @@ export function buildRegistry(): OpenAPIRegistry {
       403: problem(
         'A requested scope is not allowed by this service (`scope_not_allowed`), or the identity provider disabled or deleted the user after this token was issued (`user_disabled`).',
       ),
-      409: problem('The identity is being deleted.'),
+      409: problem(
+        'The identity is being deleted (`deletion_in_progress`), or another request is still creating it (`identity_being_created`); retry after `Retry-After`.',
+      ),
       ...upstreamErrors,
     },
   });
