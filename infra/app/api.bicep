@@ -188,18 +188,18 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         version: '22'
       }
     }
+    // Flex Consumption refuses much of what siteConfig offers on other plans (ftpsState, linuxFxVersion, alwaysOn,
+    // ...: ARM error 51021); test/infra/flex-rules.ts lists them with their sources. There is no FTP on Flex at all.
     siteConfig: {
       minTlsVersion: '1.2'
-      // No FTP/FTPS: code arrives only through the deployment container.
-      ftpsState: 'Disabled'
       cors: {
         // Browser apps that call the API directly; the API authenticates with bearer tokens, not cookies,
         // so credentials (cookies) are never needed cross-origin.
         allowedOrigins: corsAllowedOrigins
         supportCredentials: false
       }
-      // Not set on Flex Consumption (the platform owns them): FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION,
-      // WEBSITE_RUN_FROM_PACKAGE, WEBSITE_CONTENTAZUREFILECONNECTIONSTRING, WEBSITE_CONTENTSHARE.
+      // Not set on Flex Consumption, which deprecates or ignores them (FUNCTIONS_WORKER_RUNTIME,
+      // FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE, WEBSITE_CONTENT*, ...: test/infra/flex-rules.ts).
       appSettings: concat([
         // Host storage (keys, timers, leases, diagnostic events) through the identity: service URIs instead of
         // an account name so the settings also hold in clouds with other storage suffixes.

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 
 import { checkInfra } from './bicep-checks';
 import { parseBicepSources } from './bicep-syntax';
+import { flexForbiddenSettings, rejectedSiteProperties } from './flex-rules';
 
 const infraDir = path.resolve(__dirname, '../../infra');
 
@@ -22,6 +23,27 @@ interface Mutation {
 }
 
 const siteSetting = "        { name: 'ACS_ENDPOINT', value: acsEndpoint }\n";
+const siteConfigLine = "      minTlsVersion: '1.2'\n";
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// Every platform rule of test/infra/flex-rules.ts, each broken once: the property in siteConfig, the setting in the
+// app settings.
+const flexMutations: Mutation[] = [
+  ...Object.entries(rejectedSiteProperties).map(([key, rule]) => ({
+    name: `siteConfig.${key}, which Flex Consumption rejects`,
+    file: 'app/api.bicep',
+    from: siteConfigLine,
+    to: `${siteConfigLine}      ${key}: false\n`,
+    reported: new RegExp(`app/api\\.bicep:\\d+: properties\\.siteConfig\\.${key} ${escapeRegExp(rule.reason)}`),
+  })),
+  ...Object.entries(flexForbiddenSettings).map(([name, rule]) => ({
+    name: `the app setting ${name}, which Flex Consumption deprecates or ignores`,
+    file: 'app/api.bicep',
+    from: siteSetting,
+    to: `${siteSetting}        { name: '${name}', value: '1' }\n`,
+    reported: new RegExp(`app/api\\.bicep:\\d+: app setting ${name} ${escapeRegExp(rule.reason)}`),
+  })),
+];
 
 const mutations: Mutation[] = [
   {
@@ -102,12 +124,20 @@ const mutations: Mutation[] = [
     reported: /'ACS_CONNECTION_STRING' names a connection string/,
   },
   {
-    name: 'a setting Flex Consumption does not support',
+    name: "ftpsState put back as it was (ARM error 51021: 'Site.SiteConfig.FtpsState ... is invalid')",
     file: 'app/api.bicep',
-    from: siteSetting,
-    to: `${siteSetting}        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'node' }\n`,
-    reported: /app setting FUNCTIONS_WORKER_RUNTIME is not supported on Flex Consumption/,
+    from: siteConfigLine,
+    to: `${siteConfigLine}      ftpsState: 'Disabled'\n`,
+    reported: /app\/api\.bicep:\d+: properties\.siteConfig\.ftpsState is rejected: Flex Consumption has no FTP.*51021/,
   },
+  {
+    name: 'a rejected property on the site itself, in another case (LinuxFxVersion)',
+    file: 'app/api.bicep',
+    from: '    httpsOnly: true\n',
+    to: "    httpsOnly: true\n    LinuxFxVersion: 'NODE|22'\n",
+    reported: /app\/api\.bicep:\d+: properties\.LinuxFxVersion is replaced by functionAppConfig\.runtime/,
+  },
+  ...flexMutations,
   {
     name: 'a @secure() parameter in an output',
     file: 'core/keyvault.bicep',

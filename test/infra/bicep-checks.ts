@@ -3,6 +3,7 @@ import * as path from 'node:path';
 
 import { settingNames } from '../../src/config/settings';
 import { type BicepNode, parseBicepSources } from './bicep-syntax';
+import { type FlexSite, flexForbiddenSettings, flexSiteProblems } from './flex-rules';
 
 /**
  * Offline structural checks over infra/*.bicep, on the syntax tree from tree-sitter-bicep (no Bicep CLI exists
@@ -93,14 +94,14 @@ export const requiredSettingNames = [
   'AUTH_AUDIENCES',
 ] as const;
 
-/** Settings that must never be set in Azure, with the reason given in the problem. */
+/**
+ * Settings this service must never set in Azure, with the reason given in the problem. What Flex Consumption
+ * itself refuses is in test/infra/flex-rules.ts.
+ */
 const forbiddenSettings: Readonly<Record<string, string>> = {
   ACS_CONNECTION_STRING: 'carries an ACS access key; set ACS_ENDPOINT and use the managed identity',
   IdentityStorage: 'is the connection-string form; set IdentityStorage__tableServiceUri/__queueServiceUri',
   AzureWebJobsStorage: 'is the connection-string form; set AzureWebJobsStorage__* with the managed identity',
-  FUNCTIONS_WORKER_RUNTIME: 'is not supported on Flex Consumption (functionAppConfig.runtime sets it)',
-  FUNCTIONS_EXTENSION_VERSION: 'is not supported on Flex Consumption',
-  WEBSITE_RUN_FROM_PACKAGE: 'is not supported on Flex Consumption (functionAppConfig.deployment sets it)',
 };
 
 /**
@@ -489,7 +490,6 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
   const site = sites[0];
   expectLiteral(site, report, ['properties', 'httpsOnly'], 'true');
   expectLiteral(site, report, ['properties', 'siteConfig', 'minTlsVersion'], '1.2');
-  expectLiteral(site, report, ['properties', 'siteConfig', 'ftpsState'], 'Disabled');
   expectLiteral(site, report, ['properties', 'siteConfig', 'cors', 'supportCredentials'], 'false');
   expectLiteral(site, report, ['properties', 'functionAppConfig', 'runtime', 'name'], 'node');
   expectLiteral(site, report, ['properties', 'functionAppConfig', 'runtime', 'version'], '22');
@@ -507,6 +507,7 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
   const known = new Set<string>([...settingNames, ...hostSettingNames]);
   const secureParams = secureParameterNames(site.file);
   const names = new Set<string>();
+  const flexSettings: FlexSite['settings'] = [];
   let referencesKeyVault = false;
   for (const entry of entries) {
     const name = literalString(propertyValue(entry, 'name'));
@@ -516,11 +517,10 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
     }
     if (names.has(name)) report(site.file, entry, `app setting ${name} is set twice`);
     names.add(name);
-    const forbidden =
-      forbiddenSettings[name] ??
-      (name.startsWith('WEBSITE_CONTENT') ? 'is not supported on Flex Consumption' : undefined);
+    flexSettings.push({ name, where: `${site.file.name}:${entry.row + 1}` });
+    const forbidden = forbiddenSettings[name];
     if (forbidden) report(site.file, entry, `app setting ${name} ${forbidden}`);
-    else if (!known.has(name))
+    else if (!known.has(name) && !(name in flexForbiddenSettings))
       report(
         site.file,
         entry,
@@ -562,6 +562,28 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
   for (const name of requiredSettingNames) {
     if (!names.has(name)) report(site.file, appSettings, `required app setting ${name} is not set`);
   }
+  const keys = flexSiteKeys(site, report);
+  problems.push(...flexSiteProblems({ where: `${site.file.name}:${site.node.row + 1}`, keys, settings: flexSettings }));
+}
+
+/** The keys written under the site's properties and properties.siteConfig, which must be object literals. */
+function flexSiteKeys(site: Resource, report: Report): FlexSite['keys'] {
+  const keys: FlexSite['keys'] = [];
+  for (const path of ['properties', 'properties.siteConfig'] as const) {
+    const object = valueAt(site.body, ...path.split('.'));
+    if (object?.type !== 'object') {
+      report(
+        site.file,
+        object ?? site.node,
+        `${site.symbol}: ${path} must be an object literal, which the checks read`,
+      );
+      continue;
+    }
+    for (const property of object.namedChildren.filter((node) => node.type === 'object_property')) {
+      keys.push({ path, key: propertyKey(property) ?? '', where: `${site.file.name}:${property.row + 1}` });
+    }
+  }
+  return keys;
 }
 
 /**

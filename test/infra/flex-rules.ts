@@ -1,0 +1,148 @@
+/**
+ * What the Flex Consumption plan accepts, as data with the source of each rule, and the checks that hold a function
+ * app to it. The checks read a neutral description of the site ({@link FlexSite}), so that the same rules run on the
+ * Bicep source (test/infra/bicep-checks.ts) and on the ARM JSON `bicep build` compiles (test/infra/arm-checks.ts).
+ */
+
+/** A platform rule: why Flex refuses or ignores the thing, and where that is written down. */
+export interface FlexRule {
+  reason: string;
+  source: string;
+}
+
+/**
+ * Microsoft's table of site properties and app settings that are "deprecated and shouldn't be used when creating
+ * function app resources" on Flex Consumption (the page as of its 2025-12-22 revision).
+ */
+const deprecations =
+  'learn.microsoft.com/azure/azure-functions/functions-app-settings#flex-consumption-plan-deprecations';
+/** The Considerations list of the Flex Consumption plan page. */
+const considerations = 'learn.microsoft.com/azure/azure-functions/flex-consumption-plan#considerations';
+/**
+ * ARM's own answer to a site that sets them, error 51021 "The following list of ... site configuration properties
+ * (Site.SiteConfig.FtpsState, Site.SiteConfig.Use32BitWorkerProcess, ...) for Flex Consumption sites is invalid".
+ */
+const error51021 = 'ARM error 51021 (microsoft/azure-pipelines-tasks#21032, Azure/azure-cli#31414)';
+
+/**
+ * Site properties Flex Consumption rejects, by name. The deprecations table writes most of them as
+ * `properties.<name>` without saying whether they sit on the site or in its siteConfig, so the checks refuse each
+ * name in both places, compared without case (ARM property names are case-insensitive, and the table writes
+ * `LinuxFxVersion`, `IsXenon`).
+ */
+export const rejectedSiteProperties: Readonly<Record<string, FlexRule>> = {
+  alwaysOn: { reason: 'is not valid on Flex Consumption', source: deprecations },
+  containerSize: {
+    reason: 'is replaced by functionAppConfig.scaleAndConcurrency.instanceMemoryMB',
+    source: deprecations,
+  },
+  dnsConfiguration: { reason: 'is not used: DNS comes from the integrated virtual network', source: deprecations },
+  ftpsState: { reason: 'is rejected: Flex Consumption has no FTP or FTPS', source: `${deprecations}; ${error51021}` },
+  functionAppScaleLimit: {
+    reason: 'is replaced by functionAppConfig.scaleAndConcurrency.maximumInstanceCount',
+    source: deprecations,
+  },
+  // Not in the deprecations table, but named in both verbatim 51021 rejections; Azure/terraform-azurerm-avm-res-web-site#360
+  // records that the evidence is mixed. Flex scales per function without it, so nothing is lost by refusing it.
+  functionsRuntimeScaleMonitoringEnabled: { reason: 'is rejected on Flex Consumption', source: error51021 },
+  isReserved: {
+    reason: 'is not valid on a Flex Consumption site (the plan carries reserved: true)',
+    source: deprecations,
+  },
+  isXenon: { reason: 'is not valid on Flex Consumption', source: deprecations },
+  javaVersion: { reason: 'is replaced by functionAppConfig.runtime.version', source: deprecations },
+  linuxFxVersion: {
+    reason: 'is replaced by functionAppConfig.runtime',
+    source: `${deprecations}; ARM error 51021 (Azure/terraform-azurerm-avm-res-web-site#283)`,
+  },
+  netFrameworkVersion: {
+    reason: 'is replaced by functionAppConfig.runtime.version',
+    source: `${deprecations}; ${error51021}`,
+  },
+  powerShellVersion: { reason: 'is replaced by functionAppConfig.runtime.version', source: deprecations },
+  preWarmedInstanceCount: {
+    reason: 'is replaced by functionAppConfig.scaleAndConcurrency.alwaysReady',
+    source: `${deprecations}; ARM error 51021 (Azure/azure-cli#31414)`,
+  },
+  // The site's own `reserved` is what the table calls isReserved; the plan's (Microsoft.Web/serverfarms) is required.
+  reserved: {
+    reason: 'is not valid on a Flex Consumption site (the plan carries reserved: true)',
+    source: deprecations,
+  },
+  use32BitWorkerProcess: { reason: 'is rejected: 32-bit is not supported', source: `${deprecations}; ${error51021}` },
+  vnetBackupRestoreEnabled: { reason: 'is not used for networking in Flex Consumption', source: deprecations },
+  vnetContentShareEnabled: { reason: 'is not used for networking in Flex Consumption', source: deprecations },
+  vnetImagePullEnabled: { reason: 'is not used for networking in Flex Consumption', source: deprecations },
+  vnetRouteAllEnabled: { reason: 'is not used for networking in Flex Consumption', source: deprecations },
+  windowsFxVersion: { reason: 'is not valid on Flex Consumption (Linux only)', source: deprecations },
+};
+
+/** App settings Flex Consumption deprecates, ignores or does not support. */
+export const flexForbiddenSettings: Readonly<Record<string, FlexRule>> = {
+  ENABLE_ORYX_BUILD: { reason: 'is replaced by the remoteBuild deployment parameter', source: deprecations },
+  FUNCTIONS_EXTENSION_VERSION: { reason: 'is set by the platform', source: deprecations },
+  FUNCTIONS_MAX_HTTP_CONCURRENCY: {
+    reason: "is replaced by scaleAndConcurrency's trigger settings",
+    source: deprecations,
+  },
+  FUNCTIONS_WORKER_DYNAMIC_CONCURRENCY_ENABLED: { reason: 'is not valid on Flex Consumption', source: deprecations },
+  FUNCTIONS_WORKER_PROCESS_COUNT: { reason: 'is not valid on Flex Consumption', source: deprecations },
+  FUNCTIONS_WORKER_RUNTIME: { reason: 'is replaced by functionAppConfig.runtime.name', source: deprecations },
+  FUNCTIONS_WORKER_RUNTIME_VERSION: {
+    reason: 'is replaced by functionAppConfig.runtime.version',
+    source: deprecations,
+  },
+  SCM_DO_BUILD_DURING_DEPLOYMENT: {
+    reason: 'is replaced by the remoteBuild deployment parameter',
+    source: deprecations,
+  },
+  WEBSITE_CONTENTAZUREFILECONNECTIONSTRING: {
+    reason: 'is replaced by functionAppConfig.deployment',
+    source: deprecations,
+  },
+  WEBSITE_CONTENTOVERVNET: { reason: 'is not used for networking in Flex Consumption', source: deprecations },
+  WEBSITE_CONTENTSHARE: { reason: 'is replaced by functionAppConfig.deployment', source: deprecations },
+  WEBSITE_DNS_SERVER: { reason: 'is not used: DNS comes from the integrated virtual network', source: deprecations },
+  WEBSITE_LOAD_CERTIFICATES: { reason: 'is not supported on Flex Consumption', source: considerations },
+  WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT: {
+    reason: 'is replaced by functionAppConfig.scaleAndConcurrency.maximumInstanceCount',
+    source: deprecations,
+  },
+  WEBSITE_NODE_DEFAULT_VERSION: { reason: 'is replaced by functionAppConfig.runtime.version', source: deprecations },
+  WEBSITE_RUN_FROM_PACKAGE: { reason: 'is not used: functionAppConfig.deployment is', source: deprecations },
+  WEBSITE_SKIP_CONTENTSHARE_VALIDATION: { reason: 'is not used: there is no content share', source: deprecations },
+  WEBSITE_TIME_ZONE: { reason: 'is not supported on Flex Consumption', source: considerations },
+  WEBSITE_VNET_ROUTE_ALL: { reason: 'is not used for networking in Flex Consumption', source: deprecations },
+  TZ: { reason: 'is not supported on Flex Consumption', source: considerations },
+};
+
+/** Which cloud an app setting applies in: under `environment().name == 'AzureCloud'` or its negation, or both. */
+export type Cloud = 'public' | 'sovereign';
+
+/** A function app as the checks see it, whichever form (Bicep source or ARM JSON) it was read from. */
+export interface FlexSite {
+  /** Where the site is declared, e.g. `app/api.bicep:150` or `main.json: module api`. */
+  where: string;
+  /** Every key written directly under `properties` and under `properties.siteConfig`. */
+  keys: { path: 'properties' | 'properties.siteConfig'; key: string; where: string }[];
+  /** The app settings, each with the cloud it is limited to, if any. */
+  settings: { name: string; where: string; cloud?: Cloud }[];
+}
+
+/**
+ * Property keys and app settings of a site that Flex Consumption rejects or ignores.
+ * @returns one `where: message` line per problem
+ */
+export function flexSiteProblems(site: FlexSite): string[] {
+  const rejected = new Map(Object.entries(rejectedSiteProperties).map(([name, rule]) => [name.toLowerCase(), rule]));
+  const problems: string[] = [];
+  for (const { path, key, where } of site.keys) {
+    const rule = rejected.get(key.toLowerCase());
+    if (rule) problems.push(`${where}: ${path}.${key} ${rule.reason} [${rule.source}]`);
+  }
+  for (const { name, where } of site.settings) {
+    const rule = flexForbiddenSettings[name];
+    if (rule) problems.push(`${where}: app setting ${name} ${rule.reason} [${rule.source}]`);
+  }
+  return problems;
+}
