@@ -23,6 +23,9 @@ param identityId string
 @description('Client id of that identity.')
 param identityClientId string
 
+@description('Name of the storage account: host storage, deployment package and the app\'s tables and queues.')
+param storageAccountName string
+
 @description('Blob endpoint of the storage account (https://<account>.blob.core.windows.net/).')
 param blobEndpoint string
 
@@ -126,6 +129,20 @@ var keyVaultSettings = [
   { name: 'EVENTGRID_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${keyVaultSecretNames.eventGridWebhookSecret}/)' }
 ]
 
+// Host storage (keys, timers, leases, diagnostic events) through the identity. In Azure's public cloud by account
+// name: Microsoft's recommendation there, and it avoids the host's intermittent start-up failure with
+// __blobServiceUri on Flex (Azure/azure-functions-host#11787). In other clouds (AzureUSGovernment, AzureChinaCloud)
+// by the service URIs, which carry that cloud's storage suffix.
+var hostStorageSettings = environment().name == 'AzureCloud' ? hostStorageByAccountName : hostStorageByServiceUris
+var hostStorageByAccountName = [
+  { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+]
+var hostStorageByServiceUris = [
+  { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
+  { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
+  { name: 'AzureWebJobsStorage__tableServiceUri', value: tableEndpoint }
+]
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -200,12 +217,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       }
       // Not set on Flex Consumption, which deprecates or ignores them (FUNCTIONS_WORKER_RUNTIME,
       // FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE, WEBSITE_CONTENT*, ...: test/infra/flex-rules.ts).
-      appSettings: concat([
-        // Host storage (keys, timers, leases, diagnostic events) through the identity: service URIs instead of
-        // an account name so the settings also hold in clouds with other storage suffixes.
-        { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
-        { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
-        { name: 'AzureWebJobsStorage__tableServiceUri', value: tableEndpoint }
+      appSettings: concat(hostStorageSettings, [
+        // The host storage connection above, as the user-assigned identity, in every cloud.
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
 

@@ -139,6 +139,36 @@ const mutations: Mutation[] = [
   },
   ...flexMutations,
   {
+    name: 'host storage by service URI in the public cloud and by account name elsewhere (branches swapped)',
+    file: 'app/api.bicep',
+    from: "== 'AzureCloud' ? hostStorageByAccountName : hostStorageByServiceUris",
+    to: "== 'AzureCloud' ? hostStorageByServiceUris : hostStorageByAccountName",
+    reported:
+      /app\/api\.bicep:\d+: host storage setting AzureWebJobsStorage__blobServiceUri belongs only outside Azure's public cloud/,
+  },
+  {
+    name: 'host storage by service URI in every cloud (the start-up race of Azure/azure-functions-host#11787)',
+    file: 'app/api.bicep',
+    from: 'appSettings: concat(hostStorageSettings, [',
+    to: 'appSettings: concat(hostStorageByServiceUris, [',
+    reported: /app\/api\.bicep:\d+: host storage setting AzureWebJobsStorage__accountName is not set/,
+  },
+  {
+    name: 'host storage by account name in every cloud, sovereign clouds included',
+    file: 'app/api.bicep',
+    from: 'appSettings: concat(hostStorageSettings, [',
+    to: 'appSettings: concat(hostStorageByAccountName, [',
+    reported:
+      /app\/api\.bicep:\d+: host storage setting AzureWebJobsStorage__accountName belongs only in Azure's public cloud/,
+  },
+  {
+    name: 'host storage without the identity to use',
+    file: 'app/api.bicep',
+    from: "        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }\n",
+    to: '',
+    reported: /app\/api\.bicep:\d+: host storage setting AzureWebJobsStorage__clientId is not set/,
+  },
+  {
     name: 'a @secure() parameter in an output',
     file: 'core/keyvault.bicep',
     from: 'output name string = vault.name',

@@ -3,7 +3,14 @@ import * as path from 'node:path';
 
 import { settingNames } from '../../src/config/settings';
 import { type BicepNode, parseBicepSources } from './bicep-syntax';
-import { type FlexSite, flexForbiddenSettings, flexSiteProblems } from './flex-rules';
+import {
+  type Cloud,
+  type FlexSite,
+  flexForbiddenSettings,
+  flexSiteProblems,
+  hostStorageProblems,
+  hostStorageSettingNames,
+} from './flex-rules';
 
 /**
  * Offline structural checks over infra/*.bicep, on the syntax tree from tree-sitter-bicep (no Bicep CLI exists
@@ -62,11 +69,7 @@ const acsRoleIds = [roleDefinitionIds.contributor, roleDefinitionIds.communicati
 
 /** Settings read by the Functions host rather than by the app (so not in the app's schema). */
 export const hostSettingNames = [
-  'AzureWebJobsStorage__blobServiceUri',
-  'AzureWebJobsStorage__queueServiceUri',
-  'AzureWebJobsStorage__tableServiceUri',
-  'AzureWebJobsStorage__credential',
-  'AzureWebJobsStorage__clientId',
+  ...hostStorageSettingNames,
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 ] as const;
@@ -75,11 +78,12 @@ export const hostSettingNames = [
  * What the Function App must set to run with its managed identity: the schema's requirements in that mode
  * (ACS_ENDPOINT, both IdentityStorage URIs, issuers, audiences), what selects the user-assigned identity for the
  * SDK clients and the queue trigger, the table/queue names the infra creates (EVENTS_QUEUE_NAME is also resolved
- * by the host as %EVENTS_QUEUE_NAME%), and the host's own settings. test/infra proves the app-side part against
- * the schema.
+ * by the host as %EVENTS_QUEUE_NAME%), and the host's telemetry settings (its storage settings depend on the cloud:
+ * flex-rules.ts, hostStorageProblems). test/infra proves the app-side part against the schema.
  */
 export const requiredSettingNames = [
-  ...hostSettingNames,
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   'ACS_ENDPOINT',
   'AZURE_CLIENT_ID',
   'IdentityStorage__tableServiceUri',
@@ -500,7 +504,7 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
     report(
       site.file,
       appSettings ?? site.node,
-      'properties.siteConfig.appSettings must be an array literal of { name, value }, or concat()/filter() of such arrays and variables',
+      'properties.siteConfig.appSettings must be an array literal of { name, value }, or concat()/filter()/?: of such arrays and variables',
     );
     return;
   }
@@ -509,7 +513,7 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
   const names = new Set<string>();
   const flexSettings: FlexSite['settings'] = [];
   let referencesKeyVault = false;
-  for (const entry of entries) {
+  for (const { node: entry, cloud } of entries) {
     const name = literalString(propertyValue(entry, 'name'));
     if (name === undefined) {
       report(site.file, entry, 'app setting without a literal name');
@@ -517,7 +521,7 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
     }
     if (names.has(name)) report(site.file, entry, `app setting ${name} is set twice`);
     names.add(name);
-    flexSettings.push({ name, where: `${site.file.name}:${entry.row + 1}` });
+    flexSettings.push({ name, where: `${site.file.name}:${entry.row + 1}`, cloud });
     const forbidden = forbiddenSettings[name];
     if (forbidden) report(site.file, entry, `app setting ${name} ${forbidden}`);
     else if (!known.has(name) && !(name in flexForbiddenSettings))
@@ -539,7 +543,9 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
   }
   // A secret value anywhere in the site's definition (app settings, connection strings, ...) is readable by anyone
   // who can read the site's configuration: secrets go to Key Vault and the site only references them.
-  const siteTexts = [site.body, ...entries].filter((node): node is BicepNode => node !== undefined);
+  const siteTexts = [site.body, ...entries.map((entry) => entry.node)].filter(
+    (node): node is BicepNode => node !== undefined,
+  );
   for (const leaked of new Set(
     siteTexts
       .flatMap((node) => node.descendantsOfType('identifier'))
@@ -563,7 +569,8 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
     if (!names.has(name)) report(site.file, appSettings, `required app setting ${name} is not set`);
   }
   const keys = flexSiteKeys(site, report);
-  problems.push(...flexSiteProblems({ where: `${site.file.name}:${site.node.row + 1}`, keys, settings: flexSettings }));
+  const flexSite: FlexSite = { where: `${site.file.name}:${site.node.row + 1}`, keys, settings: flexSettings };
+  problems.push(...flexSiteProblems(flexSite), ...hostStorageProblems(flexSite));
 }
 
 /** The keys written under the site's properties and properties.siteConfig, which must be object literals. */
@@ -586,30 +593,58 @@ function flexSiteKeys(site: Resource, report: Report): FlexSite['keys'] {
   return keys;
 }
 
+interface SettingEntry {
+  /** The `{ name, value }` object. */
+  node: BicepNode;
+  /** Set when the entry sits in a branch of `environment().name == 'AzureCloud' ? ... : ...`. */
+  cloud?: Cloud;
+}
+
 /**
  * The `{ name, value }` objects of an appSettings expression: an array literal, `concat(...)` of such
- * expressions, `filter(<expression>, ...)` (conditional settings), or a variable of the same file holding one.
+ * expressions, `filter(<expression>, ...)` (conditional settings), `<condition> ? <expression> : <expression>`
+ * (both branches), or a variable of the same file holding one.
  * @returns undefined when the expression has another shape, which the checks cannot read
  */
-function settingEntries(file: BicepFile, node: BicepNode, seen = new Set<string>()): BicepNode[] | undefined {
-  if (node.type === 'array') return node.namedChildren.filter((n) => n.type !== 'comment');
+function settingEntries(
+  file: BicepFile,
+  node: BicepNode,
+  cloud?: Cloud,
+  seen = new Set<string>(),
+): SettingEntry[] | undefined {
+  const all = (parts: [BicepNode | undefined, Cloud | undefined][]) => {
+    const entries = parts.map(([part, partCloud]) => (part ? settingEntries(file, part, partCloud, seen) : undefined));
+    return entries.every((e) => e !== undefined) ? entries.flat() : undefined;
+  };
+  if (node.type === 'array')
+    return node.namedChildren.filter((n) => n.type !== 'comment').map((n) => ({ node: n, cloud }));
   if (node.type === 'call_expression') {
     const args = node.childForFieldName('arguments')?.namedChildren.filter((n) => n.type !== 'comment') ?? [];
     const name = calledFunctionName(node);
     const parts = name === 'concat' ? args : name === 'filter' ? args.slice(0, 1) : undefined;
-    if (!parts) return undefined;
-    const entries = parts.map((part) => settingEntries(file, part, seen));
-    return entries.every((e) => e !== undefined) ? entries.flat() : undefined;
+    return parts ? all(parts.map((part) => [part, cloud])) : undefined;
+  }
+  if (node.type === 'ternary_expression') {
+    const byCloud = isPublicCloudTest(node.childForFieldName('condition'));
+    return all([
+      [node.childForFieldName('consequence'), byCloud ? 'public' : cloud],
+      [node.childForFieldName('alternative'), byCloud ? 'sovereign' : cloud],
+    ]);
   }
   if (node.type === 'identifier' && !seen.has(node.text)) {
     seen.add(node.text);
     const variable = file.root.namedChildren.find(
       (n) => n.type === 'variable_declaration' && declarationName(n) === node.text,
     );
-    const value = variable?.namedChildren[variable.namedChildren.length - 1];
-    return value ? settingEntries(file, value, seen) : undefined;
+    return all([[variable?.namedChildren[variable.namedChildren.length - 1], cloud]]);
   }
   return undefined;
+}
+
+/** `environment().name == 'AzureCloud'`, either way round: true in Azure's public cloud only. */
+function isPublicCloudTest(condition: BicepNode | undefined): boolean {
+  const text = condition?.text.replace(/\s+/g, '');
+  return text === "environment().name=='AzureCloud'" || text === "'AzureCloud'==environment().name";
 }
 
 /**

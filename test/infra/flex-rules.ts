@@ -146,3 +146,50 @@ export function flexSiteProblems(site: FlexSite): string[] {
   }
   return problems;
 }
+
+/**
+ * Host storage through the managed identity. In Azure's public cloud by account name: Microsoft's form there
+ * (functions-app-settings#azurewebjobsstorage__accountname), and the one that avoids the host's intermittent failure
+ * to build its BlobServiceClient from `__blobServiceUri` at start-up on Flex (Azure/azure-functions-host#11787,
+ * #11782). In other clouds by service URI: "For sovereign clouds or when using a custom DNS, you must instead use the
+ * service-specific AzureWebJobsStorage__*ServiceUri settings" (same page). `__credential` and `__clientId` select
+ * the user-assigned identity in both.
+ */
+const hostStorage: Readonly<Record<'public' | 'sovereign' | 'every', readonly string[]>> = {
+  public: ['AzureWebJobsStorage__accountName'],
+  sovereign: [
+    'AzureWebJobsStorage__blobServiceUri',
+    'AzureWebJobsStorage__queueServiceUri',
+    'AzureWebJobsStorage__tableServiceUri',
+  ],
+  every: ['AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId'],
+};
+export const hostStorageSettingNames = Object.values(hostStorage).flat();
+
+const publicCloudTest = "environment().name == 'AzureCloud'";
+const cloudNeeded: Readonly<Record<keyof typeof hostStorage, string>> = {
+  public: `only in Azure's public cloud (where ${publicCloudTest})`,
+  sovereign: `only outside Azure's public cloud (where not ${publicCloudTest})`,
+  every: 'in every cloud, unconditionally',
+};
+
+/**
+ * Each host storage setting present, and limited to the clouds it belongs to.
+ * @returns one `where: message` line per problem
+ */
+export function hostStorageProblems(site: FlexSite): string[] {
+  const problems: string[] = [];
+  for (const [group, names] of Object.entries(hostStorage) as [keyof typeof hostStorage, string[]][]) {
+    const expected = group === 'every' ? undefined : group;
+    for (const name of names) {
+      const found = site.settings.filter((setting) => setting.name === name);
+      if (found.length === 0) problems.push(`${site.where}: host storage setting ${name} is not set`);
+      for (const setting of found.filter((setting) => setting.cloud !== expected)) {
+        problems.push(
+          `${setting.where}: host storage setting ${name} belongs ${cloudNeeded[group]} [functions-app-settings#azurewebjobsstorage__accountname; Azure/azure-functions-host#11787]`,
+        );
+      }
+    }
+  }
+  return problems;
+}
