@@ -14,7 +14,43 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Region for every resource except ACS (global). Must offer Flex Consumption: az functionapp list-flexconsumption-locations.')
+@description('Region for every resource except ACS (global): one that offers Flex Consumption.')
+// The regions `az functionapp list-flexconsumption-locations` lists, as Microsoft's Flex templates allow them
+// (Azure-Samples/functions-quickstart-typescript-azd, 2026-02-24); test/infra/flex-rules.ts holds the same list.
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'eastus2euap'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({
   azd: {
     type: 'location'
@@ -104,11 +140,11 @@ param additionalAcsResources array = []
 @description('Browser origins allowed to call the API, e.g. [\'https://app.contoso.com\']; empty = no cross-origin browser calls.')
 param corsAllowedOrigins array = []
 
-@description('Memory per instance in MB.')
+@description('Memory per instance in MB: the Flex Consumption instance sizes.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
-@description('Maximum number of instances.')
+@description('Maximum number of instances: Flex Consumption accepts 1 to 1000 (flex-consumption-plan#considerations).')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100

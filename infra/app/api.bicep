@@ -114,7 +114,7 @@ param corsAllowedOrigins array = []
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
-@description('Upper bound on instances, which caps both cost and the request rate the app can push to ACS.')
+@description('Upper bound on instances, which caps both cost and the request rate the app can push to ACS; Flex Consumption accepts 1 to 1000.')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100

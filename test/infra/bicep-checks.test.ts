@@ -4,7 +4,7 @@ import * as path from 'node:path';
 
 import { checkInfra } from './bicep-checks';
 import { parseBicepSources } from './bicep-syntax';
-import { flexForbiddenSettings, rejectedSiteProperties } from './flex-rules';
+import { flexForbiddenSettings, flexRegions, rejectedSiteProperties } from './flex-rules';
 
 const infraDir = path.resolve(__dirname, '../../infra');
 
@@ -138,6 +138,42 @@ const mutations: Mutation[] = [
     reported: /app\/api\.bicep:\d+: properties\.LinuxFxVersion is replaced by functionAppConfig\.runtime/,
   },
   ...flexMutations,
+  {
+    name: 'maximumInstanceCount allowed below the Flex floor',
+    file: 'main.bicep',
+    from: '@minValue(1)\n@maxValue(1000)\nparam maximumInstanceCount',
+    to: '@minValue(0)\n@maxValue(1000)\nparam maximumInstanceCount',
+    reported: /^main\.bicep:\d+: parameter maximumInstanceCount must carry @minValue\(1\) and @maxValue\(1000\)/,
+  },
+  {
+    name: 'maximumInstanceCount without an upper bound in the module',
+    file: 'app/api.bicep',
+    from: '@maxValue(1000)\nparam maximumInstanceCount',
+    to: 'param maximumInstanceCount',
+    reported: /^app\/api\.bicep:\d+: parameter maximumInstanceCount must carry @minValue\(1\) and @maxValue\(1000\)/,
+  },
+  {
+    name: 'an instance size Flex does not offer',
+    file: 'main.bicep',
+    from: '@allowed([512, 2048, 4096])\nparam instanceMemoryMB',
+    to: '@allowed([512, 1024, 2048, 4096])\nparam instanceMemoryMB',
+    reported: /^main\.bicep:\d+: parameter instanceMemoryMB must carry @allowed\(\[512, 2048, 4096\]\)/,
+  },
+  {
+    name: 'a region without Flex Consumption allowed (francesouth)',
+    file: 'main.bicep',
+    from: "  'francecentral'\n",
+    to: "  'francecentral'\n  'francesouth'\n",
+    reported:
+      /^main\.bicep:\d+: parameter location must carry @allowed\(\) with exactly the \d+ Flex Consumption regions/,
+  },
+  {
+    name: 'any region allowed (no @allowed on location)',
+    file: 'main.bicep',
+    from: `@allowed([\n${flexRegions.map((region) => `  '${region}'\n`).join('')}])\n`,
+    to: '',
+    reported: /^main\.bicep:\d+: parameter location must carry @allowed\(\)/,
+  },
   {
     name: 'host storage by service URI in the public cloud and by account name elsewhere (branches swapped)',
     file: 'app/api.bicep',

@@ -5,8 +5,10 @@ import { settingNames } from '../../src/config/settings';
 import { type BicepNode, parseBicepSources } from './bicep-syntax';
 import {
   type Cloud,
+  type FlexParameter,
   type FlexSite,
   flexForbiddenSettings,
+  flexParameterProblems,
   flexSiteProblems,
   hostStorageProblems,
   hostStorageSettingNames,
@@ -181,6 +183,7 @@ export function checkInfra(infraDir: string): string[] {
   checkKeyVault(files, resources, report, problems);
   checkAlerts(files, resources, problems);
   checkFunctionApp(resources, report, problems);
+  problems.push(...flexParameterProblems(flexParameters(files)));
 
   const main = files.find((file) => file.name === 'main.bicep');
   if (main) checkMain(main, infraDir, report, problems);
@@ -248,6 +251,26 @@ function decoratorNames(declaration: BicepNode): string[] {
     const call = decorator.namedChildren[0];
     return call?.childForFieldName('function')?.text ?? call?.text ?? '';
   });
+}
+
+/** The decorators written right above a declaration, by name, with their arguments. */
+function decoratorArguments(declaration: BicepNode): Map<string, BicepNode[]> {
+  const previous = declaration.previousNamedSibling;
+  const calls = previous?.type === 'decorators' ? previous.namedChildren.flatMap((d) => d.namedChildren) : [];
+  return new Map(
+    calls
+      .filter((call) => call.type === 'call_expression')
+      .map((call) => [
+        call.childForFieldName('function')?.text ?? '',
+        call.childForFieldName('arguments')?.namedChildren.filter((n) => n.type !== 'comment') ?? [],
+      ]),
+  );
+}
+
+/** A number or string literal's value; undefined for anything else. */
+function literalValue(node: BicepNode | undefined): number | string | undefined {
+  if (node?.type === 'number') return Number(node.text);
+  return literalString(node);
 }
 
 /** The object literal of a resource/module body, looking through `[for ...]` and `if (...)`. */
@@ -703,6 +726,33 @@ function checkAlerts(files: BicepFile[], resources: Resource[], problems: string
     if (!texts.includes(metric))
       problems.push(`no alert rule (Microsoft.Insights/scheduledQueryRules) queries the metric ${metric}`);
   }
+}
+
+/** Every file's parameters, with the constraints their @minValue, @maxValue and @allowed decorators set. */
+function flexParameters(files: BicepFile[]): FlexParameter[] {
+  return files.flatMap((file) =>
+    file.root.namedChildren
+      .filter((node) => node.type === 'parameter_declaration')
+      .map((param): FlexParameter => {
+        const decorators = decoratorArguments(param);
+        const number = (name: string) => {
+          const value = literalValue(decorators.get(name)?.[0]);
+          return typeof value === 'number' ? value : undefined;
+        };
+        const allowed = decorators.get('allowed')?.[0];
+        return {
+          name: declarationName(param),
+          where: `${file.name}:${param.row + 1}`,
+          entry: file.name === 'main.bicep',
+          minValue: number('minValue'),
+          maxValue: number('maxValue'),
+          allowedValues:
+            allowed?.type === 'array'
+              ? allowed.namedChildren.filter((n) => n.type !== 'comment').map(literalValue)
+              : undefined,
+        };
+      }),
+  );
 }
 
 function checkMain(main: BicepFile, infraDir: string, report: Report, problems: string[]): void {

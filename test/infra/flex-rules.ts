@@ -193,3 +193,104 @@ export function hostStorageProblems(site: FlexSite): string[] {
   }
   return problems;
 }
+
+/**
+ * functionAppConfig.scaleAndConcurrency.maximumInstanceCount. flex-consumption-plan#considerations: "Scale: The lowest
+ * maximum scale is currently 1. The highest currently supported value is 1000." (During the preview the floor was
+ * 40, which Azure-Samples/azure-functions-flex-consumption-samples still declares.)
+ */
+export const maximumInstanceCountRange = { min: 1, max: 1000 } as const;
+
+/** functionAppConfig.scaleAndConcurrency.instanceMemoryMB: flex-consumption-plan#instance-sizes, 512, 2048 or 4096. */
+export const instanceMemorySizesInMB: readonly number[] = [512, 2048, 4096];
+
+/**
+ * The regions that offer Flex Consumption: `az functionapp list-flexconsumption-locations`, as Microsoft's Flex
+ * templates allow them in `param location` (Azure-Samples/functions-quickstart-typescript-azd and
+ * functions-quickstart-dotnet-azd infra/main.bicep, both at their 2026-02-24 commits; the list dates from
+ * 2025-05-06). The CLI could not be run here (no network): compare with its output before adding a region.
+ */
+export const flexRegions: readonly string[] = [
+  'australiaeast',
+  'australiasoutheast',
+  'brazilsouth',
+  'canadacentral',
+  'centralindia',
+  'centralus',
+  'eastasia',
+  'eastus',
+  'eastus2',
+  'eastus2euap',
+  'francecentral',
+  'germanywestcentral',
+  'italynorth',
+  'japaneast',
+  'koreacentral',
+  'northcentralus',
+  'northeurope',
+  'norwayeast',
+  'southafricanorth',
+  'southcentralus',
+  'southeastasia',
+  'southindia',
+  'spaincentral',
+  'swedencentral',
+  'uaenorth',
+  'uksouth',
+  'ukwest',
+  'westcentralus',
+  'westeurope',
+  'westus',
+  'westus2',
+  'westus3',
+];
+
+/** A template parameter as the checks see it, with the constraints its decorators (or ARM keywords) set. */
+export interface FlexParameter {
+  name: string;
+  where: string;
+  /** Declared by the template a deployment starts from (main.bicep), not by a module. */
+  entry: boolean;
+  minValue?: number;
+  maxValue?: number;
+  allowedValues?: readonly unknown[];
+}
+
+const sameSet = (actual: readonly unknown[] | undefined, expected: readonly unknown[]) =>
+  actual !== undefined && actual.length === expected.length && expected.every((value) => actual.includes(value));
+
+/**
+ * The scale and region parameters constrained to what Flex Consumption accepts, so that a deployment with another
+ * value fails at validation, before anything is created.
+ * @returns one `where: message` line per problem
+ */
+export function flexParameterProblems(parameters: readonly FlexParameter[]): string[] {
+  const problems: string[] = [];
+  const { min, max } = maximumInstanceCountRange;
+  const rules: { name: string; entryOnly?: boolean; holds: (p: FlexParameter) => boolean; expected: string }[] = [
+    {
+      name: 'maximumInstanceCount',
+      holds: (p) => p.minValue === min && p.maxValue === max,
+      expected: `@minValue(${min}) and @maxValue(${max}), the documented Flex range [flex-consumption-plan#considerations]`,
+    },
+    {
+      name: 'instanceMemoryMB',
+      holds: (p) => sameSet(p.allowedValues, instanceMemorySizesInMB),
+      expected: `@allowed([${instanceMemorySizesInMB.join(', ')}]), the Flex instance sizes [flex-consumption-plan#instance-sizes]`,
+    },
+    {
+      name: 'location',
+      entryOnly: true,
+      holds: (p) => sameSet(p.allowedValues, flexRegions),
+      expected: `@allowed() with exactly the ${flexRegions.length} Flex Consumption regions of test/infra/flex-rules.ts [az functionapp list-flexconsumption-locations]`,
+    },
+  ];
+  for (const rule of rules) {
+    const declared = parameters.filter((p) => p.name === rule.name && (p.entry || !rule.entryOnly));
+    if (!declared.some((p) => p.entry)) problems.push(`main template: parameter ${rule.name} is not declared`);
+    for (const parameter of declared.filter((p) => !rule.holds(p))) {
+      problems.push(`${parameter.where}: parameter ${rule.name} must carry ${rule.expected}`);
+    }
+  }
+  return problems;
+}
