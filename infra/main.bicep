@@ -6,6 +6,8 @@
 // reach the app as Key Vault references, never as values in its configuration.
 targetScope = 'subscription'
 
+import { alwaysReadyInstance } from './app/api.bicep'
+
 // ---------- Environment ----------
 
 @minLength(1)
@@ -148,6 +150,10 @@ param instanceMemoryMB int = 2048
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
+
+// Off by default: an always-ready instance is billed around the clock (docs/deploy.md, "Always-ready instances").
+@description('Always-ready instances for the queue-triggered functions, e.g. [{ name: \'function:processIdentityEvent\', instanceCount: 1 }]: webhook events are then applied within seconds even after the app has been idle, instead of waiting up to about 2 minutes for an instance. Empty = none.')
+param alwaysReady alwaysReadyInstance[] = []
 
 @description('Days a deleted Key Vault (or secret) stays recoverable, 7-90. Purge protection is on: the vault name stays taken this long after `azd down`.')
 @minValue(7)
@@ -400,6 +406,7 @@ module api './app/api.bicep' = {
     corsAllowedOrigins: corsAllowedOrigins
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    alwaysReady: alwaysReady
   }
 }
 

@@ -110,6 +110,22 @@ param acsResources array = []
 @description('Browser origins allowed to call the API (CORS).')
 param corsAllowedOrigins array = []
 
+// One entry of functionAppConfig.scaleAndConcurrency.alwaysReady. Flex scales every function but the HTTP, blob and
+// durable groups in instances of its own, named 'function:<name>' (flex-consumption-plan#per-function-scaling). The
+// names allowed here are the app's queue-triggered functions (app.storageQueue in src/functions; test/infra checks).
+@export()
+type alwaysReadyInstance = {
+  @description('The queue-triggered function to keep an instance running for.')
+  name: 'function:processIdentityEvent' | 'function:processRevocationStep'
+
+  @description('Instances kept running for it, billed around the clock whether or not they execute.')
+  @minValue(1)
+  instanceCount: int
+}
+
+@description('Always-ready instances for the queue-triggered functions; empty = none, the app scales to zero.')
+param alwaysReady alwaysReadyInstance[] = []
+
 @description('Memory per instance in MB (Flex Consumption sizes).')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -197,6 +213,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        alwaysReady: alwaysReady
       }
       // Node 22 LTS (Node 20 reached end of life in April 2026); on Flex the runtime lives here, not in
       // FUNCTIONS_WORKER_RUNTIME or linuxFxVersion.

@@ -139,6 +139,42 @@ const mutations: Mutation[] = [
   },
   ...flexMutations,
   {
+    name: 'an always-ready name that is no queue-triggered function (the http group)',
+    file: 'app/api.bicep',
+    from: "name: 'function:processIdentityEvent' | 'function:processRevocationStep'",
+    to: "name: 'function:processIdentityEvent' | 'function:processRevocationStep' | 'http'",
+    reported:
+      /^app\/api\.bicep:\d+: parameter alwaysReady must allow exactly the names function:processIdentityEvent, function:processRevocationStep, .*found .*http/,
+  },
+  {
+    name: 'a queue-triggered function missing from the always-ready names',
+    file: 'app/api.bicep',
+    from: "name: 'function:processIdentityEvent' | 'function:processRevocationStep'",
+    to: "name: 'function:processIdentityEvent'",
+    reported: /^main\.bicep:\d+: parameter alwaysReady must allow exactly the names/,
+  },
+  {
+    name: 'an untyped alwaysReady in the module',
+    file: 'app/api.bicep',
+    from: 'param alwaysReady alwaysReadyInstance[] = []',
+    to: 'param alwaysReady array = []',
+    reported: /^app\/api\.bicep:\d+: parameter alwaysReady must allow exactly the names .*\(found no name constraint\)/,
+  },
+  {
+    name: 'an always-ready instance by default',
+    file: 'main.bicep',
+    from: 'param alwaysReady alwaysReadyInstance[] = []',
+    to: "param alwaysReady alwaysReadyInstance[] = [\n  {\n    name: 'function:processIdentityEvent'\n    instanceCount: 1\n  }\n]",
+    reported: /^main\.bicep:\d+: parameter alwaysReady must default to \[\]/,
+  },
+  {
+    name: 'alwaysReady not passed on to the site',
+    file: 'app/api.bicep',
+    from: '        alwaysReady: alwaysReady\n',
+    to: '',
+    reported: /^app\/api\.bicep:\d+: properties\.functionAppConfig\.scaleAndConcurrency\.alwaysReady is not set/,
+  },
+  {
     name: 'maximumInstanceCount allowed below the Flex floor',
     file: 'main.bicep',
     from: '@minValue(1)\n@maxValue(1000)\nparam maximumInstanceCount',

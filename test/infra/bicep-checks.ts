@@ -12,7 +12,12 @@ import {
   flexSiteProblems,
   hostStorageProblems,
   hostStorageSettingNames,
+  queueTriggeredFunctionNames,
+  sitePaths,
+  alwaysReadyProblems,
 } from './flex-rules';
+
+const functionsDir = path.resolve(__dirname, '../../src/functions');
 
 /**
  * Offline structural checks over infra/*.bicep, on the syntax tree from tree-sitter-bicep (no Bicep CLI exists
@@ -182,8 +187,16 @@ export function checkInfra(infraDir: string): string[] {
   checkStorage(resources, report, problems);
   checkKeyVault(files, resources, report, problems);
   checkAlerts(files, resources, problems);
-  checkFunctionApp(resources, report, problems);
-  problems.push(...flexParameterProblems(flexParameters(files)));
+  const site = checkFunctionApp(resources, report, problems);
+  const parameters = flexParameters(files);
+  problems.push(...flexParameterProblems(parameters));
+  if (site) {
+    problems.push(
+      ...flexSiteProblems(site),
+      ...hostStorageProblems(site),
+      ...alwaysReadyProblems(site, parameters, queueTriggeredFunctionNames(functionsDir)),
+    );
+  }
 
   const main = files.find((file) => file.name === 'main.bicep');
   if (main) checkMain(main, infraDir, report, problems);
@@ -498,7 +511,11 @@ function checkStorage(resources: Resource[], report: Report, problems: string[])
   }
 }
 
-function checkFunctionApp(resources: Resource[], report: Report, problems: string[]): void {
+/**
+ * The project's own rules for the site; returns the site as {@link FlexSite} for the platform rules, or undefined
+ * when there is no single site or its app settings cannot be read.
+ */
+function checkFunctionApp(resources: Resource[], report: Report, problems: string[]): FlexSite | undefined {
   for (const config of resources.filter((r) => r.type.startsWith('Microsoft.Web/sites/config'))) {
     report(
       config.file,
@@ -591,15 +608,13 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
   for (const name of requiredSettingNames) {
     if (!names.has(name)) report(site.file, appSettings, `required app setting ${name} is not set`);
   }
-  const keys = flexSiteKeys(site, report);
-  const flexSite: FlexSite = { where: `${site.file.name}:${site.node.row + 1}`, keys, settings: flexSettings };
-  problems.push(...flexSiteProblems(flexSite), ...hostStorageProblems(flexSite));
+  return { where: `${site.file.name}:${site.node.row + 1}`, keys: flexSiteKeys(site, report), settings: flexSettings };
 }
 
-/** The keys written under the site's properties and properties.siteConfig, which must be object literals. */
+/** The keys written under the site's {@link sitePaths}, which must be object literals. */
 function flexSiteKeys(site: Resource, report: Report): FlexSite['keys'] {
   const keys: FlexSite['keys'] = [];
-  for (const path of ['properties', 'properties.siteConfig'] as const) {
+  for (const path of sitePaths) {
     const object = valueAt(site.body, ...path.split('.'));
     if (object?.type !== 'object') {
       report(
@@ -740,6 +755,7 @@ function flexParameters(files: BicepFile[]): FlexParameter[] {
           return typeof value === 'number' ? value : undefined;
         };
         const allowed = decorators.get('allowed')?.[0];
+        const defaultValue = param.namedChildren[2];
         return {
           name: declarationName(param),
           where: `${file.name}:${param.row + 1}`,
@@ -750,9 +766,38 @@ function flexParameters(files: BicepFile[]): FlexParameter[] {
             allowed?.type === 'array'
               ? allowed.namedChildren.filter((n) => n.type !== 'comment').map(literalValue)
               : undefined,
+          itemNames: itemNameValues(file, files, param),
+          defaultValue:
+            defaultValue?.type === 'array' && defaultValue.namedChildren.every((n) => n.type === 'comment')
+              ? []
+              : defaultValue?.text,
         };
       }),
   );
+}
+
+/**
+ * For a parameter typed `T[]`, where T is a type declared in the file or imported from another one
+ * (`import { T } from './x.bicep'`) as an object whose `name` is a union of strings: those strings.
+ */
+function itemNameValues(file: BicepFile, files: BicepFile[], param: BicepNode): string[] | undefined {
+  const itemType = param.namedChildren[1]?.descendantsOfType('array_type')[0]?.namedChildren[0]?.text;
+  if (!itemType) return undefined;
+  const imported = file.root
+    .descendantsOfType('import_functionality')
+    .find((node) => node.namedChildren.some((child) => child.type === 'identifier' && child.text === itemType));
+  const importPath = literalString(imported?.namedChildren.find((child) => child.type === 'string'));
+  const source = importPath
+    ? files.find((other) => path.resolve(other.fullPath) === path.resolve(path.dirname(file.fullPath), importPath))
+    : file;
+  const declaration = source?.root
+    .descendantsOfType('type_declaration')
+    .find((node) => declarationName(node) === itemType);
+  const names = propertyValue(
+    declaration?.namedChildren.find((child) => child.type === 'object'),
+    'name',
+  );
+  return names?.type === 'union_type' ? names.namedChildren.map((n) => literalString(n) ?? n.text) : undefined;
 }
 
 function checkMain(main: BicepFile, infraDir: string, report: Report, problems: string[]): void {

@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 /**
  * What the Flex Consumption plan accepts, as data with the source of each rule, and the checks that hold a function
  * app to it. The checks read a neutral description of the site ({@link FlexSite}), so that the same rules run on the
@@ -119,12 +122,19 @@ export const flexForbiddenSettings: Readonly<Record<string, FlexRule>> = {
 /** Which cloud an app setting applies in: under `environment().name == 'AzureCloud'` or its negation, or both. */
 export type Cloud = 'public' | 'sovereign';
 
+export const sitePaths = [
+  'properties',
+  'properties.siteConfig',
+  'properties.functionAppConfig.scaleAndConcurrency',
+] as const;
+export type SitePath = (typeof sitePaths)[number];
+
 /** A function app as the checks see it, whichever form (Bicep source or ARM JSON) it was read from. */
 export interface FlexSite {
   /** Where the site is declared, e.g. `app/api.bicep:150` or `main.json: module api`. */
   where: string;
-  /** Every key written directly under `properties` and under `properties.siteConfig`. */
-  keys: { path: 'properties' | 'properties.siteConfig'; key: string; where: string }[];
+  /** Every key written directly under `properties`, `properties.siteConfig` and the scale settings. */
+  keys: { path: SitePath; key: string; where: string }[];
   /** The app settings, each with the cloud it is limited to, if any. */
   settings: { name: string; where: string; cloud?: Cloud }[];
 }
@@ -137,7 +147,8 @@ export function flexSiteProblems(site: FlexSite): string[] {
   const rejected = new Map(Object.entries(rejectedSiteProperties).map(([name, rule]) => [name.toLowerCase(), rule]));
   const problems: string[] = [];
   for (const { path, key, where } of site.keys) {
-    const rule = rejected.get(key.toLowerCase());
+    const rule =
+      path === 'properties' || path === 'properties.siteConfig' ? rejected.get(key.toLowerCase()) : undefined;
     if (rule) problems.push(`${where}: ${path}.${key} ${rule.reason} [${rule.source}]`);
   }
   for (const { name, where } of site.settings) {
@@ -254,6 +265,10 @@ export interface FlexParameter {
   minValue?: number;
   maxValue?: number;
   allowedValues?: readonly unknown[];
+  /** For an array of objects: the values the items' `name` may take. */
+  itemNames?: readonly unknown[];
+  /** The default value; `[]` for an empty array literal, the source text for other Bicep expressions. */
+  defaultValue?: unknown;
 }
 
 const sameSet = (actual: readonly unknown[] | undefined, expected: readonly unknown[]) =>
@@ -291,6 +306,54 @@ export function flexParameterProblems(parameters: readonly FlexParameter[]): str
     for (const parameter of declared.filter((p) => !rule.holds(p))) {
       problems.push(`${parameter.where}: parameter ${rule.name} must carry ${rule.expected}`);
     }
+  }
+  return problems;
+}
+
+/**
+ * The app's queue-triggered functions, as src/functions registers them (`app.storageQueue('<name>', ...)`): the
+ * functions an always-ready instance is worth keeping for, each scaled in instances of its own.
+ */
+export function queueTriggeredFunctionNames(functionsDir: string): string[] {
+  return fs
+    .readdirSync(functionsDir)
+    .filter((file) => file.endsWith('.ts'))
+    .flatMap((file) => [
+      ...fs.readFileSync(path.join(functionsDir, file), 'utf8').matchAll(/app\.storageQueue\(\s*'([^']+)'/g),
+    ])
+    .map((match) => match[1] ?? '')
+    .sort();
+}
+
+/**
+ * The alwaysReady parameter: it reaches functionAppConfig.scaleAndConcurrency.alwaysReady, it may name exactly the
+ * queue-triggered functions, as `function:<name>` (flex-consumption-plan#per-function-scaling: functions outside
+ * the http, blob and durable groups "are scaled individually ... referenced using the convention
+ * function:<NAMED_FUNCTION>"), and it defaults to none, because always-ready instances are billed for their memory
+ * around the clock, executing or not (flex-consumption-plan#billing: the always ready "baseline").
+ * @returns one `where: message` line per problem
+ */
+export function alwaysReadyProblems(
+  site: FlexSite,
+  parameters: readonly FlexParameter[],
+  queueFunctions: readonly string[],
+): string[] {
+  const problems: string[] = [];
+  const scale = 'properties.functionAppConfig.scaleAndConcurrency';
+  if (!site.keys.some((key) => key.path === scale && key.key === 'alwaysReady'))
+    problems.push(`${site.where}: ${scale}.alwaysReady is not set from the alwaysReady parameter`);
+  const declared = parameters.filter((p) => p.name === 'alwaysReady');
+  if (!declared.some((p) => p.entry)) problems.push('main template: parameter alwaysReady is not declared');
+  const expected = queueFunctions.map((name) => `function:${name}`);
+  for (const parameter of declared) {
+    if (!sameSet(parameter.itemNames, expected))
+      problems.push(
+        `${parameter.where}: parameter alwaysReady must allow exactly the names ${expected.join(', ')}, the queue-triggered functions of src/functions (found ${parameter.itemNames?.join(', ') ?? 'no name constraint'})`,
+      );
+    if (!(Array.isArray(parameter.defaultValue) && parameter.defaultValue.length === 0))
+      problems.push(
+        `${parameter.where}: parameter alwaysReady must default to [] (always-ready instances are billed around the clock)`,
+      );
   }
   return problems;
 }
