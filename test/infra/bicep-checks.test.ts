@@ -4,7 +4,7 @@ import * as path from 'node:path';
 
 import { checkInfra } from './bicep-checks';
 import { parseBicepSources } from './bicep-syntax';
-import { flexForbiddenSettings, flexRegions, rejectedSiteProperties } from './flex-rules';
+import { flexMutations } from './flex-mutations';
 
 const infraDir = path.resolve(__dirname, '../../infra');
 
@@ -23,29 +23,9 @@ interface Mutation {
 }
 
 const siteSetting = "        { name: 'ACS_ENDPOINT', value: acsEndpoint }\n";
-const siteConfigLine = "      minTlsVersion: '1.2'\n";
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-// Every platform rule of test/infra/flex-rules.ts, each broken once: the property in siteConfig, the setting in the
-// app settings.
-const flexMutations: Mutation[] = [
-  ...Object.entries(rejectedSiteProperties).map(([key, rule]) => ({
-    name: `siteConfig.${key}, which Flex Consumption rejects`,
-    file: 'app/api.bicep',
-    from: siteConfigLine,
-    to: `${siteConfigLine}      ${key}: false\n`,
-    reported: new RegExp(`app/api\\.bicep:\\d+: properties\\.siteConfig\\.${key} ${escapeRegExp(rule.reason)}`),
-  })),
-  ...Object.entries(flexForbiddenSettings).map(([name, rule]) => ({
-    name: `the app setting ${name}, which Flex Consumption deprecates or ignores`,
-    file: 'app/api.bicep',
-    from: siteSetting,
-    to: `${siteSetting}        { name: '${name}', value: '1' }\n`,
-    reported: new RegExp(`app/api\\.bicep:\\d+: app setting ${name} ${escapeRegExp(rule.reason)}`),
-  })),
-];
-
-const mutations: Mutation[] = [
+const projectMutations: Mutation[] = [
   {
     name: 'a storage key read with listKeys()',
     file: 'core/storage.bicep',
@@ -122,123 +102,6 @@ const mutations: Mutation[] = [
     from: 'output ACS_ENDPOINT string',
     to: 'output ACS_CONNECTION_STRING string = communication.outputs.endpoint\noutput ACS_ENDPOINT string',
     reported: /'ACS_CONNECTION_STRING' names a connection string/,
-  },
-  {
-    name: "ftpsState put back as it was (ARM error 51021: 'Site.SiteConfig.FtpsState ... is invalid')",
-    file: 'app/api.bicep',
-    from: siteConfigLine,
-    to: `${siteConfigLine}      ftpsState: 'Disabled'\n`,
-    reported: /app\/api\.bicep:\d+: properties\.siteConfig\.ftpsState is rejected: Flex Consumption has no FTP.*51021/,
-  },
-  {
-    name: 'a rejected property on the site itself, in another case (LinuxFxVersion)',
-    file: 'app/api.bicep',
-    from: '    httpsOnly: true\n',
-    to: "    httpsOnly: true\n    LinuxFxVersion: 'NODE|22'\n",
-    reported: /app\/api\.bicep:\d+: properties\.LinuxFxVersion is replaced by functionAppConfig\.runtime/,
-  },
-  ...flexMutations,
-  {
-    name: 'an always-ready name that is no queue-triggered function (the http group)',
-    file: 'app/api.bicep',
-    from: "name: 'function:processIdentityEvent' | 'function:processRevocationStep'",
-    to: "name: 'function:processIdentityEvent' | 'function:processRevocationStep' | 'http'",
-    reported:
-      /^app\/api\.bicep:\d+: parameter alwaysReady must allow exactly the names function:processIdentityEvent, function:processRevocationStep, .*found .*http/,
-  },
-  {
-    name: 'a queue-triggered function missing from the always-ready names',
-    file: 'app/api.bicep',
-    from: "name: 'function:processIdentityEvent' | 'function:processRevocationStep'",
-    to: "name: 'function:processIdentityEvent'",
-    reported: /^main\.bicep:\d+: parameter alwaysReady must allow exactly the names/,
-  },
-  {
-    name: 'an untyped alwaysReady in the module',
-    file: 'app/api.bicep',
-    from: 'param alwaysReady alwaysReadyInstance[] = []',
-    to: 'param alwaysReady array = []',
-    reported: /^app\/api\.bicep:\d+: parameter alwaysReady must allow exactly the names .*\(found no name constraint\)/,
-  },
-  {
-    name: 'an always-ready instance by default',
-    file: 'main.bicep',
-    from: 'param alwaysReady alwaysReadyInstance[] = []',
-    to: "param alwaysReady alwaysReadyInstance[] = [\n  {\n    name: 'function:processIdentityEvent'\n    instanceCount: 1\n  }\n]",
-    reported: /^main\.bicep:\d+: parameter alwaysReady must default to \[\]/,
-  },
-  {
-    name: 'alwaysReady not passed on to the site',
-    file: 'app/api.bicep',
-    from: '        alwaysReady: alwaysReady\n',
-    to: '',
-    reported: /^app\/api\.bicep:\d+: properties\.functionAppConfig\.scaleAndConcurrency\.alwaysReady is not set/,
-  },
-  {
-    name: 'maximumInstanceCount allowed below the Flex floor',
-    file: 'main.bicep',
-    from: '@minValue(1)\n@maxValue(1000)\nparam maximumInstanceCount',
-    to: '@minValue(0)\n@maxValue(1000)\nparam maximumInstanceCount',
-    reported: /^main\.bicep:\d+: parameter maximumInstanceCount must carry @minValue\(1\) and @maxValue\(1000\)/,
-  },
-  {
-    name: 'maximumInstanceCount without an upper bound in the module',
-    file: 'app/api.bicep',
-    from: '@maxValue(1000)\nparam maximumInstanceCount',
-    to: 'param maximumInstanceCount',
-    reported: /^app\/api\.bicep:\d+: parameter maximumInstanceCount must carry @minValue\(1\) and @maxValue\(1000\)/,
-  },
-  {
-    name: 'an instance size Flex does not offer',
-    file: 'main.bicep',
-    from: '@allowed([512, 2048, 4096])\nparam instanceMemoryMB',
-    to: '@allowed([512, 1024, 2048, 4096])\nparam instanceMemoryMB',
-    reported: /^main\.bicep:\d+: parameter instanceMemoryMB must carry @allowed\(\[512, 2048, 4096\]\)/,
-  },
-  {
-    name: 'a region without Flex Consumption allowed (francesouth)',
-    file: 'main.bicep',
-    from: "  'francecentral'\n",
-    to: "  'francecentral'\n  'francesouth'\n",
-    reported:
-      /^main\.bicep:\d+: parameter location must carry @allowed\(\) with exactly the \d+ Flex Consumption regions/,
-  },
-  {
-    name: 'any region allowed (no @allowed on location)',
-    file: 'main.bicep',
-    from: `@allowed([\n${flexRegions.map((region) => `  '${region}'\n`).join('')}])\n`,
-    to: '',
-    reported: /^main\.bicep:\d+: parameter location must carry @allowed\(\)/,
-  },
-  {
-    name: 'host storage by service URI in the public cloud and by account name elsewhere (branches swapped)',
-    file: 'app/api.bicep',
-    from: "== 'AzureCloud' ? hostStorageByAccountName : hostStorageByServiceUris",
-    to: "== 'AzureCloud' ? hostStorageByServiceUris : hostStorageByAccountName",
-    reported:
-      /app\/api\.bicep:\d+: host storage setting AzureWebJobsStorage__blobServiceUri belongs only outside Azure's public cloud/,
-  },
-  {
-    name: 'host storage by service URI in every cloud (the start-up race of Azure/azure-functions-host#11787)',
-    file: 'app/api.bicep',
-    from: 'appSettings: concat(hostStorageSettings, [',
-    to: 'appSettings: concat(hostStorageByServiceUris, [',
-    reported: /app\/api\.bicep:\d+: host storage setting AzureWebJobsStorage__accountName is not set/,
-  },
-  {
-    name: 'host storage by account name in every cloud, sovereign clouds included',
-    file: 'app/api.bicep',
-    from: 'appSettings: concat(hostStorageSettings, [',
-    to: 'appSettings: concat(hostStorageByAccountName, [',
-    reported:
-      /app\/api\.bicep:\d+: host storage setting AzureWebJobsStorage__accountName belongs only in Azure's public cloud/,
-  },
-  {
-    name: 'host storage without the identity to use',
-    file: 'app/api.bicep',
-    from: "        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }\n",
-    to: '',
-    reported: /app\/api\.bicep:\d+: host storage setting AzureWebJobsStorage__clientId is not set/,
   },
   {
     name: 'a @secure() parameter in an output',
@@ -360,6 +223,15 @@ const mutations: Mutation[] = [
     to: 'supportCredentials: true',
     reported: /siteConfig\.cors\.supportCredentials must be false/,
   },
+];
+
+// The platform rules' broken copies, reported at a line of the Bicep file.
+const mutations: Mutation[] = [
+  ...projectMutations,
+  ...flexMutations.map(({ reported, reportedIn, ...mutation }) => ({
+    ...mutation,
+    reported: new RegExp(`^${escapeRegExp(reportedIn ?? mutation.file)}:\\d+: ${reported.source}`),
+  })),
 ];
 
 const mutated = ({ file, from, to, prepend = '' }: Pick<Mutation, 'file' | 'from' | 'to' | 'prepend'>) =>
