@@ -131,7 +131,7 @@ export type SitePath = (typeof sitePaths)[number];
 
 /** A function app as the checks see it, whichever form (Bicep source or ARM JSON) it was read from. */
 export interface FlexSite {
-  /** Where the site is declared, e.g. `app/api.bicep:150` or `main.json: module api`. */
+  /** Where the site is declared, e.g. `app/api.bicep:150` or `main.json > module api > Microsoft.Web/sites ...`. */
   where: string;
   /** Every key written directly under `properties`, `properties.siteConfig` and the scale settings. */
   keys: { path: SitePath; key: string; where: string }[];
