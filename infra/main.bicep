@@ -6,6 +6,8 @@
 // reach the app as Key Vault references, never as values in its configuration.
 targetScope = 'subscription'
 
+import { alwaysReadyInstance } from './app/api.bicep'
+
 // ---------- Environment ----------
 
 @minLength(1)
@@ -14,7 +16,43 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Region for every resource except ACS (global). Must offer Flex Consumption: az functionapp list-flexconsumption-locations.')
+@description('Region for every resource except ACS (global): one that offers Flex Consumption.')
+// The regions `az functionapp list-flexconsumption-locations` lists, as Microsoft's Flex templates allow them
+// (Azure-Samples/functions-quickstart-typescript-azd, 2026-02-24); test/infra/flex-rules.ts holds the same list.
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'eastus2euap'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({
   azd: {
     type: 'location'
@@ -104,14 +142,18 @@ param additionalAcsResources array = []
 @description('Browser origins allowed to call the API, e.g. [\'https://app.contoso.com\']; empty = no cross-origin browser calls.')
 param corsAllowedOrigins array = []
 
-@description('Memory per instance in MB.')
+@description('Memory per instance in MB: the Flex Consumption instance sizes.')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
-@description('Maximum number of instances.')
+@description('Maximum number of instances: Flex Consumption accepts 1 to 1000 (flex-consumption-plan#considerations).')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
+
+// Off by default: an always-ready instance is billed around the clock (docs/deploy.md, "Always-ready instances").
+@description('Always-ready instances for the queue-triggered functions, e.g. [{ name: \'function:processIdentityEvent\', instanceCount: 1 }]: webhook events are then applied within seconds even after the app has been idle, instead of waiting up to about 2 minutes for an instance. Empty = none.')
+param alwaysReady alwaysReadyInstance[] = []
 
 @description('Days a deleted Key Vault (or secret) stays recoverable, 7-90. Purge protection is on: the vault name stays taken this long after `azd down`.')
 @minValue(7)
@@ -335,6 +377,7 @@ module api './app/api.bicep' = {
     tags: tags
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
     tableEndpoint: storage.outputs.tableEndpoint
@@ -363,6 +406,7 @@ module api './app/api.bicep' = {
     corsAllowedOrigins: corsAllowedOrigins
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    alwaysReady: alwaysReady
   }
 }
 

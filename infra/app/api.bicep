@@ -23,6 +23,9 @@ param identityId string
 @description('Client id of that identity.')
 param identityClientId string
 
+@description('Name of the storage account: host storage, deployment package and the app\'s tables and queues.')
+param storageAccountName string
+
 @description('Blob endpoint of the storage account (https://<account>.blob.core.windows.net/).')
 param blobEndpoint string
 
@@ -107,11 +110,27 @@ param acsResources array = []
 @description('Browser origins allowed to call the API (CORS).')
 param corsAllowedOrigins array = []
 
+// One entry of functionAppConfig.scaleAndConcurrency.alwaysReady. Flex scales every function but the HTTP, blob and
+// durable groups in instances of its own, named 'function:<name>' (flex-consumption-plan#per-function-scaling). The
+// names allowed here are the app's queue-triggered functions (app.storageQueue in src/functions; test/infra checks).
+@export()
+type alwaysReadyInstance = {
+  @description('The queue-triggered function to keep an instance running for.')
+  name: 'function:processIdentityEvent' | 'function:processRevocationStep'
+
+  @description('Instances kept running for it, billed around the clock whether or not they execute.')
+  @minValue(1)
+  instanceCount: int
+}
+
+@description('Always-ready instances for the queue-triggered functions; empty = none, the app scales to zero.')
+param alwaysReady alwaysReadyInstance[] = []
+
 @description('Memory per instance in MB (Flex Consumption sizes).')
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
-@description('Upper bound on instances, which caps both cost and the request rate the app can push to ACS.')
+@description('Upper bound on instances, which caps both cost and the request rate the app can push to ACS; Flex Consumption accepts 1 to 1000.')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
@@ -124,6 +143,20 @@ var keyVaultSettings = [
   { name: 'OKTA_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${keyVaultSecretNames.oktaWebhookSecret}/)' }
   { name: 'STANDARD_WEBHOOK_SECRETS', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${keyVaultSecretNames.standardWebhookSecrets}/)' }
   { name: 'EVENTGRID_WEBHOOK_SECRET', value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${keyVaultSecretNames.eventGridWebhookSecret}/)' }
+]
+
+// Host storage (keys, timers, leases, diagnostic events) through the identity. In Azure's public cloud by account
+// name: Microsoft's recommendation there, and it avoids the host's intermittent start-up failure with
+// __blobServiceUri on Flex (Azure/azure-functions-host#11787). In other clouds (AzureUSGovernment, AzureChinaCloud)
+// by the service URIs, which carry that cloud's storage suffix.
+var hostStorageSettings = environment().name == 'AzureCloud' ? hostStorageByAccountName : hostStorageByServiceUris
+var hostStorageByAccountName = [
+  { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+]
+var hostStorageByServiceUris = [
+  { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
+  { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
+  { name: 'AzureWebJobsStorage__tableServiceUri', value: tableEndpoint }
 ]
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -180,6 +213,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        alwaysReady: alwaysReady
       }
       // Node 22 LTS (Node 20 reached end of life in April 2026); on Flex the runtime lives here, not in
       // FUNCTIONS_WORKER_RUNTIME or linuxFxVersion.
@@ -188,24 +222,20 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         version: '22'
       }
     }
+    // Flex Consumption refuses much of what siteConfig offers on other plans (ftpsState, linuxFxVersion, alwaysOn,
+    // ...: ARM error 51021); test/infra/flex-rules.ts lists them with their sources. There is no FTP on Flex at all.
     siteConfig: {
       minTlsVersion: '1.2'
-      // No FTP/FTPS: code arrives only through the deployment container.
-      ftpsState: 'Disabled'
       cors: {
         // Browser apps that call the API directly; the API authenticates with bearer tokens, not cookies,
         // so credentials (cookies) are never needed cross-origin.
         allowedOrigins: corsAllowedOrigins
         supportCredentials: false
       }
-      // Not set on Flex Consumption (the platform owns them): FUNCTIONS_WORKER_RUNTIME, FUNCTIONS_EXTENSION_VERSION,
-      // WEBSITE_RUN_FROM_PACKAGE, WEBSITE_CONTENTAZUREFILECONNECTIONSTRING, WEBSITE_CONTENTSHARE.
-      appSettings: concat([
-        // Host storage (keys, timers, leases, diagnostic events) through the identity: service URIs instead of
-        // an account name so the settings also hold in clouds with other storage suffixes.
-        { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
-        { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
-        { name: 'AzureWebJobsStorage__tableServiceUri', value: tableEndpoint }
+      // Not set on Flex Consumption, which deprecates or ignores them (FUNCTIONS_WORKER_RUNTIME,
+      // FUNCTIONS_EXTENSION_VERSION, WEBSITE_RUN_FROM_PACKAGE, WEBSITE_CONTENT*, ...: test/infra/flex-rules.ts).
+      appSettings: concat(hostStorageSettings, [
+        // The host storage connection above, as the user-assigned identity, in every cloud.
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 
 import { checkInfra } from './bicep-checks';
 import { parseBicepSources } from './bicep-syntax';
+import { flexMutations } from './flex-mutations';
 
 const infraDir = path.resolve(__dirname, '../../infra');
 
@@ -22,8 +23,9 @@ interface Mutation {
 }
 
 const siteSetting = "        { name: 'ACS_ENDPOINT', value: acsEndpoint }\n";
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const mutations: Mutation[] = [
+const projectMutations: Mutation[] = [
   {
     name: 'a storage key read with listKeys()',
     file: 'core/storage.bicep',
@@ -100,13 +102,6 @@ const mutations: Mutation[] = [
     from: 'output ACS_ENDPOINT string',
     to: 'output ACS_CONNECTION_STRING string = communication.outputs.endpoint\noutput ACS_ENDPOINT string',
     reported: /'ACS_CONNECTION_STRING' names a connection string/,
-  },
-  {
-    name: 'a setting Flex Consumption does not support',
-    file: 'app/api.bicep',
-    from: siteSetting,
-    to: `${siteSetting}        { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'node' }\n`,
-    reported: /app setting FUNCTIONS_WORKER_RUNTIME is not supported on Flex Consumption/,
   },
   {
     name: 'a @secure() parameter in an output',
@@ -228,6 +223,15 @@ const mutations: Mutation[] = [
     to: 'supportCredentials: true',
     reported: /siteConfig\.cors\.supportCredentials must be false/,
   },
+];
+
+// The platform rules' broken copies, reported at a line of the Bicep file.
+const mutations: Mutation[] = [
+  ...projectMutations,
+  ...flexMutations.map(({ reported, reportedIn, ...mutation }) => ({
+    ...mutation,
+    reported: new RegExp(`^${escapeRegExp(reportedIn ?? mutation.file)}:\\d+: ${reported.source}`),
+  })),
 ];
 
 const mutated = ({ file, from, to, prepend = '' }: Pick<Mutation, 'file' | 'from' | 'to' | 'prepend'>) =>

@@ -3,6 +3,21 @@ import * as path from 'node:path';
 
 import { settingNames } from '../../src/config/settings';
 import { type BicepNode, parseBicepSources } from './bicep-syntax';
+import {
+  type Cloud,
+  type FlexParameter,
+  type FlexSite,
+  flexForbiddenSettings,
+  flexParameterProblems,
+  flexSiteProblems,
+  hostStorageProblems,
+  hostStorageSettingNames,
+  queueTriggeredFunctionNames,
+  sitePaths,
+  alwaysReadyProblems,
+} from './flex-rules';
+
+const functionsDir = path.resolve(__dirname, '../../src/functions');
 
 /**
  * Offline structural checks over infra/*.bicep, on the syntax tree from tree-sitter-bicep (no Bicep CLI exists
@@ -61,11 +76,7 @@ const acsRoleIds = [roleDefinitionIds.contributor, roleDefinitionIds.communicati
 
 /** Settings read by the Functions host rather than by the app (so not in the app's schema). */
 export const hostSettingNames = [
-  'AzureWebJobsStorage__blobServiceUri',
-  'AzureWebJobsStorage__queueServiceUri',
-  'AzureWebJobsStorage__tableServiceUri',
-  'AzureWebJobsStorage__credential',
-  'AzureWebJobsStorage__clientId',
+  ...hostStorageSettingNames,
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 ] as const;
@@ -74,11 +85,12 @@ export const hostSettingNames = [
  * What the Function App must set to run with its managed identity: the schema's requirements in that mode
  * (ACS_ENDPOINT, both IdentityStorage URIs, issuers, audiences), what selects the user-assigned identity for the
  * SDK clients and the queue trigger, the table/queue names the infra creates (EVENTS_QUEUE_NAME is also resolved
- * by the host as %EVENTS_QUEUE_NAME%), and the host's own settings. test/infra proves the app-side part against
- * the schema.
+ * by the host as %EVENTS_QUEUE_NAME%), and the host's telemetry settings (its storage settings depend on the cloud:
+ * flex-rules.ts, hostStorageProblems). test/infra proves the app-side part against the schema.
  */
 export const requiredSettingNames = [
-  ...hostSettingNames,
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   'ACS_ENDPOINT',
   'AZURE_CLIENT_ID',
   'IdentityStorage__tableServiceUri',
@@ -93,14 +105,14 @@ export const requiredSettingNames = [
   'AUTH_AUDIENCES',
 ] as const;
 
-/** Settings that must never be set in Azure, with the reason given in the problem. */
+/**
+ * Settings this service must never set in Azure, with the reason given in the problem. What Flex Consumption
+ * itself refuses is in test/infra/flex-rules.ts.
+ */
 const forbiddenSettings: Readonly<Record<string, string>> = {
   ACS_CONNECTION_STRING: 'carries an ACS access key; set ACS_ENDPOINT and use the managed identity',
   IdentityStorage: 'is the connection-string form; set IdentityStorage__tableServiceUri/__queueServiceUri',
   AzureWebJobsStorage: 'is the connection-string form; set AzureWebJobsStorage__* with the managed identity',
-  FUNCTIONS_WORKER_RUNTIME: 'is not supported on Flex Consumption (functionAppConfig.runtime sets it)',
-  FUNCTIONS_EXTENSION_VERSION: 'is not supported on Flex Consumption',
-  WEBSITE_RUN_FROM_PACKAGE: 'is not supported on Flex Consumption (functionAppConfig.deployment sets it)',
 };
 
 /**
@@ -175,7 +187,16 @@ export function checkInfra(infraDir: string): string[] {
   checkStorage(resources, report, problems);
   checkKeyVault(files, resources, report, problems);
   checkAlerts(files, resources, problems);
-  checkFunctionApp(resources, report, problems);
+  const site = checkFunctionApp(resources, report, problems);
+  const parameters = flexParameters(files);
+  problems.push(...flexParameterProblems(parameters));
+  if (site) {
+    problems.push(
+      ...flexSiteProblems(site),
+      ...hostStorageProblems(site),
+      ...alwaysReadyProblems(site, parameters, queueTriggeredFunctionNames(functionsDir)),
+    );
+  }
 
   const main = files.find((file) => file.name === 'main.bicep');
   if (main) checkMain(main, infraDir, report, problems);
@@ -243,6 +264,26 @@ function decoratorNames(declaration: BicepNode): string[] {
     const call = decorator.namedChildren[0];
     return call?.childForFieldName('function')?.text ?? call?.text ?? '';
   });
+}
+
+/** The decorators written right above a declaration, by name, with their arguments. */
+function decoratorArguments(declaration: BicepNode): Map<string, BicepNode[]> {
+  const previous = declaration.previousNamedSibling;
+  const calls = previous?.type === 'decorators' ? previous.namedChildren.flatMap((d) => d.namedChildren) : [];
+  return new Map(
+    calls
+      .filter((call) => call.type === 'call_expression')
+      .map((call) => [
+        call.childForFieldName('function')?.text ?? '',
+        call.childForFieldName('arguments')?.namedChildren.filter((n) => n.type !== 'comment') ?? [],
+      ]),
+  );
+}
+
+/** A number or string literal's value; undefined for anything else. */
+function literalValue(node: BicepNode | undefined): number | string | undefined {
+  if (node?.type === 'number') return Number(node.text);
+  return literalString(node);
 }
 
 /** The object literal of a resource/module body, looking through `[for ...]` and `if (...)`. */
@@ -470,7 +511,11 @@ function checkStorage(resources: Resource[], report: Report, problems: string[])
   }
 }
 
-function checkFunctionApp(resources: Resource[], report: Report, problems: string[]): void {
+/**
+ * The project's own rules for the site; returns the site as {@link FlexSite} for the platform rules, or undefined
+ * when there is no single site or its app settings cannot be read.
+ */
+function checkFunctionApp(resources: Resource[], report: Report, problems: string[]): FlexSite | undefined {
   for (const config of resources.filter((r) => r.type.startsWith('Microsoft.Web/sites/config'))) {
     report(
       config.file,
@@ -489,7 +534,6 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
   const site = sites[0];
   expectLiteral(site, report, ['properties', 'httpsOnly'], 'true');
   expectLiteral(site, report, ['properties', 'siteConfig', 'minTlsVersion'], '1.2');
-  expectLiteral(site, report, ['properties', 'siteConfig', 'ftpsState'], 'Disabled');
   expectLiteral(site, report, ['properties', 'siteConfig', 'cors', 'supportCredentials'], 'false');
   expectLiteral(site, report, ['properties', 'functionAppConfig', 'runtime', 'name'], 'node');
   expectLiteral(site, report, ['properties', 'functionAppConfig', 'runtime', 'version'], '22');
@@ -500,15 +544,16 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
     report(
       site.file,
       appSettings ?? site.node,
-      'properties.siteConfig.appSettings must be an array literal of { name, value }, or concat()/filter() of such arrays and variables',
+      'properties.siteConfig.appSettings must be an array literal of { name, value }, or concat()/filter()/?: of such arrays and variables',
     );
     return;
   }
   const known = new Set<string>([...settingNames, ...hostSettingNames]);
   const secureParams = secureParameterNames(site.file);
   const names = new Set<string>();
+  const flexSettings: FlexSite['settings'] = [];
   let referencesKeyVault = false;
-  for (const entry of entries) {
+  for (const { node: entry, cloud } of entries) {
     const name = literalString(propertyValue(entry, 'name'));
     if (name === undefined) {
       report(site.file, entry, 'app setting without a literal name');
@@ -516,11 +561,10 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
     }
     if (names.has(name)) report(site.file, entry, `app setting ${name} is set twice`);
     names.add(name);
-    const forbidden =
-      forbiddenSettings[name] ??
-      (name.startsWith('WEBSITE_CONTENT') ? 'is not supported on Flex Consumption' : undefined);
+    flexSettings.push({ name, where: `${site.file.name}:${entry.row + 1}`, cloud });
+    const forbidden = forbiddenSettings[name];
     if (forbidden) report(site.file, entry, `app setting ${name} ${forbidden}`);
-    else if (!known.has(name))
+    else if (!known.has(name) && !(name in flexForbiddenSettings))
       report(
         site.file,
         entry,
@@ -539,7 +583,9 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
   }
   // A secret value anywhere in the site's definition (app settings, connection strings, ...) is readable by anyone
   // who can read the site's configuration: secrets go to Key Vault and the site only references them.
-  const siteTexts = [site.body, ...entries].filter((node): node is BicepNode => node !== undefined);
+  const siteTexts = [site.body, ...entries.map((entry) => entry.node)].filter(
+    (node): node is BicepNode => node !== undefined,
+  );
   for (const leaked of new Set(
     siteTexts
       .flatMap((node) => node.descendantsOfType('identifier'))
@@ -562,32 +608,81 @@ function checkFunctionApp(resources: Resource[], report: Report, problems: strin
   for (const name of requiredSettingNames) {
     if (!names.has(name)) report(site.file, appSettings, `required app setting ${name} is not set`);
   }
+  return { where: `${site.file.name}:${site.node.row + 1}`, keys: flexSiteKeys(site, report), settings: flexSettings };
+}
+
+/** The keys written under the site's {@link sitePaths}, which must be object literals. */
+function flexSiteKeys(site: Resource, report: Report): FlexSite['keys'] {
+  const keys: FlexSite['keys'] = [];
+  for (const path of sitePaths) {
+    const object = valueAt(site.body, ...path.split('.'));
+    if (object?.type !== 'object') {
+      report(
+        site.file,
+        object ?? site.node,
+        `${site.symbol}: ${path} must be an object literal, which the checks read`,
+      );
+      continue;
+    }
+    for (const property of object.namedChildren.filter((node) => node.type === 'object_property')) {
+      keys.push({ path, key: propertyKey(property) ?? '', where: `${site.file.name}:${property.row + 1}` });
+    }
+  }
+  return keys;
+}
+
+interface SettingEntry {
+  /** The `{ name, value }` object. */
+  node: BicepNode;
+  /** Set when the entry sits in a branch of `environment().name == 'AzureCloud' ? ... : ...`. */
+  cloud?: Cloud;
 }
 
 /**
  * The `{ name, value }` objects of an appSettings expression: an array literal, `concat(...)` of such
- * expressions, `filter(<expression>, ...)` (conditional settings), or a variable of the same file holding one.
+ * expressions, `filter(<expression>, ...)` (conditional settings), `<condition> ? <expression> : <expression>`
+ * (both branches), or a variable of the same file holding one.
  * @returns undefined when the expression has another shape, which the checks cannot read
  */
-function settingEntries(file: BicepFile, node: BicepNode, seen = new Set<string>()): BicepNode[] | undefined {
-  if (node.type === 'array') return node.namedChildren.filter((n) => n.type !== 'comment');
+function settingEntries(
+  file: BicepFile,
+  node: BicepNode,
+  cloud?: Cloud,
+  seen = new Set<string>(),
+): SettingEntry[] | undefined {
+  const all = (parts: [BicepNode | undefined, Cloud | undefined][]) => {
+    const entries = parts.map(([part, partCloud]) => (part ? settingEntries(file, part, partCloud, seen) : undefined));
+    return entries.every((e) => e !== undefined) ? entries.flat() : undefined;
+  };
+  if (node.type === 'array')
+    return node.namedChildren.filter((n) => n.type !== 'comment').map((n) => ({ node: n, cloud }));
   if (node.type === 'call_expression') {
     const args = node.childForFieldName('arguments')?.namedChildren.filter((n) => n.type !== 'comment') ?? [];
     const name = calledFunctionName(node);
     const parts = name === 'concat' ? args : name === 'filter' ? args.slice(0, 1) : undefined;
-    if (!parts) return undefined;
-    const entries = parts.map((part) => settingEntries(file, part, seen));
-    return entries.every((e) => e !== undefined) ? entries.flat() : undefined;
+    return parts ? all(parts.map((part) => [part, cloud])) : undefined;
+  }
+  if (node.type === 'ternary_expression') {
+    const byCloud = isPublicCloudTest(node.childForFieldName('condition'));
+    return all([
+      [node.childForFieldName('consequence'), byCloud ? 'public' : cloud],
+      [node.childForFieldName('alternative'), byCloud ? 'sovereign' : cloud],
+    ]);
   }
   if (node.type === 'identifier' && !seen.has(node.text)) {
     seen.add(node.text);
     const variable = file.root.namedChildren.find(
       (n) => n.type === 'variable_declaration' && declarationName(n) === node.text,
     );
-    const value = variable?.namedChildren[variable.namedChildren.length - 1];
-    return value ? settingEntries(file, value, seen) : undefined;
+    return all([[variable?.namedChildren[variable.namedChildren.length - 1], cloud]]);
   }
   return undefined;
+}
+
+/** `environment().name == 'AzureCloud'`, either way round: true in Azure's public cloud only. */
+function isPublicCloudTest(condition: BicepNode | undefined): boolean {
+  const text = condition?.text.replace(/\s+/g, '');
+  return text === "environment().name=='AzureCloud'" || text === "'AzureCloud'==environment().name";
 }
 
 /**
@@ -646,6 +741,63 @@ function checkAlerts(files: BicepFile[], resources: Resource[], problems: string
     if (!texts.includes(metric))
       problems.push(`no alert rule (Microsoft.Insights/scheduledQueryRules) queries the metric ${metric}`);
   }
+}
+
+/** Every file's parameters, with the constraints their @minValue, @maxValue and @allowed decorators set. */
+function flexParameters(files: BicepFile[]): FlexParameter[] {
+  return files.flatMap((file) =>
+    file.root.namedChildren
+      .filter((node) => node.type === 'parameter_declaration')
+      .map((param): FlexParameter => {
+        const decorators = decoratorArguments(param);
+        const number = (name: string) => {
+          const value = literalValue(decorators.get(name)?.[0]);
+          return typeof value === 'number' ? value : undefined;
+        };
+        const allowed = decorators.get('allowed')?.[0];
+        const defaultValue = param.namedChildren[2];
+        return {
+          name: declarationName(param),
+          where: `${file.name}:${param.row + 1}`,
+          entry: file.name === 'main.bicep',
+          minValue: number('minValue'),
+          maxValue: number('maxValue'),
+          allowedValues:
+            allowed?.type === 'array'
+              ? allowed.namedChildren.filter((n) => n.type !== 'comment').map(literalValue)
+              : undefined,
+          itemNames: itemNameValues(file, files, param),
+          defaultValue:
+            defaultValue?.type === 'array' && defaultValue.namedChildren.every((n) => n.type === 'comment')
+              ? []
+              : defaultValue?.text,
+        };
+      }),
+  );
+}
+
+/**
+ * For a parameter typed `T[]`, where T is a type declared in the file or imported from another one
+ * (`import { T } from './x.bicep'`) as an object whose `name` is a union of strings: those strings.
+ */
+function itemNameValues(file: BicepFile, files: BicepFile[], param: BicepNode): string[] | undefined {
+  const itemType = param.namedChildren[1]?.descendantsOfType('array_type')[0]?.namedChildren[0]?.text;
+  if (!itemType) return undefined;
+  const imported = file.root
+    .descendantsOfType('import_functionality')
+    .find((node) => node.namedChildren.some((child) => child.type === 'identifier' && child.text === itemType));
+  const importPath = literalString(imported?.namedChildren.find((child) => child.type === 'string'));
+  const source = importPath
+    ? files.find((other) => path.resolve(other.fullPath) === path.resolve(path.dirname(file.fullPath), importPath))
+    : file;
+  const declaration = source?.root
+    .descendantsOfType('type_declaration')
+    .find((node) => declarationName(node) === itemType);
+  const names = propertyValue(
+    declaration?.namedChildren.find((child) => child.type === 'object'),
+    'name',
+  );
+  return names?.type === 'union_type' ? names.namedChildren.map((n) => literalString(n) ?? n.text) : undefined;
 }
 
 function checkMain(main: BicepFile, infraDir: string, report: Report, problems: string[]): void {

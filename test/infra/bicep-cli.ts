@@ -65,3 +65,23 @@ export function bicepVersion(bicep: string): string {
     env: { ...process.env, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT: '1' },
   }).trim();
 }
+
+/**
+ * `describe()` with the Bicep CLI ({@link findBicep}). Without one the suite is skipped and says so, or fails when
+ * BICEP_REQUIRED=1 (CI), so that a missing CLI never passes for a green run there.
+ */
+export function describeWithBicep(title: string, body: (bicep: string) => void): void {
+  const bicep = findBicep();
+  const skipReason = 'no Bicep CLI (set BICEP_PATH, put bicep on PATH, or run scripts/install-bicep.sh)';
+  if (bicep) {
+    describe(`${title} (${bicep})`, () => body(bicep));
+  } else if (process.env['BICEP_REQUIRED'] === '1') {
+    test(`${title}: the Bicep CLI is installed (BICEP_REQUIRED=1)`, () => {
+      throw new Error(`BICEP_REQUIRED=1 but there is ${skipReason}`);
+    });
+  } else {
+    // Printed in jest's output (console.warn), and the skipped test's title carries the reason too.
+    console.warn(`SKIPPED ${title}: ${skipReason}`);
+    test.skip(`${title} (skipped: ${skipReason})`, () => undefined);
+  }
+}
