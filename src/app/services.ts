@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 
 import { type Config, type Connection, loadConfig } from '../config/config';
+import type { InvitationStore } from '../domain/invitations';
 import type {
   Authenticator,
   IdentityEventQueue,
@@ -31,6 +32,7 @@ export interface Adapters {
   eventQueue: IdentityEventQueue;
   revocationJobs: RevocationJobStore;
   revocationSteps: RevocationStepQueue;
+  invitationStore: InvitationStore;
   /** Resolves once the tables and the queues exist. */
   ready(): Promise<void>;
 }
@@ -70,6 +72,8 @@ function createStorageAdapters(config: Config): StorageAdapters {
   const { storageCall } = require('../storage/errors') as typeof import('../storage/errors');
   const { EventQueue } = require('../storage/event-queue') as typeof import('../storage/event-queue');
   const { IntentRepository } = require('../storage/intent-repository') as typeof import('../storage/intent-repository');
+  const { InvitationRepository } =
+    require('../storage/invitation-repository') as typeof import('../storage/invitation-repository');
   const { MappingRepository } =
     require('../storage/mapping-repository') as typeof import('../storage/mapping-repository');
   const { ProcessedEventRepository } =
@@ -127,6 +131,7 @@ function createStorageAdapters(config: Config): StorageAdapters {
     eventQueue: new EventQueue(eventsQueue, storageTimeoutInMs),
     revocationJobs: new RevocationJobRepository(mappingTable, storageTimeoutInMs),
     revocationSteps: new StepQueue(jobsQueue, storageTimeoutInMs),
+    invitationStore: new InvitationRepository(mappingTable, storageTimeoutInMs),
     ready,
   };
 }
@@ -141,7 +146,7 @@ function createAuthenticator(config: Config): Authenticator {
       );
 }
 
-type UseCases = Pick<Services, 'identities' | 'reconciler' | 'events' | 'revocations'>;
+type UseCases = Pick<Services, 'identities' | 'reconciler' | 'events' | 'revocations' | 'invitations'>;
 
 /** The use cases over the adapters: the one wiring, for production and for tests alike. */
 function composeUseCases(config: Config, adapter: <K extends keyof Adapters>(key: K) => Adapters[K]): UseCases {
@@ -151,7 +156,10 @@ function composeUseCases(config: Config, adapter: <K extends keyof Adapters>(key
   const { EventProcessor } = require('../events/event-processor') as typeof import('../events/event-processor');
   const { RevocationJobs } = require('../jobs/revocation-jobs') as typeof import('../jobs/revocation-jobs');
 
+  const { Invitations } = require('../guests/invitations') as typeof import('../guests/invitations');
+
   const anyQuota = Object.values(config.quotas).some((limit) => limit !== undefined);
+  const quotas = anyQuota ? new Quotas(adapter('quotaStore'), config.quotas) : undefined;
   const { identities, reconciler } = createIdentityUseCases({
     mappings: adapter('mappings'),
     intents: adapter('intents'),
@@ -160,13 +168,28 @@ function composeUseCases(config: Config, adapter: <K extends keyof Adapters>(key
     idempotentCreate: config.idempotentCreate,
     reconcileAfterInMs: config.reconcileAfterInMs,
     claimLeaseInMs: config.upstreamTimeoutInMs,
-    ...(anyQuota ? { quotas: new Quotas(adapter('quotaStore'), config.quotas) } : {}),
+    ...(quotas ? { quotas } : {}),
   });
   const revocations = new RevocationJobs(adapter('revocationJobs'), adapter('revocationSteps'), identities, {
     ratePerSecond: config.revokeAllRatePerSecond,
     ...(config.auth.adminGlobalRole ? { globalRole: config.auth.adminGlobalRole } : {}),
   });
-  return { identities, reconciler, events: new EventProcessor(identities, adapter('processedEvents')), revocations };
+  const invitations = new Invitations(
+    adapter('invitationStore'),
+    adapter('mappings'),
+    adapter('acs'),
+    {
+      ...(config.guests.invitationRole ? { invitationRole: config.guests.invitationRole } : {}),
+      adminRole: config.auth.adminRole,
+      allowedScopes: config.guests.allowedScopes,
+      defaultScopes: config.guests.defaultScopes,
+      idempotentCreate: config.idempotentCreate,
+      leaseInMs: config.upstreamTimeoutInMs,
+    },
+    quotas,
+  );
+  const events = new EventProcessor(identities, adapter('processedEvents'), invitations);
+  return { identities, reconciler, events, revocations, invitations };
 }
 
 /**
@@ -217,6 +240,9 @@ export function createServices(config: Config, overrides: Partial<Adapters> = {}
     },
     get revocations() {
       return useCasesBuilt().revocations;
+    },
+    get invitations() {
+      return useCasesBuilt().invitations;
     },
     ready: () => adapter('ready')(),
   };

@@ -70,7 +70,15 @@ export interface Config {
   /** Send a `customId` with every create (see ACS_IDEMPOTENT_CREATE). */
   idempotentCreate: boolean;
   /** Per-caller quotas; an absent one is off. */
-  quotas: { tokensPerUser?: Limit; identitiesPerUser?: Limit; identitiesPerClientIp?: Limit };
+  quotas: {
+    tokensPerUser?: Limit;
+    identitiesPerUser?: Limit;
+    identitiesPerClientIp?: Limit;
+    invitationsPerUser?: Limit;
+    guestRedemptionsPerClientIp?: Limit;
+  };
+  /** Invitations for people without an account. */
+  guests: { invitationRole?: string; allowedScopes: TokenScope[]; defaultScopes: TokenScope[] };
   /** The instance's cache of user records (see MAPPING_CACHE_SECONDS). */
   mappingCache: { maxAgeInMs: number; maxEntries: number };
   /** How old an unfinished change must be before the reconciler finishes or undoes it. */
@@ -204,6 +212,13 @@ function toConfig(s: Settings): Config {
       ...limitOf('tokensPerUser', s.QUOTA_TOKENS_PER_USER),
       ...limitOf('identitiesPerUser', s.QUOTA_IDENTITIES_PER_USER),
       ...limitOf('identitiesPerClientIp', s.QUOTA_IDENTITIES_PER_CLIENT_IP),
+      ...limitOf('invitationsPerUser', s.QUOTA_INVITATIONS_PER_USER),
+      ...limitOf('guestRedemptionsPerClientIp', s.QUOTA_GUEST_REDEMPTIONS_PER_CLIENT_IP),
+    },
+    guests: {
+      ...(s.INVITATION_ROLE ? { invitationRole: s.INVITATION_ROLE } : {}),
+      allowedScopes: s.GUEST_ALLOWED_SCOPES,
+      defaultScopes: s.GUEST_DEFAULT_SCOPES,
     },
     mappingCache: { maxAgeInMs: s.MAPPING_CACHE_SECONDS * 1000, maxEntries: s.MAPPING_CACHE_SIZE },
     webhooks,

@@ -141,6 +141,19 @@ export const settingsSchema = z
     QUOTA_IDENTITIES_PER_USER: limit.default('10/86400'),
     // Off unless set: behind one NAT address a whole organisation shares an IP (README, "Quotas per caller").
     QUOTA_IDENTITIES_PER_CLIENT_IP: limit.default('off'),
+    QUOTA_INVITATIONS_PER_USER: limit.default('100/86400'),
+    /** New guest identities per client IP: a leaked invitation code cannot spend the ACS budget from one address. */
+    QUOTA_GUEST_REDEMPTIONS_PER_CLIENT_IP: limit.default('30/3600'),
+
+    // --- Guests (invitations) ---
+    /** When set, only callers with this role (in ADMIN_ROLE_CLAIM) may invite. */
+    INVITATION_ROLE: optionalText,
+    GUEST_ALLOWED_SCOPES: csvOf(z.enum(tokenScopes)).transform((scopes) =>
+      scopes.length > 0 ? scopes : (['voip', 'chat'] as TokenScope[]),
+    ),
+    GUEST_DEFAULT_SCOPES: csvOf(z.enum(tokenScopes)).transform((scopes) =>
+      scopes.length > 0 ? scopes : (['voip'] as TokenScope[]),
+    ),
     /** The reconciler finishes or undoes a change left unfinished this long (well past functionTimeout). */
     RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(5).max(86400).default(600),
 

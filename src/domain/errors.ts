@@ -8,6 +8,7 @@ export type FailureKind =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'gone'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'too_many_requests';
@@ -37,6 +38,7 @@ export class ServiceError extends Error {
 export const badRequest = (code: string, detail: string) => new ServiceError('invalid_request', code, detail);
 export const forbidden = (code: string, detail: string) => new ServiceError('forbidden', code, detail);
 export const notFound = (code: string, detail: string) => new ServiceError('not_found', code, detail);
+export const gone = (code: string, detail: string) => new ServiceError('gone', code, detail);
 export const conflict = (code: string, detail: string, retryAfterInSeconds?: number) =>
   new ServiceError('conflict', code, detail, retryAfterInSeconds ? { retryAfterInSeconds } : {});
 /** The caller is not authenticated. */

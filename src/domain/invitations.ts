@@ -65,7 +65,7 @@ export interface InvitationStore {
    * until `leaseUntil`. False when either condition failed (re-read and decide again).
    */
   reserve(invitation: Invitation, keyHash: string, leaseUntil: Date, now: Date): Promise<boolean>;
-  /** Gives a reservation back (redemptions - 1, guest row removed) on both ETags; false when either changed. */
+  /** Gives a reservation back (redemptions - 1, guest row removed) on the invitation's ETag; false when it changed. */
   release(invitation: Invitation, guest: Guest): Promise<boolean>;
   /** Takes over a guest whose creation lease ran out, on its ETag; undefined when it changed. */
   takeOver(invitationId: string, guest: Guest, leaseUntil: Date): Promise<Guest | undefined>;

@@ -90,20 +90,38 @@ export interface Intent {
   etag: string;
 }
 
-export type AuditAction =
-  'created' | 'tokens_revoked' | 'deleted' | 'stale_removed' | 'access_blocked' | 'access_restored' | 'orphan_deleted';
+export const auditActions = [
+  'created',
+  'tokens_revoked',
+  'deleted',
+  'stale_removed',
+  'access_blocked',
+  'access_restored',
+  'orphan_deleted',
+  'invitation_created',
+  'invitation_redeemed',
+  'invitation_revoked',
+  'invitation_expired',
+] as const;
+export type AuditAction = (typeof auditActions)[number];
 
 export type AuditCause =
   | { kind: 'caller' }
   | { kind: 'admin'; actor: string; /** The revoke-all job that acted, when one did. */ jobId?: string }
   | { kind: 'webhook'; source: string; eventId: string; eventType?: string }
-  | { kind: 'reconciler' };
+  | { kind: 'reconciler' }
+  /** A guest redeeming an invitation (anonymous; their guest identity is the entry's communicationUserId). */
+  | { kind: 'guest' }
+  /** The clean-up of expired invitations. */
+  | { kind: 'cleanup' };
 
 export interface AuditEntry {
   action: AuditAction;
   cause: AuditCause;
   /** Empty for actions that concern the user rather than an identity (access blocked or restored). */
   communicationUserId: string;
+  /** The invitation an `invitation_*` entry is about. */
+  invitationId?: string;
   at: Date;
 }
 

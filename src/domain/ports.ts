@@ -53,6 +53,8 @@ export interface MappingStore {
     now?: Date,
   ): Promise<boolean>;
   listAudit(user: AppUser, limit?: number): Promise<AuditEntry[]>;
+  /** Adds an entry to the user's trail on its own (what concerns no mapping: their invitations). */
+  appendAudit(user: AppUser, entry: Omit<AuditEntry, 'at'>, now?: Date): Promise<void>;
   /**
    * Claims the right to create the user's identity until `leaseUntil`: create-only, or over `expired` (a claim
    * whose lease ran out) on its ETag. Undefined when another request holds a claim (read it to learn its lease).

@@ -1,5 +1,6 @@
 import type { AuditCause } from '../domain/model';
 import { ServiceError } from '../domain/errors';
+import type { Invitations } from '../guests/invitations';
 import type { IdentityService } from '../identity/identity-service';
 import type { Logger, ProcessedEventStore } from '../domain/ports';
 
@@ -46,6 +47,8 @@ export class EventProcessor {
   constructor(
     private readonly identities: IdentityService,
     private readonly processed: ProcessedEventStore,
+    /** When given, a disabled or deleted user's active invitations are revoked too. */
+    private readonly invitations?: Pick<Invitations, 'revokeAllOf'>,
   ) {}
 
   async process(event: IdentityEvent, log: Logger): Promise<EventOutcome> {
@@ -82,6 +85,7 @@ export class EventProcessor {
         cause,
       );
       if (!recorded) newerDecisionAt = (await this.identities.findUser(user)).decision?.at;
+      else await this.invitations?.revokeAllOf(user, cause, log);
     }
 
     const mapping = await this.identities.findMapping(user);

@@ -52,3 +52,45 @@ export const revocationJobRequestSchema = z
     }),
   })
   .meta({ id: 'RevocationJobRequest' });
+
+const scopeListSchema = z
+  .array(tokenScopeSchema)
+  .min(1)
+  .max(tokenScopes.length)
+  .refine((scopes) => new Set(scopes).size === scopes.length, 'scopes must not repeat');
+
+export const invitationRequestSchema = z
+  .strictObject({
+    scopes: scopeListSchema.optional().meta({
+      description: "The guests' token scopes, from GUEST_ALLOWED_SCOPES; defaults to GUEST_DEFAULT_SCOPES (voip).",
+    }),
+    expiresInMinutes: z
+      .int()
+      .min(5)
+      .max(10080)
+      .optional()
+      .meta({ description: 'How long the invitation can be redeemed, 5..10080 minutes; defaults to 1440.' }),
+    maxRedemptions: z
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: 'How many guests (distinct guest keys) it admits, 1..100; defaults to 1.' }),
+    context: z.string().max(256).optional().meta({
+      description: 'Opaque to the service, handed to each guest: a meeting link, a group call id, a chat thread id.',
+    }),
+  })
+  .meta({ id: 'InvitationRequest' });
+
+export const guestTokenRequestSchema = z
+  .strictObject({
+    code: z.string().min(1).max(200).meta({ description: 'The invitation code the inviter shared.' }),
+    guestKey: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,128}$/, 'guestKey must be 16 to 128 URL-safe characters (A-Z a-z 0-9 - _)')
+      .meta({
+        description:
+          "A random key the guest's browser makes once and keeps (session storage): the same key again is the same guest.",
+      }),
+  })
+  .meta({ id: 'GuestTokenRequest' });

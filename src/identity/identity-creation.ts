@@ -22,7 +22,7 @@ export interface CreatedIdentity {
 
 /**
  * Claim first, create once: of the requests that find a user without an identity, the one whose create-only claim
- * lands calls ACS; the others wait for its mapping (a fresh read every 25 to 200 ms) and then use that identity.
+ * lands calls ACS; the others wait for its mapping (a fresh read every 50 to 400 ms) and then use that identity.
  * A claim whose lease ran out (its holder crashed) is taken over on its ETag.
  *
  * The create itself runs under an intent: the intent is written before ACS is called, the mapping is saved
@@ -40,18 +40,21 @@ export class IdentityCreation {
   /**
    * Creates the user's identity (with a token when `request` is given) unless another request does: undefined
    * means the user has an identity now that this request did not create (read it). `charge` takes the identity
-   * quota; only the request that calls ACS is charged, and it gets the unit back when it creates nothing.
+   * quota; only the request that calls ACS is charged, and it gets the unit back when it creates nothing. `seen` is
+   * the claim the caller's read of the user's record found, if any.
    */
   async createOnce(
     requester: Requester,
     request: TokenRequest | undefined,
     caller: Caller,
     charge: () => Promise<QuotaReceipt>,
+    seen?: CreationClaim,
   ): Promise<CreatedIdentity | undefined> {
     const user = appUser(requester);
     const deadline = Date.now() + 2 * this.options.claimLeaseInMs + 1000;
-    let expired: CreationClaim | undefined;
-    let delayInMs = 25;
+    // The claim the caller's read saw: a run-out one (an earlier identity's) is taken over without asking again.
+    let expired = seen && seen.leaseUntil.getTime() <= Date.now() ? seen : undefined;
+    let delayInMs = 50;
     for (;;) {
       if (Date.now() > deadline) throw creationBusy();
       const claim = await this.mappings.claimCreation(
@@ -70,12 +73,19 @@ export class IdentityCreation {
           break;
         }
         if (Date.now() > deadline) throw creationBusy();
-        await pauseFor(delayInMs);
-        delayInMs = Math.min(delayInMs * 2, 200);
+        // Jittered and doubling up to 400 ms: a burst of waiters must not crowd the table the claimant writes to.
+        await pauseFor(delayInMs * (0.75 + Math.random() / 2));
+        delayInMs = Math.min(delayInMs * 2, 400);
       }
     }
   }
 
+  /**
+   * Creates as the claim's holder. Saving the mapping also marks the claim run out (same transaction), and the row
+   * stays: a user with a mapping always has a claim row, so a request that read no mapping from a stale cache finds
+   * the claim taken and reads the mapping instead of creating a second identity, while a later creation (after a
+   * delete) takes the run-out claim over at once. A claim that led to nothing is given up, so no one waits for it.
+   */
   private async createAsClaimant(
     requester: Requester,
     request: TokenRequest | undefined,
@@ -84,23 +94,18 @@ export class IdentityCreation {
     charge: () => Promise<QuotaReceipt>,
   ): Promise<CreatedIdentity | undefined> {
     const user = appUser(requester);
+    let receipt: QuotaReceipt | undefined;
     try {
-      // A request that held the claim before may have saved its mapping between our read and our claim.
-      if ((await this.mappings.read(user, { fresh: true })).mapping) return undefined;
-      const receipt = await charge();
-      let created: CreatedIdentity | undefined;
-      try {
-        created = await this.create(requester, request, caller);
-      } catch (error) {
-        await receipt.refund(caller.log);
-        throw error;
-      }
-      if (!created) await receipt.refund(caller.log);
+      receipt = await charge();
+      const created = await this.create(requester, request, caller);
+      if (!created) await receipt.refund(caller.log); // a claimant that outlived its lease saved first
       return created;
-    } finally {
-      await this.mappings.releaseClaim(user, claim).catch((error: unknown) => {
-        caller.log.warn(`Could not release the creation claim (${describeError(error)}); its lease runs out.`);
+    } catch (error) {
+      await receipt?.refund(caller.log);
+      await this.mappings.releaseClaim(user, claim).catch((releaseError: unknown) => {
+        caller.log.warn(`Could not release the creation claim (${describeError(releaseError)}); its lease runs out.`);
       });
+      throw error;
     }
   }
 

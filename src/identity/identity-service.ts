@@ -94,6 +94,7 @@ export class IdentityService {
         undefined,
         caller,
         this.identityCharge(requester, caller),
+        record.claim,
       );
       if (saved) return { communicationUserId: saved.communicationUserId, createdOn: saved.createdOn, created: true };
     }
@@ -114,7 +115,7 @@ export class IdentityService {
     let receipt: QuotaReceipt | undefined;
     try {
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        const { mapping } = await this.readAllowed(requester, attempt > 0);
+        const { mapping, claim } = await this.readAllowed(requester, attempt > 0);
         receipt ??= (await this.quotas?.token(requester, caller.log)) ?? nothingTaken;
         if (mapping) {
           const token = await this.tokenFor(active(mapping), request, caller);
@@ -129,6 +130,7 @@ export class IdentityService {
           request,
           caller,
           this.identityCharge(requester, caller),
+          claim,
         );
         if (saved?.token) {
           recordTokenIssued('created', saved.token.scopes);

@@ -8,6 +8,8 @@ export interface QuotaLimits {
   tokensPerUser?: Limit;
   identitiesPerUser?: Limit;
   identitiesPerClientIp?: Limit;
+  invitationsPerUser?: Limit;
+  guestRedemptionsPerClientIp?: Limit;
 }
 
 /** Units taken for one request; given back when the request ends without what they paid for. */
@@ -52,6 +54,15 @@ export class Quotas {
     return {
       refund: async (refundLog) => void (await Promise.all([perUser.refund(refundLog), perIp.refund(refundLog)])),
     };
+  }
+
+  async invitation(user: { issuer: string; userId: string }, log: Logger): Promise<QuotaReceipt> {
+    return this.take('invitations', `inv\u0000${user.issuer}\u0000${user.userId}`, this.limits.invitationsPerUser, log);
+  }
+
+  async guestRedemption(clientIp: string | undefined, log: Logger): Promise<QuotaReceipt> {
+    if (!clientIp) return nothingTaken;
+    return this.take('guest-redemptions', `gr\u0000${clientIp}`, this.limits.guestRedemptionsPerClientIp, log);
   }
 
   private async take(policy: string, key: string, limit: Limit | undefined, log: Logger): Promise<QuotaReceipt> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { auditActions } from '../domain/model';
 import { tokenScopeSchema } from '../http/schemas';
 
 /** Response shapes of the public API, for the OpenAPI document (and the contract test that checks answers against it). */
@@ -28,8 +29,9 @@ export const teamsTokenResponseSchema = z
 
 export const auditEntrySchema = z
   .object({
-    action: z.enum(['created', 'tokens_revoked', 'deleted']),
-    cause: z.enum(['caller', 'admin', 'webhook']),
+    action: z.enum(auditActions),
+    cause: z.enum(['caller', 'admin', 'webhook', 'reconciler', 'guest', 'cleanup']),
+    invitationId: z.string().optional().meta({ description: 'The invitation an `invitation_*` entry is about.' }),
     actor: z.string().optional(),
     jobId: z.string().optional().meta({ description: 'The revocation job that acted (admin cause).' }),
     source: z.string().optional(),
@@ -102,3 +104,37 @@ export const revocationJobSchema = z
     updatedAt: z.iso.datetime(),
   })
   .meta({ id: 'RevocationJob' });
+
+export const invitationResponseSchema = z
+  .object({
+    id: z.string(),
+    state: z.enum(['active', 'expired', 'revoked', 'used_up']),
+    redemptions: z.int(),
+    maxRedemptions: z.int(),
+    expiresOn: z.iso.datetime(),
+    scopes: z.array(tokenScopeSchema),
+    context: z.string().optional(),
+    guests: z.array(z.object({ communicationUserId: z.string(), redeemedAt: z.iso.datetime() })),
+  })
+  .meta({ id: 'Invitation' });
+
+export const createdInvitationSchema = z
+  .object({
+    id: z.string(),
+    code: z.string().meta({ description: 'The secret to share with the guests; shown once, kept only as a hash.' }),
+    expiresOn: z.iso.datetime(),
+    maxRedemptions: z.int(),
+    scopes: z.array(tokenScopeSchema),
+    context: z.string().optional(),
+  })
+  .meta({ id: 'CreatedInvitation' });
+
+export const guestTokenResponseSchema = z
+  .object({
+    communicationUserId: z.string(),
+    token: z.string(),
+    expiresOn: z.iso.datetime(),
+    scopes: z.array(tokenScopeSchema),
+    context: z.string().optional(),
+  })
+  .meta({ id: 'GuestToken' });

@@ -1,4 +1,12 @@
-import type { AccessDecision, AppUser, AuditCause, CreationClaim, IdentityMapping, UserRecord } from '../domain/model';
+import type {
+  AccessDecision,
+  AppUser,
+  AuditCause,
+  AuditEntry,
+  CreationClaim,
+  IdentityMapping,
+  UserRecord,
+} from '../domain/model';
 import type { MappingStore, NewMapping } from '../domain/ports';
 
 export interface MappingCacheOptions {
@@ -84,6 +92,10 @@ export class CachedMappingStore implements MappingStore {
 
   listAudit(user: AppUser, limit?: number) {
     return this.inner.listAudit(user, limit);
+  }
+
+  appendAudit(user: AppUser, entry: Omit<AuditEntry, 'at'>, now?: Date) {
+    return this.inner.appendAudit(user, entry, now);
   }
 
   claimCreation(user: AppUser, leaseUntil: Date, expired?: CreationClaim) {

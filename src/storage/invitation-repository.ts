@@ -144,7 +144,8 @@ export class InvitationRepository implements InvitationStore {
         'Merge',
         { etag: invitation.etag },
       ],
-      ['delete', { partitionKey, rowKey: guestRowPrefix + guest.keyHash }, { etag: guest.etag }],
+      // A transaction's delete carries no condition; the invitation's ETag guards the pair.
+      ['delete', { partitionKey, rowKey: guestRowPrefix + guest.keyHash }],
     ]);
   }
 

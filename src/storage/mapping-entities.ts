@@ -47,6 +47,7 @@ export type AuditEntity = {
   eventId?: string;
   eventType?: string;
   communicationUserId: string;
+  invitationId?: string;
   at: Date;
 };
 
@@ -56,6 +57,7 @@ export function auditEntity(
   cause: AuditCause,
   communicationUserId: string,
   at: Date,
+  invitationId?: string,
 ): AuditEntity {
   return {
     partitionKey,
@@ -67,6 +69,7 @@ export function auditEntity(
       ? { source: cause.source, eventId: cause.eventId, ...(cause.eventType ? { eventType: cause.eventType } : {}) }
       : {}),
     communicationUserId,
+    ...(invitationId ? { invitationId } : {}),
     at,
   };
 }
@@ -108,10 +111,16 @@ export function toAuditEntry(entity: AuditEntity): AuditEntry {
             eventId: entity.eventId ?? '',
             ...(entity.eventType ? { eventType: entity.eventType } : {}),
           }
-        : entity.cause === 'reconciler'
-          ? { kind: 'reconciler' }
+        : entity.cause === 'reconciler' || entity.cause === 'guest' || entity.cause === 'cleanup'
+          ? { kind: entity.cause }
           : { kind: 'caller' };
-  return { action: entity.action, cause, communicationUserId: entity.communicationUserId, at: new Date(entity.at) };
+  return {
+    action: entity.action,
+    cause,
+    communicationUserId: entity.communicationUserId,
+    ...(entity.invitationId ? { invitationId: entity.invitationId } : {}),
+    at: new Date(entity.at),
+  };
 }
 
 export type ClaimEntity = { partitionKey: string; rowKey: string; leaseUntil: Date };

@@ -78,7 +78,8 @@ export class MappingRepository implements MappingStore {
   }
 
   /**
-   * Creates the mapping and its `created` audit record atomically: create-only, or over a tombstone on its ETag.
+   * Creates the mapping and its `created` audit record atomically (and marks the creation claim run out):
+   * create-only, or over a tombstone on its ETag.
    * Returns `false` when the user already has a mapping (another request won the race); nothing is written then.
    */
   async create(user: AppUser, identity: NewMapping, cause: AuditCause, now = new Date()): Promise<boolean> {
@@ -96,15 +97,15 @@ export class MappingRepository implements MappingStore {
       updatedOn: now,
     };
     const audit = auditEntity(partitionKey, 'created', cause, identity.communicationUserId, now);
+    // The creation claim, run out: it stays beside the mapping, and a later creation takes it over at once.
+    const claimDone: TransactionAction = [
+      'upsert',
+      { partitionKey, rowKey: claimRowKey, leaseUntil: new Date(0) } satisfies ClaimEntity,
+      'Replace',
+    ];
     return storageCall(this.timeoutInMs, async (abortSignal) => {
       try {
-        await this.table.submitTransaction(
-          [
-            ['create', mapping],
-            ['create', audit],
-          ],
-          { abortSignal },
-        );
+        await this.table.submitTransaction([['create', mapping], ['create', audit], claimDone], { abortSignal });
         return true;
       } catch (error) {
         if (!isStorageStatus(error, 409)) throw error;
@@ -119,10 +120,7 @@ export class MappingRepository implements MappingStore {
       if (existing.state !== 'deleted') return false;
       try {
         await this.table.submitTransaction(
-          [
-            ['update', mapping, 'Replace', { etag: existing.etag }],
-            ['create', audit],
-          ],
+          [['update', mapping, 'Replace', { etag: existing.etag }], ['create', audit], claimDone],
           { abortSignal },
         );
         return true;
@@ -248,6 +246,18 @@ export class MappingRepository implements MappingStore {
       }
       return entries;
     });
+  }
+
+  async appendAudit(user: AppUser, entry: Omit<AuditEntry, 'at'>, now = new Date()): Promise<void> {
+    const entity = auditEntity(
+      userPartitionKey(user),
+      entry.action,
+      entry.cause,
+      entry.communicationUserId,
+      now,
+      entry.invitationId,
+    );
+    await storageCall(this.timeoutInMs, (abortSignal) => this.table.createEntity(entity, { abortSignal }));
   }
 
   /** Create-only, or over the expired claim on its ETag; undefined when another claim is there. */

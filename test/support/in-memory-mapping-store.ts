@@ -47,6 +47,7 @@ export class InMemoryMappingStore implements MappingStore {
     this.beforeCall('create');
     if (this.mappings.has(key(user))) return false;
     this.mappings.set(key(user), { user, ...identity, createdOn: now, state: 'active', etag: this.etag() });
+    this.claims.set(key(user), { leaseUntil: new Date(0), etag: this.etag() }); // as the adapter: claim run out
     this.log(user, 'created', cause, identity.communicationUserId, now);
     return true;
   }
@@ -135,6 +136,11 @@ export class InMemoryMappingStore implements MappingStore {
 
   async listAudit(user: AppUser) {
     return this.audit.filter((entry) => entry.user === key(user)).reverse();
+  }
+
+  async appendAudit(user: AppUser, entry: Omit<AuditEntry, 'at'>, now = new Date()) {
+    this.beforeCall('appendAudit');
+    this.audit.push({ user: key(user), ...entry, at: now });
   }
 
   async claimCreation(user: AppUser, leaseUntil: Date, expired?: CreationClaim) {

@@ -9,6 +9,7 @@ import { unauthenticated } from '../../src/domain/errors';
 import type { Principal } from '../../src/domain/model';
 import type { Claim, ProcessedEventStore, QuotaDecision, QuotaStore } from '../../src/domain/ports';
 import { fakeIdentityGateway } from './fake-identity-gateway';
+import { InMemoryInvitationStore } from './in-memory-invitation-store';
 import { InMemoryJobStore, InMemoryStepQueue } from './in-memory-job-store';
 import { InMemoryMappingStore } from './in-memory-mapping-store';
 
@@ -91,6 +92,7 @@ export function testServices(settings: Record<string, string> = {}, overrides: P
   const processedEvents = new InMemoryProcessedEvents();
   const jobs = new InMemoryJobStore(mappings);
   const steps = new InMemoryStepQueue();
+  const invitationStore = new InMemoryInvitationStore();
   const services: Services = createServices(config, {
     authenticator: fakeAuthenticator,
     mappings,
@@ -101,10 +103,11 @@ export function testServices(settings: Record<string, string> = {}, overrides: P
     eventQueue: { enqueue: async (events) => void queued.push(...events) },
     revocationJobs: jobs,
     revocationSteps: steps,
+    invitationStore: invitationStore,
     ready: async () => undefined,
     ...overrides,
   });
-  return { services, acs, live, mappings, queued, jobs, steps };
+  return { services, acs, live, mappings, queued, jobs, steps, invitationStore };
 }
 
 /** Fixed-window counters in memory, as the Table adapter counts them. */

@@ -6,7 +6,7 @@ const { dirname, relative, resolve, sep } = require('node:path');
 
 const base = ['domain'];
 const platform = ['config', 'telemetry', ...base];
-const useCases = ['identity', 'events', 'jobs', 'teams'];
+const useCases = ['identity', 'events', 'jobs', 'teams', 'guests'];
 const adapters = ['acs', 'storage', 'auth', 'webhooks'];
 const edge = ['http', 'openapi'];
 
