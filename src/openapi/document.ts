@@ -4,12 +4,21 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@aste
 import { z } from 'zod';
 
 import { version } from '../config/version';
-import { revocationJobRequestSchema, teamsTokenRequestSchema, tokenRequestSchema } from '../http/schemas';
+import {
+  guestTokenRequestSchema,
+  invitationRequestSchema,
+  revocationJobRequestSchema,
+  teamsTokenRequestSchema,
+  tokenRequestSchema,
+} from '../http/schemas';
 import {
   adminUserResponseSchema,
   auditResponseSchema,
+  createdInvitationSchema,
+  guestTokenResponseSchema,
   healthResponseSchema,
   identityResponseSchema,
+  invitationResponseSchema,
   problemSchema,
   revocationJobSchema,
   teamsTokenResponseSchema,
@@ -17,7 +26,7 @@ import {
   webhookAcceptedSchema,
 } from './responses';
 
-type Status = 200 | 201 | 202 | 204 | 400 | 401 | 403 | 404 | 409 | 413 | 415 | 502 | 503;
+type Status = 200 | 201 | 202 | 204 | 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 502 | 503;
 
 const problem = (description: string): ResponseConfig => ({
   description,
@@ -316,6 +325,79 @@ export function buildRegistry(): OpenAPIRegistry {
       200: jsonBody('The job.', revocationJobSchema),
       404: problem('No such job, or one of another issuer (`job_not_found`).'),
       ...adminErrors,
+    },
+  });
+
+  const invitationIdParam = z.object({
+    id: z.string().meta({ description: 'The id POST /api/invitations answered with.' }),
+  });
+  const invitationNotFound = problem('No such invitation, or not yours to see (`invitation_not_found`).');
+  registry.registerPath({
+    operationId: 'createInvitation',
+    method: 'post',
+    path: '/api/invitations',
+    tags: ['Guests'],
+    security: bearer,
+    request: {
+      body: { required: false, content: { 'application/json': { schema: invitationRequestSchema } } },
+    },
+    summary: 'Invites guests (people without an account): the code they redeem for a short-lived ACS identity.',
+    responses: {
+      201: {
+        ...jsonBody('Created. The code is shown this once.', createdInvitationSchema),
+        headers: { Location: { description: 'The invitation: /api/invitations/{id}.', schema: { type: 'string' } } },
+      },
+      ...bodyErrors,
+      403: problem(
+        'A scope guests may not have (`scope_not_allowed`), or the caller lacks INVITATION_ROLE (`invitation_role_required`).',
+      ),
+      429: problem('The per-user invitation quota is used up (`quota_exceeded`).'),
+      ...upstreamErrors,
+    },
+  });
+  registry.registerPath({
+    operationId: 'getInvitation',
+    method: 'get',
+    path: '/api/invitations/{id}',
+    tags: ['Guests'],
+    security: bearer,
+    request: { params: invitationIdParam },
+    summary: 'An invitation and its guests, for its inviter or an admin of their issuer (never the code).',
+    responses: {
+      200: jsonBody('The invitation.', invitationResponseSchema),
+      404: invitationNotFound,
+      ...upstreamErrors,
+    },
+  });
+  registry.registerPath({
+    operationId: 'revokeInvitation',
+    method: 'delete',
+    path: '/api/invitations/{id}',
+    tags: ['Guests'],
+    security: bearer,
+    request: { params: invitationIdParam },
+    summary: 'Revokes an invitation: its code stops working and every guest identity made from it is deleted.',
+    responses: { 204: empty('Revoked (also when it already was).'), 404: invitationNotFound, ...upstreamErrors },
+  });
+  registry.registerPath({
+    operationId: 'redeemInvitation',
+    method: 'post',
+    path: '/api/guest/tokens',
+    tags: ['Guests'],
+    request: {
+      body: { required: true, content: { 'application/json': { schema: guestTokenRequestSchema } } },
+    },
+    summary:
+      'Anonymous: a guest redeems an invitation code. A new guest key is a new guest identity (201); the same key again a fresh token for it (200).',
+    responses: {
+      201: jsonBody('A new guest identity and its token.', guestTokenResponseSchema),
+      200: jsonBody('A fresh token for the guest identity of this guest key.', guestTokenResponseSchema),
+      ...bodyErrors,
+      404: problem('No invitation has this code (`invitation_not_found`).'),
+      409: problem('Another request is creating this guest, or the invitation is busy; retry after `Retry-After`.'),
+      410: problem('The invitation is `expired`, `revoked` or `used_up` (the code says which).'),
+      429: problem('Too many new guests from this address (`quota_exceeded`).'),
+      ...upstreamErrors,
     },
   });
 

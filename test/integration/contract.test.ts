@@ -59,7 +59,7 @@ describe('OpenAPI contract', () => {
     const documented = operation.responses[String(response.status)];
     if (!documented) throw new Error(`${method} ${template} answered ${response.status}, which is not documented`);
     seen.add(`${operation.operationId} ${response.status}`);
-    const text = await response.text();
+    const text = await response.clone().text(); // the caller may read the body too
     const contentType = (response.headers.get('content-type') ?? '').split(';')[0];
     if (!documented.content) {
       expect(text).toBe('');
@@ -97,6 +97,7 @@ describe('OpenAPI contract', () => {
   it('every documented operation answers as documented', async () => {
     const user = await stack.token('contract-user');
     const admin = await stack.token('contract-admin', { admin: true });
+    const stranger = await stack.token('contract-stranger');
     const json = (body: unknown) => ({ token: user, json: body });
 
     await call('get', '/api/health', '/api/health');
@@ -147,6 +148,21 @@ describe('OpenAPI contract', () => {
     await call('get', '/api/revocations/0000000000000000-0000000000000000', '/api/revocations/{jobId}', {
       token: admin,
     }); // 404
+
+    const invitation = await call('post', '/api/invitations', '/api/invitations', json({ maxRedemptions: 1 })); // 201
+    await call('post', '/api/invitations', '/api/invitations', json({ maxRedemptions: 0 })); // 400
+    const { id, code } = (await invitation.json()) as { id: string; code: string };
+    const guest = (guestKey: string) => ({ json: { code, guestKey } });
+    await call('post', '/api/guest/tokens', '/api/guest/tokens', guest('contract-guest-key-0001')); // 201
+    await call('post', '/api/guest/tokens', '/api/guest/tokens', guest('contract-guest-key-0001')); // 200
+    await call('post', '/api/guest/tokens', '/api/guest/tokens', guest('contract-guest-key-0002')); // 410 used_up
+    await call('post', '/api/guest/tokens', '/api/guest/tokens', { json: { code, guestKey: 'short' } }); // 400
+    await call('post', '/api/guest/tokens', '/api/guest/tokens', {
+      json: { code: `${'A'.repeat(16)}.${'B'.repeat(43)}`, guestKey: 'contract-guest-key-0003' },
+    }); // 404
+    await call('get', `/api/invitations/${id}`, '/api/invitations/{id}', { token: user }); // 200
+    await call('get', `/api/invitations/${id}`, '/api/invitations/{id}', { token: stranger }); // 404
+    await call('delete', `/api/invitations/${id}`, '/api/invitations/{id}', { token: user }); // 204
 
     await call('post', '/api/webhooks/graph?validationToken=abc', '/api/webhooks/graph'); // 200 text/plain
     await call('post', '/api/webhooks/graph', '/api/webhooks/graph', { json: { value: [] } }); // 202
