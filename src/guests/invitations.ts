@@ -156,6 +156,20 @@ export class Invitations {
   async redeem(code: string, guestKey: string, clientIp: string | undefined, log: Logger): Promise<GuestToken> {
     const invitation = await this.byCode(code);
     const keyHash = sha256(guestKey);
+    const existing = await this.store.getGuest(invitation.id, keyHash);
+    // Only a new guest counts against the address's quota, once per request; refunded when none is made.
+    const receipt = existing ? nothingTaken : ((await this.quotas?.guestRedemption(clientIp, log)) ?? nothingTaken);
+    try {
+      const token = await this.redeemAs(invitation, keyHash, log);
+      if (!token.created) await receipt.refund(log);
+      return token;
+    } catch (error) {
+      await receipt.refund(log);
+      throw error;
+    }
+  }
+
+  private async redeemAs(invitation: Invitation, keyHash: string, log: Logger): Promise<GuestToken> {
     const deadline = Date.now() + 2 * this.options.leaseInMs + 1000;
     let current = invitation;
     for (let attempt = 0; ; attempt += 1) {
@@ -178,20 +192,12 @@ export class Invitations {
         continue;
       }
       if (state === 'used_up') throw gone('used_up', 'This invitation has been used up.');
-      const receipt = (await this.quotas?.guestRedemption(clientIp, log)) ?? nothingTaken;
       const leaseUntil = new Date(Date.now() + this.options.leaseInMs);
       if (await this.store.reserve(current, keyHash, leaseUntil, new Date())) {
         const reserved = await this.store.getGuest(current.id, keyHash);
         if (!reserved) throw conflict('guest_being_created', 'The redemption changed meanwhile; retry.', 1);
-        const fresh = (await this.store.get(current.id)) ?? current;
-        try {
-          return await this.createGuest(fresh, reserved, log);
-        } catch (error) {
-          await receipt.refund(log);
-          throw error;
-        }
+        return this.createGuest((await this.store.get(current.id)) ?? current, reserved, log);
       }
-      await receipt.refund(log);
       // Another redemption counted itself first (or took this key): read the invitation again and decide again.
       if (Date.now() > deadline) throw conflict('invitation_busy', 'The invitation is busy; retry in a moment.', 1);
       await pauseFor(Math.random() * 20 * Math.min(attempt + 1, 5));

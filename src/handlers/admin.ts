@@ -111,6 +111,7 @@ export const adminGetAudit = adminOnly(async (request, _context, { identities },
           }
         : {}),
       communicationUserId: entry.communicationUserId,
+      ...(entry.invitationId ? { invitationId: entry.invitationId } : {}),
       at: entry.at.toISOString(),
     })),
   });

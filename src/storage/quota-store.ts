@@ -30,7 +30,7 @@ export class TableQuotaStore implements QuotaStore {
     const resetInSeconds = Math.max(1, Math.ceil((windowStart + windowInMs - now) / 1000));
     const partitionKey = partitionKeyOf(key);
     let state = this.known.get(partitionKey);
-    for (let attempt = 0; attempt < 6; attempt += 1) {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
       if (state && state.windowStart === windowStart && state.count >= limit)
         return { allowed: false, remaining: 0, resetInSeconds };
       const count = state && state.windowStart === windowStart ? state.count + 1 : 1;
@@ -50,7 +50,9 @@ export class TableQuotaStore implements QuotaStore {
         this.remember(partitionKey, { windowStart, count, etag: written });
         return { allowed: true, remaining: limit - count, resetInSeconds };
       }
-      state = await this.read(partitionKey); // another instance counted meanwhile
+      // Another request counted meanwhile: back off a little (jittered, so a burst on one key spreads), read, retry.
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * Math.min(attempt, 5)));
+      state = await this.read(partitionKey);
     }
     // Heavy contention on one key: refuse rather than count past the limit.
     return { allowed: false, remaining: 0, resetInSeconds };
