@@ -2,6 +2,7 @@
 // Dev sign-in and the emulator's verdict go through same-origin dev routes (/demo/dev-token, /demo/verify);
 // everything else is what an app does: the sample's credential and the service's /api routes.
 import { createTokenCredential } from '../../samples/browser/acs-token-client.js';
+import { redeemGuestToken } from '../../samples/browser/guest-token-client.js';
 
 /** @param {string} testId */
 const element = (testId) => /** @type {HTMLElement} */ (document.querySelector(`[data-testid="${testId}"]`));
@@ -17,8 +18,23 @@ const ui = {
   verdict: element('verdict'),
   verdictReason: element('verdict-reason'),
   log: element('log'),
-  buttons: /** @type {HTMLButtonElement[]} */ (['refresh', 'verify', 'revoke', 'delete'].map(element)),
+  buttons: /** @type {HTMLButtonElement[]} */ (['refresh', 'verify', 'revoke', 'delete', 'invite'].map(element)),
+  revokeInvitation: /** @type {HTMLButtonElement} */ (element('revoke-invitation')),
+  invitationLink: /** @type {HTMLAnchorElement} */ (element('invitation-link')),
+  invitationState: element('invitation-state'),
+  guestPanel: element('guest-panel'),
+  verifyGuest: /** @type {HTMLButtonElement} */ (element('verify-guest')),
+  guestCommunicationUserId: element('guest-communication-user-id'),
+  guestContext: element('guest-context'),
+  guestVerdict: element('guest-verdict'),
 };
+
+/** The invitation the signed-in user made on this page. @type {{ id: string } | undefined} */
+let invitation;
+/** The guest token this page holds, when it was opened from an invitation link. @type {string | undefined} */
+let guestToken;
+const guestCode = new URLSearchParams(location.hash.slice(1)).get('code');
+if (guestCode) ui.guestPanel.hidden = false;
 
 /** @type {{ userId: string, bearerToken: string, credential: ReturnType<typeof createTokenCredential>, token: { token: string, expiresOnTimestamp: number } } | undefined} */
 let session;
@@ -31,6 +47,10 @@ element('refresh').addEventListener('click', () => void run(refresh));
 element('verify').addEventListener('click', () => void run(verify));
 element('revoke').addEventListener('click', () => void run(revoke));
 element('delete').addEventListener('click', () => void run(deleteIdentity));
+element('invite').addEventListener('click', () => void run(invite));
+ui.revokeInvitation.addEventListener('click', () => void run(revokeInvitation));
+element('join-as-guest').addEventListener('click', () => void run(joinAsGuest));
+ui.verifyGuest.addEventListener('click', () => void run(verifyGuest));
 setInterval(renderCountdown, 1000);
 
 async function signIn() {
@@ -67,6 +87,50 @@ async function deleteIdentity() {
   await callApi('DELETE', '/api/identities/me', bearerToken);
   log('Deleted the ACS identity');
   await verify();
+}
+
+async function invite() {
+  const { bearerToken } = requireSession();
+  const response = await fetch('/api/invitations', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bearerToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ maxRedemptions: 2, context: 'demo-group-call' }),
+  });
+  const created = await response.json();
+  if (!response.ok) throw new Error(`POST /api/invitations failed with ${response.status} (${created.code}).`);
+  invitation = { id: created.id };
+  const link = `${location.origin}/demo#code=${encodeURIComponent(created.code)}`;
+  ui.invitationLink.href = link;
+  ui.invitationLink.textContent = link;
+  ui.invitationState.textContent = `active, ${created.maxRedemptions} guests at most`;
+  log(`Invited: invitation ${created.id} (its link is shown once)`);
+}
+
+async function revokeInvitation() {
+  const { bearerToken } = requireSession();
+  if (!invitation) throw new Error('Invite a guest first.');
+  await callApi('DELETE', `/api/invitations/${invitation.id}`, bearerToken);
+  ui.invitationState.textContent = 'revoked: its guests are deleted';
+  log(`Revoked invitation ${invitation.id}; every guest identity made from it is deleted`);
+}
+
+async function joinAsGuest() {
+  if (!guestCode) throw new Error('Open an invitation link first.');
+  const guest = await redeemGuestToken(location.origin, guestCode);
+  guestToken = guest.token;
+  ui.guestCommunicationUserId.textContent = guest.communicationUserId;
+  ui.guestContext.textContent = guest.context ?? '–';
+  log(`Joined as a guest: ACS identity ${guest.communicationUserId}`);
+  await verifyGuest();
+}
+
+async function verifyGuest() {
+  if (!guestToken) throw new Error('Join as guest first.');
+  /** @type {{ valid: boolean }} */
+  const verdict = await postJson('/demo/verify', { token: guestToken });
+  ui.guestVerdict.textContent = verdict.valid ? 'valid' : 'invalid';
+  ui.guestVerdict.dataset['valid'] = String(verdict.valid);
+  log(`Emulator: the guest token is ${verdict.valid ? 'valid' : 'invalid'}`);
 }
 
 async function verify() {
@@ -114,6 +178,8 @@ async function run(/** @type {() => Promise<void>} */ action) {
     ui.error.textContent = error instanceof Error ? error.message : String(error);
   } finally {
     for (const button of ui.buttons) button.disabled = session === undefined;
+    ui.revokeInvitation.disabled = session === undefined || invitation === undefined;
+    ui.verifyGuest.disabled = guestToken === undefined;
     document.body.dataset['busy'] = 'false';
   }
 }

@@ -140,6 +140,49 @@ if (unavailable) console.warn(`Skipping the demo page browser test: ${unavailabl
     await page.screenshot({ path: screenshotPath, fullPage: true });
   });
 
+  it('when the host invites and a guest joins from the link in another browser context, revoking the invitation kills the guest token', async () => {
+    await page.goto(`${stack.functionsUrl}/demo`);
+    await page.getByTestId('user-id').fill('host-bob');
+    await act('get-token');
+    await act('invite');
+    const link = (await page.getByTestId('invitation-link').getAttribute('href')) ?? '';
+    expect(link).toMatch(/\/demo#code=/);
+
+    const guestContext = await browser.newContext();
+    try {
+      const guest = await guestContext.newPage();
+      const guestText = async (testId: string) => ((await guest.getByTestId(testId).textContent()) ?? '').trim();
+      const guestAct = async (testId: string) => {
+        await guest.getByTestId(testId).click();
+        await guest.locator('body[data-busy="false"]').waitFor();
+        expect(await guestText('error')).toBe('');
+      };
+      await guest.goto(link);
+      expect(await guest.getByTestId('guest-panel').isVisible()).toBe(true);
+      await guestAct('join-as-guest');
+      const guestId = await guestText('guest-communication-user-id');
+      expect(guestId).toMatch(/^8:acs:/);
+      expect(await guestText('guest-context')).toBe('demo-group-call');
+      expect(await guestText('guest-verdict')).toBe('valid');
+      expect(await stack.acsIdentities()).toContain(guestId);
+
+      // A reload is the same guest (the key is in this context's session storage), not a second redemption.
+      await guest.reload();
+      await guestAct('join-as-guest');
+      expect(await guestText('guest-communication-user-id')).toBe(guestId);
+
+      await act('revoke-invitation');
+      expect(await text('invitation-state')).toContain('revoked');
+      await guestAct('verify-guest');
+      expect(await guestText('guest-verdict')).toBe('invalid');
+      expect(await stack.acsIdentities()).not.toContain(guestId);
+      expect(await guest.locator('body').innerText()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+    } finally {
+      await guestContext.close();
+    }
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
   it('the dev routes refuse what the page never sends', async () => {
     const post = (path: string, body: string) =>
       fetch(`${stack.functionsUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
