@@ -89,7 +89,7 @@ describe('InvitationRepository', () => {
       (entry) => entry.invitationId === invitation.id,
     );
     expect(due).toHaveLength(1);
-    await repository.forgetDue(due[0]!);
+    await repository.forgetDue(due[0]);
     expect(
       (await repository.listDueForCleanup(new Date(Date.now() + 1000))).map((entry) => entry.invitationId),
     ).not.toContain(invitation.id);
