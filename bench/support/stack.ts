@@ -56,6 +56,10 @@ export async function startBenchStack(settings: Record<string, string> = {}): Pr
       QUOTA_TOKENS_PER_USER: 'off',
       QUOTA_IDENTITIES_PER_USER: 'off',
       QUOTA_IDENTITIES_PER_CLIENT_IP: 'off',
+      QUOTA_INVITATIONS_PER_USER: 'off',
+      QUOTA_GUEST_REDEMPTIONS_PER_CLIENT_IP: 'off',
+  QUOTA_INVITATIONS_PER_USER: 'off',
+  QUOTA_GUEST_REDEMPTIONS_PER_CLIENT_IP: 'off',
       ...Object.fromEntries(
         Object.entries(settings).map(([name, value]) => [name, value.replaceAll('{issuerUrl}', issuerUrl)]),
       ),

@@ -18,6 +18,8 @@ export const quotasOff = {
   QUOTA_TOKENS_PER_USER: 'off',
   QUOTA_IDENTITIES_PER_USER: 'off',
   QUOTA_IDENTITIES_PER_CLIENT_IP: 'off',
+  QUOTA_INVITATIONS_PER_USER: 'off',
+  QUOTA_GUEST_REDEMPTIONS_PER_CLIENT_IP: 'off',
 };
 const cli = join(root, 'dist', 'dev', 'stack', 'cli.js');
 
