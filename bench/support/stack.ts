@@ -58,8 +58,6 @@ export async function startBenchStack(settings: Record<string, string> = {}): Pr
       QUOTA_IDENTITIES_PER_CLIENT_IP: 'off',
       QUOTA_INVITATIONS_PER_USER: 'off',
       QUOTA_GUEST_REDEMPTIONS_PER_CLIENT_IP: 'off',
-  QUOTA_INVITATIONS_PER_USER: 'off',
-  QUOTA_GUEST_REDEMPTIONS_PER_CLIENT_IP: 'off',
       ...Object.fromEntries(
         Object.entries(settings).map(([name, value]) => [name, value.replaceAll('{issuerUrl}', issuerUrl)]),
       ),
