@@ -1,10 +1,16 @@
+// A little over 300 lines: the operations of an invitation's life (create, see, revoke, redeem) read together; the
+// clean-up of its guests is in cleanup.ts.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-import { AcsUnauthorizedError, conflict, describeError, forbidden, gone, notFound } from '../domain/errors';
-import type { DueCleanup, Guest, Invitation, InvitationState, InvitationStore } from '../domain/invitations';
+import { conflict, describeError, forbidden, gone, notFound } from '../domain/errors';
+import type { Guest, Invitation, InvitationState, InvitationStore } from '../domain/invitations';
 import type { AppUser, AuditCause, Principal, TokenScope } from '../domain/model';
 import type { IdentityGateway, Logger, MappingStore } from '../domain/ports';
 import { nothingTaken, type Quotas } from '../identity/quotas';
+import { customIdOf, GuestCleanup } from './cleanup';
+import { stateOf } from './state';
+
+export { stateOf } from './state';
 
 export interface InvitationOptions {
   /** When set, only callers with this role may invite. */
@@ -51,14 +57,6 @@ const notFoundProblem = () =>
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64url');
 const pauseFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** What an invitation is now: revoked wins over expired, expired over used up. */
-export function stateOf(invitation: Invitation, now = new Date()): InvitationState {
-  if (invitation.revokedAt) return 'revoked';
-  if (invitation.expiresOn.getTime() <= now.getTime()) return 'expired';
-  if (invitation.redemptions >= invitation.maxRedemptions) return 'used_up';
-  return 'active';
-}
-
 /**
  * Guests: an app user invites, a person without an account redeems the code for a guest ACS identity and token,
  * and the guest identities die with the invitation (revoked at once, expired by the clean-up timer). Guest
@@ -72,7 +70,18 @@ export class Invitations {
     private readonly acs: IdentityGateway,
     private readonly options: InvitationOptions,
     private readonly quotas?: Quotas,
-  ) {}
+  ) {
+    this.guests = new GuestCleanup(store, acs, options.idempotentCreate, (invitation, action) =>
+      this.audit(invitation, action, { kind: 'cleanup' }, ''),
+    );
+  }
+
+  private readonly guests: GuestCleanup;
+
+  /** Deletes the guests of invitations that ended (the clean-up timer); see {@link GuestCleanup}. */
+  async cleanup(log: Logger, now = new Date()): Promise<{ invitations: number; guestsDeleted: number }> {
+    return this.guests.run(log, now);
+  }
 
   /** Creates an invitation; the code is in the answer only (the store keeps its hash). */
   async create(
@@ -131,7 +140,7 @@ export class Invitations {
       }
       if (!invitation.revokedAt) throw conflict('invitation_changed', 'The invitation changed meanwhile; retry.', 1);
     }
-    await this.deleteGuests(invitation, log);
+    await this.guests.deleteGuests(invitation, log);
   }
 
   /** Revokes every active invitation of a user (their identity provider disabled or deleted them). */
@@ -144,7 +153,7 @@ export class Invitations {
       if (!done) continue; // changed meanwhile: the clean-up timer still covers it once revoked or expired
       revoked += 1;
       await this.audit(done, 'invitation_revoked', cause, '');
-      await this.deleteGuests(done, log);
+      await this.guests.deleteGuests(done, log);
     }
     return revoked;
   }
@@ -205,79 +214,6 @@ export class Invitations {
     }
   }
 
-  /**
-   * Deletes the guest identities of invitations that expired or were revoked (the clean-up timer). An invitation
-   * whose guests are all gone is marked cleaned and leaves the index; one with a guest still being created waits
-   * for the next run.
-   */
-  async cleanup(log: Logger, now = new Date()): Promise<{ invitations: number; guestsDeleted: number }> {
-    let invitations = 0;
-    let guestsDeleted = 0;
-    for (const due of await this.store.listDueForCleanup(now)) {
-      try {
-        const deleted = await this.cleanupOne(due, log, now);
-        if (deleted !== undefined) {
-          invitations += 1;
-          guestsDeleted += deleted;
-        }
-      } catch (error) {
-        log.warn(`Cleaning up invitation ${due.invitationId} failed (${describeError(error)}); the next run retries.`);
-      }
-    }
-    return { invitations, guestsDeleted };
-  }
-
-  private async cleanupOne(due: DueCleanup, log: Logger, now: Date): Promise<number | undefined> {
-    const invitation = await this.store.get(due.invitationId);
-    if (!invitation || invitation.cleanedAt) {
-      await this.store.forgetDue(due);
-      return undefined;
-    }
-    const state = stateOf(invitation, now);
-    if (state !== 'revoked' && state !== 'expired') {
-      await this.store.forgetDue(due); // scheduled at an expiry it no longer has (not possible today)
-      return undefined;
-    }
-    const deleted = await this.deleteGuests(invitation, log);
-    if (deleted === undefined) return undefined; // a guest is still being created: next run
-    await this.store.markCleaned(invitation, now);
-    if (state === 'expired') await this.audit(invitation, 'invitation_expired', { kind: 'cleanup' }, '');
-    await this.store.forgetDue(due);
-    return deleted;
-  }
-
-  /** Deletes every guest identity of the invitation; undefined when one is still being created. */
-  private async deleteGuests(invitation: Invitation, log: Logger): Promise<number | undefined> {
-    let deleted = 0;
-    let pending = false;
-    for (const guest of await this.store.listGuests(invitation.id)) {
-      if (guest.deletedAt) continue;
-      let communicationUserId = guest.communicationUserId;
-      if (!communicationUserId) {
-        if (guest.leaseUntil && guest.leaseUntil.getTime() > Date.now()) {
-          pending = true;
-          continue;
-        }
-        // A creation that never recorded its identity: with a customId ACS finds it again (else nothing to find).
-        if (this.options.idempotentCreate)
-          communicationUserId = await this.acs.createUser({ customId: customIdOf(invitation, guest) });
-      }
-      if (communicationUserId) await this.deleteIdentity(communicationUserId);
-      await this.store.markGuestDeleted(invitation.id, guest, new Date());
-      deleted += 1;
-    }
-    if (pending) log.info(`Invitation ${invitation.id}: a guest is still being created; the next clean-up deletes it.`);
-    return pending ? undefined : deleted;
-  }
-
-  private async deleteIdentity(communicationUserId: string): Promise<void> {
-    try {
-      await this.acs.deleteUser(communicationUserId);
-    } catch (error) {
-      if (!(error instanceof AcsUnauthorizedError)) throw error; // ACS no longer knows it: gone
-    }
-  }
-
   private async createGuest(invitation: Invitation, guest: Guest, log: Logger): Promise<GuestToken> {
     const { scopes } = invitation;
     const created = await this.acs.createUserAndToken(scopes, expiresInMinutesFor(invitation), {
@@ -287,9 +223,11 @@ export class Invitations {
     const now = (await this.store.get(invitation.id)) ?? invitation;
     if (!recorded || now.revokedAt || stateOf(now) === 'expired') {
       // Revoked (or taken over) while ACS was creating: this identity must not outlive it.
-      await this.deleteIdentity(created.communicationUserId).catch((error: unknown) =>
-        log.warn(`Could not delete guest identity ${created.communicationUserId} (${describeError(error)}).`),
-      );
+      await this.guests
+        .deleteIdentity(created.communicationUserId)
+        .catch((error: unknown) =>
+          log.warn(`Could not delete guest identity ${created.communicationUserId} (${describeError(error)}).`),
+        );
       if (!recorded) throw conflict('guest_being_created', 'This guest changed meanwhile; retry.', 1);
       throw gone(stateOf(now), `This invitation is ${stateOf(now)}.`);
     }
@@ -351,9 +289,6 @@ export class Invitations {
     });
   }
 }
-
-/** The guest identity's customId: stable per invitation and guest key, so a lost create is found again. */
-const customIdOf = (invitation: Invitation, guest: Guest) => `guest-${invitation.id}-${guest.keyHash}`;
 
 /** A token lives at most until the invitation ends, but no less than ACS's minimum of 60 minutes. */
 function expiresInMinutesFor(invitation: Invitation): number {

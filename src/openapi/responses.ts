@@ -118,23 +118,13 @@ export const invitationResponseSchema = z
   })
   .meta({ id: 'Invitation' });
 
-export const createdInvitationSchema = z
-  .object({
-    id: z.string(),
+export const createdInvitationSchema = invitationResponseSchema
+  .pick({ id: true, expiresOn: true, maxRedemptions: true, scopes: true, context: true })
+  .extend({
     code: z.string().meta({ description: 'The secret to share with the guests; shown once, kept only as a hash.' }),
-    expiresOn: z.iso.datetime(),
-    maxRedemptions: z.int(),
-    scopes: z.array(tokenScopeSchema),
-    context: z.string().optional(),
   })
   .meta({ id: 'CreatedInvitation' });
 
-export const guestTokenResponseSchema = z
-  .object({
-    communicationUserId: z.string(),
-    token: z.string(),
-    expiresOn: z.iso.datetime(),
-    scopes: z.array(tokenScopeSchema),
-    context: z.string().optional(),
-  })
+export const guestTokenResponseSchema = tokenResponseSchema
+  .extend({ context: z.string().optional().meta({ description: "The invitation's context, as the inviter gave it." }) })
   .meta({ id: 'GuestToken' });
