@@ -32,6 +32,17 @@ describe('hardening: races, crashes and revocation that holds', () => {
 
   const firstToken = (bearer: string) => stack.api('/api/tokens', { method: 'POST', token: bearer });
   const verify = async (token: string) => (await stack.acsControl<{ valid: boolean }>('verify', { token })).valid;
+  /** Delivers a Standard Webhooks event, signed with the configured secret, as `id`. */
+  const sendStandard = (id: string, body: string) => {
+    const now = new Date();
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': new Webhook(STANDARD_SECRET).sign(id, now, body),
+    };
+    return stack.api('/api/webhooks/events', { method: 'POST', body, headers });
+  };
   const settled = async () => {
     // Every request has returned; the table and ACS must now agree.
     const state = await stack.consistency();
@@ -119,15 +130,7 @@ describe('hardening: races, crashes and revocation that holds', () => {
     const created = (await (await firstToken(bearer)).json()) as { token: string };
     // No payload timestamp: the event time comes from the whole-second webhook-timestamp header, before createdOn.
     const body = JSON.stringify({ type: 'user.tokens_revoked', data: { userId: 'revoke-at-once' } });
-    const id = `msg_revoke_${Date.now()}`;
-    const now = new Date();
-    const headers = {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': new Webhook(STANDARD_SECRET).sign(id, now, body),
-    };
-    expect((await stack.api('/api/webhooks/events', { method: 'POST', body, headers })).status).toBe(202);
+    expect((await sendStandard(`msg_revoke_${Date.now()}`, body)).status).toBe(202);
     await waitFor('the token to be revoked', async () => !(await verify(created.token)));
   }, 30_000);
 
@@ -196,15 +199,7 @@ describe('hardening: races, crashes and revocation that holds', () => {
       type: 'user.deleted',
       data: { userId: 'victim', issuer: 'https://login.microsoftonline.com/other-tenant/v2.0' },
     });
-    const id = `msg_cross_${Date.now()}`;
-    const now = new Date();
-    const headers = {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': new Webhook(STANDARD_SECRET).sign(id, now, body),
-    };
-    const response = await stack.api('/api/webhooks/events', { method: 'POST', body, headers });
+    const response = await sendStandard(`msg_cross_${Date.now()}`, body);
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ accepted: 0, ignored: 0, rejected: 1 });
     expect(stack.host_output()).toMatch(/which this webhook's secrets may not act on/);
@@ -391,14 +386,7 @@ describe('hardening: races, crashes and revocation that holds', () => {
     const userId = 'late-delete';
     const send = async (id: string, at: Date) => {
       const body = JSON.stringify({ type: 'user.deleted', timestamp: at.toISOString(), data: { userId } });
-      const now = new Date();
-      const headers = {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-        'webhook-signature': new Webhook(STANDARD_SECRET).sign(id, now, body),
-      };
-      expect((await stack.api('/api/webhooks/events', { method: 'POST', body, headers })).status).toBe(202);
+      expect((await sendStandard(id, body)).status).toBe(202);
     };
     const admin = await stack.token('ops', { admin: true });
     const old = (await (await firstToken(await stack.token(userId))).json()) as { token: string };

@@ -24,3 +24,8 @@ export function identityUseCases(options: { idempotentCreate?: boolean } = {}) {
   });
   return { acs, live, store, identities, reconciler };
 }
+
+/** The user, the log and the caller the identity use-case tests act as. */
+export const testUser = { issuer: 'https://issuer.example.com', userId: 'u1' };
+export const testLog = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+export const testCaller = { cause: { kind: 'caller' as const }, log: testLog };

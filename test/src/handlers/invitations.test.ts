@@ -18,6 +18,12 @@ describe('invitation handlers (in process)', () => {
     return response;
   };
 
+  const redeemWith = (services: ReturnType<typeof testServices>['services'], code: string, key = guestKey) =>
+    redeemInvitation(services)(
+      routedRequest('POST', 'guest/tokens', '/api/guest/tokens', { json: { code, guestKey: key } }),
+      context(),
+    );
+
   it('answers 201 with the code, once, and Location; 401 without a bearer token', async () => {
     const { services } = testServices();
     const response = await invite(services, { maxRedemptions: 2, context: 'room-1' });
@@ -51,11 +57,7 @@ describe('invitation handlers (in process)', () => {
   it('redeems: 201, the same guest key again 200 with the same identity, another key on a used-up one 410', async () => {
     const { services } = testServices();
     const { code } = bodyOf(await invite(services)) as { code: string };
-    const redeem = (key: string) =>
-      redeemInvitation(services)(
-        routedRequest('POST', 'guest/tokens', '/api/guest/tokens', { json: { code, guestKey: key } }),
-        context(),
-      );
+    const redeem = (key: string) => redeemWith(services, code, key);
     const first = await redeem(guestKey);
     expect(first.status).toBe(201);
     expect(first.headers).toMatchObject({ 'Cache-Control': 'no-store' });
@@ -96,12 +98,7 @@ describe('invitation handlers (in process)', () => {
   it('shows the invitation to its inviter (never the code), 404 to a stranger; revoking answers 204', async () => {
     const { services, live } = testServices();
     const { id, code } = bodyOf(await invite(services)) as { id: string; code: string };
-    const guest = bodyOf(
-      await redeemInvitation(services)(
-        routedRequest('POST', 'guest/tokens', '/api/guest/tokens', { json: { code, guestKey } }),
-        context(),
-      ),
-    ) as { communicationUserId: string };
+    const guest = bodyOf(await redeemWith(services, code)) as { communicationUserId: string };
     const as = (token: string) => routedRequest('GET', 'invitations/{id}', `/api/invitations/${id}`, { token });
     const seen = await getInvitation(services)(as('user:host'), context());
     expect(seen.status).toBe(200);
@@ -126,12 +123,7 @@ describe('invitation handlers (in process)', () => {
   it('the clean-up timer deletes the guests of expired invitations and logs what it did', async () => {
     const { services, live, invitationStore } = testServices();
     const { id, code } = bodyOf(await invite(services)) as { id: string; code: string };
-    const guest = bodyOf(
-      await redeemInvitation(services)(
-        routedRequest('POST', 'guest/tokens', '/api/guest/tokens', { json: { code, guestKey } }),
-        context(),
-      ),
-    ) as { communicationUserId: string };
+    const guest = bodyOf(await redeemWith(services, code)) as { communicationUserId: string };
     const stored = invitationStore.invitations.get(id)!;
     invitationStore.invitations.set(id, { ...stored, expiresOn: new Date(Date.now() - 1) });
     for (const due of invitationStore.due.values()) due.dueAt = new Date(Date.now() - 1);

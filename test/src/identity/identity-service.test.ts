@@ -1,18 +1,15 @@
 import { AcsUnauthorizedError } from '../../../src/acs/identity-client';
 import { UpstreamError } from '../../../src/domain/errors';
 import { fakeResource as resource } from '../../support/fake-identity-gateway';
-import { identityUseCases, openTokenPolicy } from '../../support/identity-use-cases';
+import { identityUseCases, openTokenPolicy, testCaller, testLog, testUser } from '../../support/identity-use-cases';
 
 // The use-case logic over an in-memory store with the adapter's conditions and a scripted ACS gateway; the real
 // adapters are exercised against Azurite and the ACS emulator in test/src/storage and test/integration.
-const user = { issuer: 'https://issuer.example.com', userId: 'u1' };
-const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
-const caller = { cause: { kind: 'caller' as const }, log };
-
-function setup(options: { idempotentCreate?: boolean } = {}) {
-  const { acs, store, identities: service, reconciler, live } = identityUseCases(options);
-  return { acs, store, service, reconciler, live };
-}
+const [user, caller] = [testUser, testCaller];
+const setup = (options: { idempotentCreate?: boolean } = {}) => {
+  const { identities: service, ...rest } = identityUseCases(options);
+  return { service, ...rest };
+};
 
 beforeEach(() => jest.clearAllMocks());
 

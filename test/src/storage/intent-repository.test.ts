@@ -1,27 +1,17 @@
-import { TableClient } from '@azure/data-tables';
-
-import { startAzurite, type RunningAzurite } from '../../../dev/azurite';
 import { IntentRepository } from '../../../src/storage/intent-repository';
+import { azuriteTable } from '../../support/azurite-table';
 
 const issuer = 'https://issuer.example.com';
 
 /** The intents' Table adapter against real Table storage (Azurite in memory). */
 describe('IntentRepository', () => {
-  let azurite: RunningAzurite;
+  const storage = azuriteTable();
   let repository: IntentRepository;
   let users = 0;
   const newUser = () => ({ issuer, userId: `user-${++users}/with#odd?chars` });
 
-  beforeAll(async () => {
-    azurite = await startAzurite({ blobPort: 0, queuePort: 0, tablePort: 0 });
-    const table = TableClient.fromConnectionString(azurite.connectionString, 'IdentityMappings', {
-      allowInsecureConnection: true,
-    });
-    await table.createTable();
-    repository = new IntentRepository(table, 5000);
-  });
-  afterAll(async () => {
-    await azurite?.stop();
+  beforeAll(() => {
+    repository = new IntentRepository(storage.table, 5000);
   });
 
   it('lists intents older than a cutoff, oldest first, and forgets them', async () => {

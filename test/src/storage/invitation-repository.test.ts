@@ -1,8 +1,6 @@
-import { TableClient } from '@azure/data-tables';
-
-import { startAzurite, type RunningAzurite } from '../../../dev/azurite';
 import type { NewInvitation } from '../../../src/domain/invitations';
 import { InvitationRepository } from '../../../src/storage/invitation-repository';
+import { azuriteTable } from '../../support/azurite-table';
 
 const issuer = 'https://issuer.example.com';
 const inviter = { issuer, userId: 'clinician/42' };
@@ -22,18 +20,10 @@ const newInvitation = (overrides: Partial<NewInvitation> = {}): NewInvitation =>
 
 /** The invitations' Table adapter against real Table storage (Azurite in memory): ETags, transactions, indexes. */
 describe('InvitationRepository', () => {
-  let azurite: RunningAzurite;
+  const storage = azuriteTable();
   let repository: InvitationRepository;
-  beforeAll(async () => {
-    azurite = await startAzurite({ blobPort: 0, queuePort: 0, tablePort: 0 });
-    const table = TableClient.fromConnectionString(azurite.connectionString, 'IdentityMappings', {
-      allowInsecureConnection: true,
-    });
-    await table.createTable();
-    repository = new InvitationRepository(table, 5000);
-  });
-  afterAll(async () => {
-    await azurite?.stop();
+  beforeAll(() => {
+    repository = new InvitationRepository(storage.table, 5000);
   });
 
   it('stores an invitation as it was given, found by its id and by its inviter', async () => {

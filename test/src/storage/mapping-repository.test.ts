@@ -1,8 +1,6 @@
-import { TableClient } from '@azure/data-tables';
-
-import { startAzurite, type RunningAzurite } from '../../../dev/azurite';
 import { ConcurrentChangeError } from '../../../src/domain/model';
 import { MappingRepository } from '../../../src/storage/mapping-repository';
+import { azuriteTable } from '../../support/azurite-table';
 
 const issuer = 'https://issuer.example.com';
 const caller = { kind: 'caller' as const };
@@ -10,21 +8,13 @@ const resource = 'https://acs.example.communication.azure.com';
 
 /** The Table adapter against real Table storage (Azurite in memory): conditions, transactions, audit order. */
 describe('MappingRepository', () => {
-  let azurite: RunningAzurite;
+  const storage = azuriteTable();
   let repository: MappingRepository;
   let users = 0;
   const newUser = () => ({ issuer, userId: `user-${++users}/with#odd?chars` });
 
-  beforeAll(async () => {
-    azurite = await startAzurite({ blobPort: 0, queuePort: 0, tablePort: 0 });
-    const table = TableClient.fromConnectionString(azurite.connectionString, 'IdentityMappings', {
-      allowInsecureConnection: true,
-    });
-    await table.createTable();
-    repository = new MappingRepository(table, 5000);
-  });
-  afterAll(async () => {
-    await azurite?.stop();
+  beforeAll(() => {
+    repository = new MappingRepository(storage.table, 5000);
   });
 
   it('creates a mapping create-only: of 10 racing creates exactly one wins, and only its audit record exists', async () => {
