@@ -169,7 +169,7 @@ export class Invitations {
     // Only a new guest counts against the address's quota, once per request; refunded when none is made.
     const receipt = existing ? nothingTaken : ((await this.quotas?.guestRedemption(clientIp, log)) ?? nothingTaken);
     try {
-      const token = await this.redeemAs(invitation, keyHash, log);
+      const token = await this.redeemAs(invitation, keyHash, existing, log);
       if (!token.created) await receipt.refund(log);
       return token;
     } catch (error) {
@@ -178,13 +178,19 @@ export class Invitations {
     }
   }
 
-  private async redeemAs(invitation: Invitation, keyHash: string, log: Logger): Promise<GuestToken> {
+  /** `known`: the guest row as the caller just read it (undefined: none), so the first round reads no row again. */
+  private async redeemAs(
+    invitation: Invitation,
+    keyHash: string,
+    known: Guest | undefined,
+    log: Logger,
+  ): Promise<GuestToken> {
     const deadline = Date.now() + 2 * this.options.leaseInMs + 1000;
     let current = invitation;
     for (let attempt = 0; ; attempt += 1) {
       const state = stateOf(current);
       if (state === 'revoked' || state === 'expired') throw gone(state, `This invitation is ${state}.`);
-      const guest = await this.store.getGuest(current.id, keyHash);
+      const guest = attempt === 0 ? known : await this.store.getGuest(current.id, keyHash);
       if (guest?.communicationUserId && !guest.deletedAt)
         return this.tokenFor(current, guest.communicationUserId, false);
       if (guest?.deletedAt) throw gone('revoked', 'This invitation is revoked.');
