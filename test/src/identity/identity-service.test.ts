@@ -1,7 +1,7 @@
 import { AcsUnauthorizedError } from '../../../src/acs/identity-client';
 import { UpstreamError } from '../../../src/domain/errors';
 import { fakeResource as resource } from '../../support/fake-identity-gateway';
-import { identityUseCases, openTokenPolicy, testCaller, testLog, testUser } from '../../support/identity-use-cases';
+import { identityUseCases, openTokenPolicy, testCaller, testUser } from '../../support/identity-use-cases';
 
 // The use-case logic over an in-memory store with the adapter's conditions and a scripted ACS gateway; the real
 // adapters are exercised against Azurite and the ACS emulator in test/src/storage and test/integration.
