@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 
 import type { DueCleanup, Guest, Invitation, InvitationStore, NewInvitation } from '../domain/invitations';
 import type { AppUser, TokenScope } from '../domain/model';
 import { isStorageStatus, storageCall } from './errors';
+import { cleanupPartitionKey, cleanupRowKey as dueRowKey, invitationPartitionKey, inviterPartitionKey } from './keys';
 
 type InvitationEntity = {
   partitionKey: string;
@@ -35,12 +34,6 @@ type GuestEntity = {
 
 const invitationRowKey = 'invitation';
 const guestRowPrefix = 'guest-';
-const cleanupPartitionKey = 'guest-cleanup';
-// Invitation ids are base64url (key-safe); inviters, like every user, are digested (see keys.ts).
-const invitationPartitionKey = (id: string) => `g-${id}`;
-const inviterPartitionKey = (user: AppUser) =>
-  `gi-${createHash('sha256').update(`${user.issuer}\u0000${user.userId}`, 'utf8').digest('base64url')}`;
-const dueRowKey = (at: Date, id: string) => `${at.getTime().toString().padStart(16, '0')}-${id}`;
 
 /**
  * Invitations live in the mapping table under partitions of their own (`g-<id>`, `gi-<inviter>`, `guest-cleanup`),

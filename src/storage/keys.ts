@@ -9,7 +9,8 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
  * anything. So keys are SHA-256 digests (base64url: only `A-Z a-z 0-9 - _`): fixed size, one partition per user,
  * evenly spread. The readable values are kept as properties.
  */
-export const userPartitionKey = (user: AppUser) => `u-${digest(`${user.issuer}\u0000${user.userId}`)}`;
+const userDigest = (user: AppUser) => digest(`${user.issuer}\u0000${user.userId}`);
+export const userPartitionKey = (user: AppUser) => `u-${userDigest(user)}`;
 export const eventRowKey = (eventId: string) => digest(eventId);
 
 export const mappingRowKey = 'identity';
@@ -20,13 +21,16 @@ export const decisionRowKey = 'identity-decision';
 /** One partition lists the multi-step changes in progress, oldest first, for the reconciler. */
 export const intentPartitionKey = 'intents';
 
+/** Milliseconds, zero-padded: keys that begin with it sort oldest first. */
+const timeKey = (at: Date) => at.getTime().toString().padStart(16, '0');
+
 /** Intent row keys sort oldest first: milliseconds, zero-padded, plus 16 random bytes (also the ACS customId). */
 export function intentRowKey(at: Date): string {
-  return `${at.getTime().toString().padStart(16, '0')}-${randomBytes(16).toString('hex')}`;
+  return `${timeKey(at)}-${randomBytes(16).toString('hex')}`;
 }
 
 /** The smallest intent row key for intents created at or after `at`. */
-export const intentRowKeyLowerBound = (at: Date) => at.getTime().toString().padStart(16, '0');
+export const intentRowKeyLowerBound = timeKey;
 export const auditRowPrefix = 'audit-';
 
 /** Audit row keys sort newest first: inverted milliseconds, zero-padded, plus a random suffix against ties. */
@@ -40,5 +44,12 @@ export const jobPartitionKey = 'jobs';
 
 /** Job ids sort oldest first: milliseconds, zero-padded, plus 8 random bytes. */
 export function jobRowKey(at: Date): string {
-  return `${at.getTime().toString().padStart(16, '0')}-${randomBytes(8).toString('hex')}`;
+  return `${timeKey(at)}-${randomBytes(8).toString('hex')}`;
 }
+
+// Invitations: a partition each (ids are base64url, key-safe), an index by inviter, one by clean-up time.
+export const invitationPartitionKey = (id: string) => `g-${id}`;
+export const inviterPartitionKey = (user: AppUser) => `gi-${userDigest(user)}`;
+export const cleanupPartitionKey = 'guest-cleanup';
+/** Clean-up rows sort by due time: milliseconds, zero-padded, then the invitation id. */
+export const cleanupRowKey = (at: Date, invitationId: string) => `${timeKey(at)}-${invitationId}`;

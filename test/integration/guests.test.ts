@@ -1,3 +1,4 @@
+import { cleanupPartitionKey, cleanupRowKey, invitationPartitionKey } from '../../src/storage/keys';
 import { SplitStack } from '../helpers/split-stack';
 import { waitFor } from '../helpers/wait';
 
@@ -95,14 +96,16 @@ describe('guests: invitations redeemed for short-lived ACS identities', () => {
     // Five minutes cannot pass in a test: move the invitation's end (and its clean-up index row) into the past.
     const table = stack.table();
     const past = new Date(Date.now() - 1000);
-    await table.updateEntity({ partitionKey: `g-${id}`, rowKey: 'invitation', expiresOn: past }, 'Merge');
-    for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq 'guest-cleanup'` } })) {
+    await table.updateEntity(
+      { partitionKey: invitationPartitionKey(id), rowKey: 'invitation', expiresOn: past },
+      'Merge',
+    );
+    for await (const row of table.listEntities({
+      queryOptions: { filter: `PartitionKey eq '${cleanupPartitionKey}'` },
+    })) {
       if (!String(row.rowKey).endsWith(`-${id}`)) continue;
-      await table.deleteEntity('guest-cleanup', String(row.rowKey));
-      await table.createEntity({
-        partitionKey: 'guest-cleanup',
-        rowKey: `${String(past.getTime()).padStart(16, '0')}-${id}`,
-      });
+      await table.deleteEntity(cleanupPartitionKey, String(row.rowKey));
+      await table.createEntity({ partitionKey: cleanupPartitionKey, rowKey: cleanupRowKey(past, id) });
     }
     expect((await redeem(code, key('e1'))).status).toBe(410);
     expect(await stack.runFunction('cleanupGuests')).toBe(202);
